@@ -14,10 +14,16 @@ const root = createConsola({
 
 /** A logger tagged with the component name, e.g. `logger('server')`. */
 export function logger(tag: string): ConsolaInstance {
-  return root.withTag(tag);
+  const log = root.withTag(tag);
+  tagged.push(log);
+  return log;
 }
+
+// withTag copies the level, so a level change must reach every tagged instance.
+const tagged: ConsolaInstance[] = [];
 
 /** Sets the level of every logger made by `logger()` (0 silent … 4 debug, 5 trace). */
 export function setLogLevel(level: number): void {
   root.level = level;
+  for (const log of tagged) log.level = level;
 }
