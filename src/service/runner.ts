@@ -1,0 +1,178 @@
+/**
+ * The one code path that runs service modules for one transaction, on one config tree:
+ * pre-commit hooks, then setup per matching module per listed instance; or the post-commit
+ * hooks. Used by the server's worker and by the devkit, so a module behaves the same in both.
+ */
+import type { ConsolaInstance } from '../log.ts';
+import type { XmlNode } from '../xml/index.ts';
+import type { LoadFailure } from './loader.ts';
+import type { HookName, LoadedModule, ServiceContext, ServiceFunction } from './module.ts';
+
+/** One `service` entry of a services-commit: `name[key='value']`, or a bare name. */
+export interface ServiceEntry {
+  service: string;
+  /** The key leaf's name (`name`, `instance`, ...), when the entry has one. */
+  key?: string;
+  instance?: string;
+  /** The entry as the controller sent it. */
+  raw: string;
+}
+
+/** What the runner needs to know about the transaction. */
+export interface TransactionInfo {
+  tid: string;
+  user: string;
+  /** The services-commit entries; empty means every service, all instances. */
+  entries: ServiceEntry[];
+  diff: boolean;
+}
+
+/** 'commit': pre-commit hooks then setup; the others: the post-commit hooks. */
+export type RunPhase = 'commit' | 'post-commit' | 'post-commit-failed';
+
+export interface RunOptions {
+  phase?: RunPhase;
+  /** Post-commit phases: the controller's result and reason. */
+  result?: 'SUCCESS' | 'FAILED';
+  reason?: string;
+  /** Module files that failed to load: a transaction touching their service fails instead of running without them. */
+  broken?: readonly LoadFailure[];
+  /** Called before each module function runs (the server uses it to name a module that hangs). */
+  onCall?: (call: ModuleCall) => void;
+}
+
+/** Which module function is about to run. */
+export interface ModuleCall {
+  module: LoadedModule;
+  fn: 'setup' | HookName;
+  instance?: string;
+}
+
+export interface RunResult {
+  /** The service names to report in transaction-actions-done (as the Python server does: the listed services). */
+  served: string[];
+  /** Every module function that ran, in order. */
+  calls: ModuleCall[];
+}
+
+/** A module function threw (or rejected): names the module, its file, the function and the instance. */
+export class ModuleRunError extends Error {
+  readonly service: string;
+  readonly file: string;
+  readonly fn: string;
+  readonly instance?: string;
+  constructor(call: ModuleCall, readonly error: unknown) {
+    const message = error instanceof Error ? error.message : String(error);
+    super(`${call.fn} of ${call.module.module.SERVICE} (${call.module.file}) failed: ${message}`, { cause: error });
+    this.name = 'ModuleRunError';
+    this.service = call.module.module.SERVICE;
+    this.file = call.module.file;
+    this.fn = call.fn;
+    if (call.instance !== undefined) this.instance = call.instance;
+  }
+}
+
+/** A module of a committed service failed to load: running without it would drop its device config. */
+export class BrokenModuleError extends Error {
+  constructor(readonly failures: readonly LoadFailure[]) {
+    super(failures.map((f) => `module ${f.file} failed to load: ${f.error}`).join('\n'));
+    this.name = 'BrokenModuleError';
+  }
+}
+
+/** Parses `svc[key='value']` (or a bare `svc`) as found in services-commit. */
+export function parseServiceEntry(raw: string): ServiceEntry {
+  const text = raw.trim();
+  const m = /^([^\s[\]]+)\[\s*(?:[\w.-]+:)?([\w.-]+)\s*=\s*(['"])(.*)\3\s*\]$/s.exec(text);
+  if (m) return { service: m[1]!, key: m[2]!, instance: m[4]!, raw: text };
+  return { service: text, raw: text };
+}
+
+/**
+ * Runs the modules for one transaction on `root`, in place. Modules mutate `root`; the caller
+ * builds the edits from its modification marks afterwards. Throws ModuleRunError on the first
+ * module error, BrokenModuleError before running anything when a committed service's module
+ * did not load.
+ */
+export async function runServices(
+  root: XmlNode,
+  modules: readonly LoadedModule[],
+  txn: TransactionInfo,
+  log: ConsolaInstance,
+  opts: RunOptions = {},
+): Promise<RunResult> {
+  const phase = opts.phase ?? 'commit';
+  const calls: ModuleCall[] = [];
+  const listed = new Set(txn.entries.map((e) => e.service));
+
+  if (phase === 'commit') {
+    const broken = (opts.broken ?? []).filter((f) => txn.entries.length === 0 || f.service === undefined || listed.has(f.service));
+    if (broken.length > 0) throw new BrokenModuleError(broken);
+  }
+
+  // One (module, instance) pair per listed entry whose service the module serves; none listed: every module, no instance.
+  const targets: { module: LoadedModule; instance?: string }[] = [];
+  if (txn.entries.length === 0) {
+    for (const module of modules) targets.push({ module });
+  } else {
+    for (const entry of txn.entries) {
+      for (const module of modules) {
+        if (module.module.SERVICE !== entry.service) continue;
+        targets.push(entry.instance !== undefined ? { module, instance: entry.instance } : { module });
+      }
+    }
+  }
+
+  const call = async (target: { module: LoadedModule; instance?: string }, fn: 'setup' | HookName): Promise<void> => {
+    const m = target.module.module;
+    const f: ServiceFunction | undefined = m[fn];
+    if (!f) return;
+    const info: ModuleCall = target.instance !== undefined ? { module: target.module, fn, instance: target.instance } : { module: target.module, fn };
+    const ctx: ServiceContext = {
+      tid: txn.tid,
+      user: txn.user,
+      service: m.SERVICE,
+      services: [...listed],
+      diff: txn.diff,
+      ...(target.instance !== undefined ? { instance: target.instance } : {}),
+      ...(opts.result !== undefined ? { result: opts.result } : {}),
+      ...(opts.reason !== undefined ? { reason: opts.reason } : {}),
+    };
+    opts.onCall?.(info);
+    calls.push(info);
+    try {
+      await f.call(m, root, log.withTag(target.module.name), ctx);
+    } catch (err) {
+      throw new ModuleRunError(info, err);
+    }
+  };
+
+  if (phase === 'commit') {
+    // All pre-commit hooks first, so each sees the tree before any setup changed it.
+    for (const t of targets) await call(t, 'setupPreCommit');
+    for (const t of targets) await call(t, 'setup');
+  } else {
+    const hook: HookName = phase === 'post-commit' ? 'setupPostCommit' : 'setupPostCommitFailed';
+    for (const t of targets) await call(t, hook);
+  }
+
+  return { served: [...listed], calls };
+}
+
+/** The XPath and namespaces to read for a transaction: the union of the matching modules' narrowing, or everything. */
+export function configFilter(
+  modules: readonly LoadedModule[],
+  entries: readonly ServiceEntry[],
+): { xpath: string; namespaces: Record<string, string> } {
+  const listed = new Set(entries.map((e) => e.service));
+  const matching = modules.filter((m) => entries.length === 0 || listed.has(m.module.SERVICE));
+  const namespaces: Record<string, string> = {};
+  const paths: string[] = [];
+  for (const m of matching) {
+    if (!m.module.SERVICE_XPATH) return { xpath: '/', namespaces: {} };
+    if (!paths.includes(m.module.SERVICE_XPATH)) paths.push(m.module.SERVICE_XPATH);
+    Object.assign(namespaces, m.module.SERVICE_NAMESPACES ?? {});
+  }
+  if (paths.length === 0) return { xpath: '/', namespaces: {} };
+  return { xpath: paths.join(' | '), namespaces };
+}
