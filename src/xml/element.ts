@@ -1,0 +1,682 @@
+/**
+ * The config tree node: Element keeps its state in private fields and exposes methods
+ * only, so every child name is reachable as a property through the proxy that each
+ * public method returns. Internals (parser, serializer, paths) work on raw elements.
+ * Also owns modification tracking and the compact/pretty/JSON/YAML writers.
+ */
+import { selectPath } from './path.ts';
+
+/** A node as users see it: the element's methods plus its children by name. */
+export type XmlNode = Element & { readonly [child: string]: XmlNode | undefined };
+
+/** The JSON form of a tree (see `Element.toJSON`). */
+export type JsonValue = string | JsonValue[] | { [key: string]: JsonValue };
+
+/** Misuse of the tree API (adding a node into itself, deleting a document root, …). */
+export class XmlTreeError extends Error {
+  override name = 'XmlTreeError';
+}
+
+const MODIFIED = 1;
+const DESCENDANT = 2;
+const DOCUMENT = 4;
+const NEW = 8;
+
+/** Reaches the raw element behind a proxy (methods bind `this` to the raw element). */
+const RAW: unique symbol = Symbol('raw');
+/** Lets the parser build raw elements without a proxy per node. */
+const INTERNAL: unique symbol = Symbol('internal');
+
+/** The `_` form of an XML name: `-`, `.` and `:` become `_`. */
+export function underscoreName(name: string): string {
+  return name.replace(/[-.:]/g, '_');
+}
+
+/** True when `name` is `xml` or its `_` form (`ssh_users` matches `ssh-users`). */
+function sameUnderscored(xml: string, name: string): boolean {
+  if (xml.length !== name.length) return false;
+  for (let i = 0; i < xml.length; i++) {
+    const a = xml.charCodeAt(i);
+    const b = name.charCodeAt(i);
+    if (a === b) continue;
+    // '_' in the wanted name stands for '-', '.' or ':' in the XML name
+    if (b !== 95 || (a !== 45 && a !== 46 && a !== 58)) return false;
+  }
+  return true;
+}
+
+/** Matches an XML name against a wanted name: exact, else its `_` form. */
+export function nameMatches(xml: string, name: string): boolean {
+  return xml === name || sameUnderscored(xml, name);
+}
+
+const TEXT_ESCAPE = /[&<>]/;
+const ATTR_ESCAPE = /[&<>"]/;
+
+export function escapeText(s: string): string {
+  if (!TEXT_ESCAPE.test(s)) return s;
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+export function escapeAttr(s: string): string {
+  if (!ATTR_ESCAPE.test(s)) return s;
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+}
+
+export interface CreateOptions {
+  attributes?: Record<string, string>;
+  data?: string | number | boolean;
+}
+
+export interface GetElementsOptions {
+  /** Keep only elements whose text equals this. */
+  text?: string;
+  /** Search all descendants (document order), not only the children. */
+  recursive?: boolean;
+}
+
+export interface ToXmlOptions {
+  pretty?: boolean;
+  /** Spaces per level when pretty; default 2. */
+  indent?: number;
+}
+
+/** Internal access for the parser and path code (not exported from index.ts). */
+export interface Internals {
+  make(name: string, attrs: string[] | null, parent: Element): Element;
+  makeDocument(): Element;
+  setText(el: Element, text: string): void;
+  getText(el: Element): string;
+  hasChildren(el: Element): boolean;
+  children(el: Element): readonly Element[];
+  parent(el: Element): Element | null;
+  name(el: Element): string;
+  raw(el: Element): Element;
+  proxy(el: Element): XmlNode;
+}
+
+// Assigned in Element's static block, which alone can reach the private fields.
+export let internals: Internals;
+
+const handler: ProxyHandler<Element> = {
+  get(target, prop) {
+    if (typeof prop === 'symbol' || prop in target) {
+      const v: unknown = Reflect.get(target, prop, target);
+      return typeof v === 'function' ? v.bind(target) : v;
+    }
+    return target.child(prop);
+  },
+  has(target, prop) {
+    return prop in target || (typeof prop === 'string' && target.child(prop) !== undefined);
+  },
+  set() {
+    // Children are edited with create/add/delete/setData, never by assignment.
+    return false;
+  },
+  deleteProperty() {
+    return false;
+  },
+};
+
+export class Element {
+  #name: string;
+  /** Attributes as flat name/value pairs, in document order. */
+  #attrs: string[] | null;
+  #data: string;
+  #children: Element[] | null;
+  #parent: Element | null;
+  #flags: number;
+  #proxy: XmlNode | null;
+  #deleted: Element[] | null;
+
+  static {
+    internals = {
+      make(name, attrs, parent) {
+        const el = new Element(name, undefined, INTERNAL);
+        el.#attrs = attrs;
+        el.#parent = parent;
+        // a child ends whitespace that only indented the parent's first line
+        if (parent.#children === null) {
+          parent.#children = [el];
+          if (parent.#data !== '') parent.#data = parent.#data.trim() === '' ? '' : parent.#data;
+        } else parent.#children.push(el);
+        return el;
+      },
+      makeDocument() {
+        const el = new Element('', undefined, INTERNAL);
+        el.#flags = DOCUMENT;
+        return el;
+      },
+      setText(el, text) {
+        el.#data = text;
+      },
+      getText: (el) => el.#data,
+      hasChildren: (el) => el.#children !== null && el.#children.length > 0,
+      children: (el) => el.#children ?? [],
+      parent: (el) => el.#parent,
+      name: (el) => el.#name,
+      raw: (el) => el[RAW],
+      proxy: (el) => el.#node(),
+    };
+  }
+
+  /**
+   * A new detached element. The result is the navigable node (`new Element('a')` can
+   * be used as an XmlNode; `element()` gives it that type).
+   */
+  constructor(name: string, opts?: CreateOptions, internal?: typeof INTERNAL) {
+    this.#name = name;
+    this.#attrs = null;
+    this.#data = '';
+    this.#children = null;
+    this.#parent = null;
+    this.#flags = 0;
+    this.#proxy = null;
+    this.#deleted = null;
+    if (internal === INTERNAL) return;
+    if (opts?.attributes) this.#attrs = flatten(opts.attributes);
+    if (opts?.data !== undefined) this.#data = String(opts.data);
+    this.#flags = NEW | MODIFIED;
+    return this.#node();
+  }
+
+  get [RAW](): Element {
+    return this;
+  }
+
+  #node(): XmlNode {
+    return (this.#proxy ??= new Proxy(this, handler) as XmlNode);
+  }
+
+  // ---- identity -------------------------------------------------------------------
+
+  /** The XML name, prefix included (`ssh-users`, `cl:foo`); '' for a document root. */
+  getName(): string {
+    return this.#name;
+  }
+
+  getParent(): XmlNode | undefined {
+    const p = this.#parent;
+    return p === null ? undefined : p.#node();
+  }
+
+  /** Ancestors, nearest first, the document root last. */
+  getParents(): XmlNode[] {
+    const out: XmlNode[] = [];
+    for (let p = this.#parent; p; p = p.#parent) out.push(p.#node());
+    return out;
+  }
+
+  /** The top of this tree (the document root after a parse). */
+  getRoot(): XmlNode {
+    let el: Element = this;
+    while (el.#parent) el = el.#parent;
+    return el.#node();
+  }
+
+  getChildren(): XmlNode[] {
+    return this.#children ? this.#children.map((c) => c.#node()) : [];
+  }
+
+  /** The first child named `name` (exact XML name, else its `_` form). */
+  child(name: string): XmlNode | undefined {
+    const c = this.#child(name);
+    return c === undefined ? undefined : c.#node();
+  }
+
+  #child(name: string): Element | undefined {
+    const kids = this.#children;
+    if (kids === null) return undefined;
+    for (let i = 0; i < kids.length; i++) if (kids[i]!.#name === name) return kids[i];
+    // the `_` form can only differ where the wanted name has a '_'
+    if (name.includes('_')) {
+      for (let i = 0; i < kids.length; i++) if (sameUnderscored(kids[i]!.#name, name)) return kids[i];
+    }
+    return undefined;
+  }
+
+  /**
+   * Children (or, recursive, all descendants in document order) named `name` (exact or
+   * `_` form; any name when omitted), optionally only those whose text is `opts.text`.
+   */
+  getElements(name?: string, opts: GetElementsOptions = {}): XmlNode[] {
+    const out: XmlNode[] = [];
+    const visit = (el: Element): void => {
+      if (el.#children === null) return;
+      for (const c of el.#children) {
+        if ((name === undefined || nameMatches(c.#name, name)) && (opts.text === undefined || c.#data === opts.text)) {
+          out.push(c.#node());
+        }
+        if (opts.recursive) visit(c);
+      }
+    };
+    visit(this);
+    return out;
+  }
+
+  /**
+   * The entry among children named `name` whose list key matches: `key` is the value of
+   * its `name` child (or of the single registered key), or a record of key children.
+   */
+  getEntry(name: string, key: string | Record<string, string>): XmlNode | undefined {
+    const kids = this.#children;
+    if (kids === null) return undefined;
+    for (const c of kids) {
+      if (!nameMatches(c.#name, name)) continue;
+      if (typeof key === 'string') {
+        if (textOf(c.#child('name')) === key) return c.#node();
+      } else if (Object.entries(key).every(([k, v]) => textOf(c.#child(k)) === v)) return c.#node();
+    }
+    return undefined;
+  }
+
+  isDocument(): boolean {
+    return (this.#flags & DOCUMENT) !== 0;
+  }
+
+  // ---- data -----------------------------------------------------------------------
+
+  /** The element's text, decoded; '' for a container. */
+  getData(): string;
+  /** The text converted, e.g. `getData(Number)`. */
+  getData<T>(convert: (text: string) => T): T;
+  getData<T>(convert?: (text: string) => T): string | T {
+    return convert ? convert(this.#data) : this.#data;
+  }
+
+  setData(value: string | number | boolean): void {
+    const s = String(value);
+    if (s === this.#data) return;
+    this.#data = s;
+    this.#mark();
+  }
+
+  /** The text, so a node reads naturally in template literals. */
+  toString(): string {
+    return this.#data;
+  }
+
+  // ---- attributes -----------------------------------------------------------------
+
+  /** A copy of the attributes, in document order, names with their prefixes. */
+  getAttributes(): Record<string, string> {
+    const out: Record<string, string> = {};
+    const a = this.#attrs;
+    if (a) for (let i = 0; i < a.length; i += 2) out[a[i]!] = a[i + 1]!;
+    return out;
+  }
+
+  getAttribute(name: string): string | undefined {
+    const a = this.#attrs;
+    if (a) for (let i = 0; i < a.length; i += 2) if (a[i] === name) return a[i + 1];
+    return undefined;
+  }
+
+  /** Replaces all attributes. */
+  setAttributes(attributes: Record<string, string>): void {
+    this.#attrs = flatten(attributes);
+    this.#mark();
+  }
+
+  /** Sets the given attributes, keeping the others (and their order). */
+  updateAttributes(attributes: Record<string, string>): void {
+    const a = (this.#attrs ??= []);
+    let changed = false;
+    for (const [k, v] of Object.entries(attributes)) {
+      const i = findAttr(a, k);
+      if (i < 0) a.push(k, v);
+      else if (a[i + 1] === v) continue;
+      else a[i + 1] = v;
+      changed = true;
+    }
+    if (changed) this.#mark();
+  }
+
+  deleteAttribute(name: string): void {
+    const a = this.#attrs;
+    const i = a ? findAttr(a, name) : -1;
+    if (i < 0) return;
+    a!.splice(i, 2);
+    this.#mark();
+  }
+
+  // ---- editing --------------------------------------------------------------------
+
+  /** Appends a new child and returns it. */
+  create(name: string, opts: CreateOptions = {}): XmlNode {
+    const el = new Element(name, undefined, INTERNAL);
+    if (opts.attributes) el.#attrs = flatten(opts.attributes);
+    if (opts.data !== undefined) el.#data = String(opts.data);
+    this.#append(el);
+    return el.#node();
+  }
+
+  /**
+   * Appends `node` (moving it out of its current tree) and returns it. Adding a document
+   * root moves its top-level elements in and returns the first of them.
+   */
+  add(node: Element): XmlNode {
+    const el = node[RAW];
+    if (el.#flags & DOCUMENT) {
+      const kids = el.#children ? [...el.#children] : [];
+      if (kids.length === 0) throw new XmlTreeError('cannot add an empty document');
+      for (const k of kids) this.#append(k.#detach(false));
+      return kids[0]!.#node();
+    }
+    for (let p: Element | null = this; p; p = p.#parent) {
+      if (p === el) throw new XmlTreeError(`cannot add <${el.#name}> inside itself`);
+    }
+    this.#append(el.#detach(true));
+    return el.#node();
+  }
+
+  #append(el: Element): void {
+    el.#parent = this;
+    if (this.#children === null) this.#children = [el];
+    else this.#children.push(el);
+    el.#flags |= NEW;
+    el.#mark();
+  }
+
+  /** Removes this element from its parent; `recordDeletion` notes it there. */
+  #detach(recordDeletion: boolean): Element {
+    const p = this.#parent;
+    if (p === null) return this;
+    const kids = p.#children!;
+    kids.splice(kids.indexOf(this), 1);
+    if (recordDeletion) p.#recordDeleted(this);
+    this.#parent = null;
+    return this;
+  }
+
+  /** Notes a removed child, unless it never reached the datastore (created since parse). */
+  #recordDeleted(el: Element): void {
+    if (this.#flags & DOCUMENT) return;
+    for (let p: Element | null = el; p; p = p.#parent) if (p.#flags & NEW) return;
+    (this.#deleted ??= []).push(el);
+    this.#markDescendant();
+  }
+
+  /**
+   * Deletes: with no argument this element itself; with a name every child of that name
+   * (`*`: all children); with a node that child.
+   */
+  delete(target?: string | Element): void {
+    if (target === undefined) {
+      if (this.#parent === null) throw new XmlTreeError('cannot delete a node without a parent');
+      this.#detach(true);
+      return;
+    }
+    if (typeof target !== 'string') {
+      const el = target[RAW];
+      if (el.#parent === this) el.#detach(true);
+      return;
+    }
+    const kids = this.#children;
+    if (kids === null) return;
+    for (const c of [...kids]) if (target === '*' || nameMatches(c.#name, target)) c.#detach(true);
+  }
+
+  /** Puts `node` where this element is, removing this one; returns the new node. */
+  replace(node: Element): XmlNode {
+    const el = node[RAW];
+    const p = this.#parent;
+    if (p === null) throw new XmlTreeError('cannot replace a node without a parent');
+    if (el === this) return this.#node();
+    el.#detach(true);
+    const kids = p.#children!;
+    kids[kids.indexOf(this)] = el;
+    el.#parent = p;
+    this.#parent = null;
+    p.#recordDeleted(this);
+    el.#flags |= NEW;
+    el.#mark();
+    return el.#node();
+  }
+
+  /** Changes the XML name; the old entry counts as deleted from the parent. */
+  rename(newName: string): void {
+    if (newName === this.#name) return;
+    if (this.#parent) this.#parent.#recordDeleted(this.#clone());
+    this.#name = newName;
+    this.#mark();
+  }
+
+  /** A deep, detached, unmodified copy. */
+  copy(): XmlNode {
+    return this.#clone().#node();
+  }
+
+  #clone(): Element {
+    const el = new Element(this.#name, undefined, INTERNAL);
+    el.#attrs = this.#attrs ? [...this.#attrs] : null;
+    el.#data = this.#data;
+    el.#flags = this.#flags & DOCUMENT;
+    if (this.#children) {
+      el.#children = this.#children.map((c) => {
+        const k = c.#clone();
+        k.#parent = el;
+        return k;
+      });
+    }
+    return el;
+  }
+
+  // ---- queries --------------------------------------------------------------------
+
+  /** The first node at a path relative to this one (`a/b[k='v']/c`, `..`, `[N]` from 0). */
+  find(path: string): XmlNode | undefined {
+    return selectPath(this, path, true)[0];
+  }
+
+  /** All nodes at a path relative to this one. */
+  findAll(path: string): XmlNode[] {
+    return selectPath(this, path, false);
+  }
+
+  // ---- iteration ------------------------------------------------------------------
+
+  /** This element, then its following siblings of the same name. */
+  *[Symbol.iterator](): IterableIterator<XmlNode> {
+    const p = this.#parent;
+    if (p === null) {
+      yield this.#node();
+      return;
+    }
+    const kids = p.#children!;
+    for (let i = kids.indexOf(this); i < kids.length; i++) {
+      if (kids[i]!.#name === this.#name) yield kids[i]!.#node();
+    }
+  }
+
+  // ---- modification tracking ------------------------------------------------------
+
+  /** Created, added, renamed, replaced in, or its data or attributes changed. */
+  isModified(): boolean {
+    return (this.#flags & MODIFIED) !== 0;
+  }
+
+  /**
+   * Something below changed (a modified node or a deleted child). Ancestors of a subtree
+   * cleared with clearModified() may keep answering true until they are cleared.
+   */
+  hasModifiedDescendant(): boolean {
+    return (this.#flags & DESCENDANT) !== 0;
+  }
+
+  /** Children removed since the parse or the last clearModified(). */
+  getDeletedChildren(): XmlNode[] {
+    return this.#deleted ? this.#deleted.map((c) => c.#node()) : [];
+  }
+
+  /** Forgets all changes in this subtree. */
+  clearModified(): void {
+    this.#flags &= DOCUMENT;
+    this.#deleted = null;
+    if (this.#children) for (const c of this.#children) c.clearModified();
+  }
+
+  #mark(): void {
+    this.#flags |= MODIFIED;
+    if (this.#parent !== null) this.#parent.#markDescendant();
+  }
+
+  // Walks up, stopping at the first ancestor already marked: its ancestors are too.
+  #markDescendant(): void {
+    for (let p: Element | null = this; p !== null && !(p.#flags & DESCENDANT); p = p.#parent) p.#flags |= DESCENDANT;
+  }
+
+  // ---- output ---------------------------------------------------------------------
+
+  /** Compact XML; a document root prints its children only. */
+  dumps(): string {
+    if (this.#flags & DOCUMENT) {
+      let out = '';
+      if (this.#children) for (const c of this.#children) out = c.#write(out);
+      return out;
+    }
+    return this.#write('');
+  }
+
+  #write(out: string): string {
+    out += '<' + this.#name;
+    const a = this.#attrs;
+    if (a !== null) for (let i = 0; i < a.length; i += 2) out += ' ' + a[i] + '="' + escapeAttr(a[i + 1]!) + '"';
+    const kids = this.#children;
+    if (kids === null || kids.length === 0) {
+      if (this.#data === '') return out + '/>';
+      return out + '>' + escapeText(this.#data) + '</' + this.#name + '>';
+    }
+    out += '>';
+    if (this.#data !== '') out += escapeText(this.#data);
+    for (let i = 0; i < kids.length; i++) out = kids[i]!.#write(out);
+    return out + '</' + this.#name + '>';
+  }
+
+  /** XML text: compact by default, or indented (leaves on one line) with `pretty`. */
+  toXml(opts: ToXmlOptions = {}): string {
+    if (!opts.pretty) return this.dumps();
+    const unit = ' '.repeat(opts.indent ?? 2);
+    const lines: string[] = [];
+    const roots = this.#flags & DOCUMENT ? (this.#children ?? []) : [this as Element];
+    for (const r of roots) r.#pretty(lines, '', unit);
+    return lines.join('\n') + (lines.length ? '\n' : '');
+  }
+
+  #pretty(lines: string[], pad: string, unit: string): void {
+    let open = '<' + this.#name;
+    const a = this.#attrs;
+    if (a !== null) for (let i = 0; i < a.length; i += 2) open += ' ' + a[i] + '="' + escapeAttr(a[i + 1]!) + '"';
+    const kids = this.#children;
+    if (kids === null || kids.length === 0) {
+      lines.push(pad + (this.#data === '' ? open + '/>' : open + '>' + escapeText(this.#data) + '</' + this.#name + '>'));
+      return;
+    }
+    lines.push(pad + open + '>');
+    if (this.#data !== '') lines.push(pad + unit + escapeText(this.#data));
+    for (const c of kids) c.#pretty(lines, pad + unit, unit);
+    lines.push(pad + '</' + this.#name + '>');
+  }
+
+  /**
+   * `{ name: value }` (a document: one key per top-level name). A value is the text for a
+   * leaf, an object of children otherwise; repeated names become arrays; attributes are
+   * `@name` keys, and text beside attributes or children is `#text`.
+   */
+  toJSON(): JsonValue {
+    if (this.#flags & DOCUMENT) return this.#jsonChildren();
+    return { [this.#name]: this.#jsonValue() };
+  }
+
+  #jsonValue(): JsonValue {
+    const kids = this.#children;
+    const a = this.#attrs;
+    if ((kids === null || kids.length === 0) && (a === null || a.length === 0)) return this.#data;
+    const obj: { [key: string]: JsonValue } = {};
+    if (a !== null) for (let i = 0; i < a.length; i += 2) obj['@' + a[i]] = a[i + 1]!;
+    if (this.#data !== '') obj['#text'] = this.#data;
+    Object.assign(obj, this.#jsonChildren());
+    return obj;
+  }
+
+  #jsonChildren(): { [key: string]: JsonValue } {
+    const obj: { [key: string]: JsonValue } = {};
+    for (const c of this.#children ?? []) {
+      const v = c.#jsonValue();
+      const prev = obj[c.#name];
+      if (prev === undefined) obj[c.#name] = v;
+      else if (Array.isArray(prev)) prev.push(v);
+      else obj[c.#name] = [prev, v];
+    }
+    return obj;
+  }
+
+  /** YAML of the same structure as toJSON(). */
+  toYaml(): string {
+    return yamlValue(this.toJSON(), '') + '\n';
+  }
+
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    const s = this.dumps();
+    return s.length > 200 ? s.slice(0, 200) + '…' : s;
+  }
+}
+
+/** A new detached element, typed for navigation. */
+export function element(name: string, opts?: CreateOptions): XmlNode {
+  return new Element(name, opts) as XmlNode;
+}
+
+function textOf(el: Element | undefined): string | undefined {
+  return el === undefined ? undefined : el.getData();
+}
+
+function flatten(attributes: Record<string, string>): string[] {
+  const out: string[] = [];
+  for (const [k, v] of Object.entries(attributes)) out.push(k, String(v));
+  return out;
+}
+
+function findAttr(a: string[], name: string): number {
+  for (let i = 0; i < a.length; i += 2) if (a[i] === name) return i;
+  return -1;
+}
+
+const YAML_PLAIN = /^[A-Za-z0-9_./][A-Za-z0-9_ ./:-]*$/;
+const YAML_RESERVED = /^(true|false|yes|no|on|off|null|y|n|~|[-+]?[0-9.]+(e[-+]?[0-9]+)?|0x[0-9a-f]+|0o[0-7]+)$/i;
+
+function yamlScalar(s: string): string {
+  // JSON strings are valid YAML double-quoted scalars
+  if (s === '' || !YAML_PLAIN.test(s) || YAML_RESERVED.test(s) || s.endsWith(' ') || s.includes(': ')) return JSON.stringify(s);
+  return s;
+}
+
+function yamlKey(k: string): string {
+  return /^[A-Za-z_][A-Za-z0-9_.:-]*$/.test(k) && !k.endsWith(':') ? k : JSON.stringify(k);
+}
+
+function yamlValue(v: JsonValue, pad: string): string {
+  if (typeof v === 'string') return yamlScalar(v);
+  if (Array.isArray(v)) {
+    if (v.length === 0) return '[]';
+    return v
+      .map((item) => {
+        if (typeof item === 'string') return pad + '- ' + yamlScalar(item);
+        const body = yamlValue(item, pad + '  ');
+        // the first line of a nested block sits after the dash
+        return pad + '- ' + body.slice(pad.length + 2);
+      })
+      .join('\n');
+  }
+  const keys = Object.keys(v);
+  if (keys.length === 0) return '{}';
+  return keys
+    .map((k) => {
+      const item = v[k]!;
+      if (typeof item === 'string') return pad + yamlKey(k) + ': ' + yamlScalar(item);
+      const empty = Array.isArray(item) ? item.length === 0 : Object.keys(item).length === 0;
+      if (empty) return pad + yamlKey(k) + ': ' + (Array.isArray(item) ? '[]' : '{}');
+      return pad + yamlKey(k) + ':\n' + yamlValue(item, Array.isArray(item) ? pad : pad + '  ');
+    })
+    .join('\n');
+}
