@@ -12,6 +12,8 @@ import { checkModule, type LoadedModule } from './module.ts';
 export interface LoadFailure {
   file: string;
   name: string;
+  /** 'import': the file did not import (syntax, a throw at top level); 'contract': it imported but is no service module. */
+  kind: 'import' | 'contract';
   error: string;
   /** The SERVICE the file declares, read from its source text when the import itself failed. */
   service?: string;
@@ -92,7 +94,7 @@ export async function loadModules(files: readonly string[]): Promise<LoadResult>
       exports = { ...(await import(pathToFileURL(file).href)) };
     } catch (err) {
       const service = declaredService(file);
-      result.failures.push({ file, name, error: describeError(err, file), ...(service ? { service } : {}) });
+      result.failures.push({ file, name, kind: 'import', error: describeError(err, file), ...(service ? { service } : {}) });
       continue;
     }
     const checked = checkModule(exports);
@@ -101,6 +103,7 @@ export async function loadModules(files: readonly string[]): Promise<LoadResult>
       result.failures.push({
         file,
         name,
+        kind: 'contract',
         error: `${file}: not a service module: missing or wrong ${checked.join(', ')}`,
         ...(service ? { service } : {}),
       });

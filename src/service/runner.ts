@@ -106,7 +106,7 @@ export async function runServices(
   const listed = new Set(txn.entries.map((e) => e.service));
 
   if (phase === 'commit') {
-    const broken = (opts.broken ?? []).filter((f) => txn.entries.length === 0 || f.service === undefined || listed.has(f.service));
+    const broken = brokenFor(opts.broken ?? [], txn.entries);
     if (broken.length > 0) throw new BrokenModuleError(broken);
   }
 
@@ -159,20 +159,16 @@ export async function runServices(
   return { served: [...listed], calls };
 }
 
-/** The XPath and namespaces to read for a transaction: the union of the matching modules' narrowing, or everything. */
-export function configFilter(
-  modules: readonly LoadedModule[],
-  entries: readonly ServiceEntry[],
-): { xpath: string; namespaces: Record<string, string> } {
+/**
+ * The load failures that stop this transaction: files that failed to import and declare a
+ * SERVICE that is listed (or any SERVICE, when all are re-applied). The controller removes
+ * what a service created before asking for it again, so running without that module would
+ * silently delete its device config. A file that imported but is no module (a helper) and
+ * a file whose SERVICE cannot be read stop nothing.
+ */
+export function brokenFor(failures: readonly LoadFailure[], entries: readonly ServiceEntry[]): LoadFailure[] {
   const listed = new Set(entries.map((e) => e.service));
-  const matching = modules.filter((m) => entries.length === 0 || listed.has(m.module.SERVICE));
-  const namespaces: Record<string, string> = {};
-  const paths: string[] = [];
-  for (const m of matching) {
-    if (!m.module.SERVICE_XPATH) return { xpath: '/', namespaces: {} };
-    if (!paths.includes(m.module.SERVICE_XPATH)) paths.push(m.module.SERVICE_XPATH);
-    Object.assign(namespaces, m.module.SERVICE_NAMESPACES ?? {});
-  }
-  if (paths.length === 0) return { xpath: '/', namespaces: {} };
-  return { xpath: paths.join(' | '), namespaces };
+  return failures.filter(
+    (f) => f.kind === 'import' && f.service !== undefined && (entries.length === 0 || listed.has(f.service)),
+  );
 }

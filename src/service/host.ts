@@ -1,0 +1,210 @@
+/**
+ * The module host: owns the module worker thread on the main side. Loads the module set
+ * into a worker, runs transactions in it with a timeout (a module that hangs is stopped by
+ * terminating the worker, and a fresh one is loaded), and hot-reloads: a new worker loads
+ * in the background and is swapped in between runs, never during one.
+ */
+import { Worker } from 'node:worker_threads';
+import { fileURLToPath } from 'node:url';
+import type { ConsolaInstance } from '../log.ts';
+import { findModuleFiles, type LoadFailure } from './loader.ts';
+import type { FromWorker, ModuleInfo, RunFailure, RunRequest, WorkerTimings } from './worker-messages.ts';
+
+const BOOT = fileURLToPath(new URL('./worker-boot.mjs', import.meta.url));
+const ENTRY = new URL('./worker.ts', import.meta.url).href;
+
+export interface HostOptions {
+  modulePaths: string[];
+  moduleFilter: string[];
+  /** Per-run limit in ms before the worker is stopped. */
+  timeoutMs: number;
+  log: ConsolaInstance;
+  /** Level for module logs inside the worker. */
+  logLevel: number;
+  /** Where module log lines go (the server's logger for that module's tag). */
+  onModuleLog: (level: number, tag: string, message: string) => void;
+}
+
+export type RunOutcome =
+  | { ok: true; served: string[]; edits: string[]; creators: number; timings: WorkerTimings }
+  | { ok: false; failure: RunFailure };
+
+/** One loaded worker and the module set it holds. */
+interface Loaded {
+  worker: Worker;
+  modules: ModuleInfo[];
+  failures: LoadFailure[];
+  files: string[];
+}
+
+export class ModuleHost {
+  private current: Promise<Loaded>;
+  /** Runs and swaps, one at a time, in order. */
+  private chain: Promise<unknown> = Promise.resolve();
+  private generation = 0;
+  private nextId = 1;
+  private closed = false;
+
+  constructor(private readonly opts: HostOptions) {
+    this.current = this.spawn(this.files());
+    this.current.catch(() => undefined);
+  }
+
+  /** Resolves when the first module set is loaded; returns it. */
+  async ready(): Promise<{ modules: ModuleInfo[]; failures: LoadFailure[] }> {
+    const l = await this.current;
+    return { modules: l.modules, failures: l.failures };
+  }
+
+  /** The module set the next run will use (waits for a reload under way). */
+  async moduleSet(): Promise<{ modules: ModuleInfo[]; failures: LoadFailure[] }> {
+    return this.enqueue(async () => {
+      const l = await this.current;
+      return { modules: l.modules, failures: l.failures };
+    });
+  }
+
+  /**
+   * Loads the module files afresh in a new worker and swaps it in once loaded, after any
+   * run under way. Runs queued after this call use the new set. Resolves with the new set.
+   */
+  reload(): Promise<{ modules: ModuleInfo[]; failures: LoadFailure[] }> {
+    const gen = ++this.generation;
+    let files: string[];
+    try {
+      files = this.files();
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    const loading = this.spawn(files);
+    loading.catch(() => undefined);
+    return this.enqueue(async () => {
+      const next = await loading;
+      if (gen !== this.generation || this.closed) {
+        // A newer reload supersedes this one; its own swap follows.
+        void next.worker.terminate();
+        const l = await this.current;
+        return { modules: l.modules, failures: l.failures };
+      }
+      const old = await this.current.catch(() => undefined);
+      this.current = Promise.resolve(next);
+      if (old) void old.worker.terminate();
+      return { modules: next.modules, failures: next.failures };
+    });
+  }
+
+  /** Runs one request in the worker; a module past the timeout is stopped and reported as a failure. */
+  run(req: RunRequest): Promise<RunOutcome> {
+    return this.enqueue(async () => {
+      const loaded = await this.current;
+      return this.runIn(loaded, req);
+    });
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.chain.catch(() => undefined);
+    const l = await this.current.catch(() => undefined);
+    if (l) await l.worker.terminate();
+  }
+
+  private files(): string[] {
+    return findModuleFiles(this.opts.modulePaths, this.opts.moduleFilter);
+  }
+
+  private enqueue<T>(op: () => Promise<T>): Promise<T> {
+    const p = this.chain.then(op);
+    this.chain = p.catch(() => undefined);
+    return p;
+  }
+
+  private spawn(files: string[]): Promise<Loaded> {
+    const worker = new Worker(BOOT, { workerData: { entry: ENTRY, logLevel: this.opts.logLevel } });
+    // Module log lines arrive here as long as the worker lives.
+    worker.on('message', (msg: FromWorker) => {
+      if (msg.type === 'log') this.opts.onModuleLog(msg.level, msg.tag, msg.message);
+    });
+    return new Promise<Loaded>((resolve, reject) => {
+      const onMessage = (msg: FromWorker): void => {
+        if (msg.type !== 'loaded') return;
+        worker.off('message', onMessage);
+        worker.off('error', onError);
+        worker.off('exit', onExit);
+        for (const f of msg.failures) this.opts.log.error(`module ${f.name} not loaded: ${f.error}`);
+        this.opts.log.info(`modules loaded: ${msg.modules.map((m) => `${m.name} (${m.service})`).join(', ') || 'none'}`);
+        resolve({ worker, modules: msg.modules, failures: msg.failures, files });
+      };
+      const onError = (err: Error): void => reject(err);
+      const onExit = (code: number): void => reject(new Error(`module worker exited (${code}) while loading`));
+      worker.on('message', onMessage);
+      worker.once('error', onError);
+      worker.once('exit', onExit);
+      worker.postMessage({ type: 'load', files });
+    });
+  }
+
+  private runIn(loaded: Loaded, req: RunRequest): Promise<RunOutcome> {
+    const id = this.nextId++;
+    const { worker } = loaded;
+    return new Promise<RunOutcome>((resolve) => {
+      let last: { service: string; file: string; fn: string; instance?: string } | undefined;
+      const finish = (outcome: RunOutcome, replace: boolean): void => {
+        clearTimeout(timer);
+        worker.off('message', onMessage);
+        worker.off('error', onError);
+        worker.off('exit', onExit);
+        if (replace) {
+          // A stopped or crashed worker is replaced by a fresh one holding the same files.
+          void worker.terminate();
+          this.current = this.spawn(this.filesOr(loaded.files));
+          this.current.catch((err: unknown) => this.opts.log.error(`module worker failed to start: ${String(err)}`));
+        }
+        resolve(outcome);
+      };
+      const onMessage = (msg: FromWorker): void => {
+        if (msg.type === 'call' && msg.id === id) last = msg;
+        else if (msg.type === 'done' && msg.id === id) {
+          finish({ ok: true, served: msg.served, edits: msg.edits, creators: msg.creators, timings: msg.timings }, false);
+        } else if (msg.type === 'failed' && msg.id === id) finish({ ok: false, failure: msg.failure }, false);
+      };
+      const onError = (err: Error): void => {
+        finish({ ok: false, failure: { kind: 'internal', ...where(last), message: `module worker crashed: ${err.stack ?? err.message}` } }, true);
+      };
+      const onExit = (code: number): void => {
+        finish({ ok: false, failure: { kind: 'internal', ...where(last), message: `module worker exited (${code})` } }, true);
+      };
+      const timer = setTimeout(() => {
+        const secs = this.opts.timeoutMs / 1000;
+        finish(
+          {
+            ok: false,
+            failure: {
+              kind: 'module',
+              ...where(last),
+              message: `did not finish within ${secs} s and was stopped`,
+            },
+          },
+          true,
+        );
+      }, this.opts.timeoutMs);
+      worker.on('message', onMessage);
+      worker.once('error', onError);
+      worker.once('exit', onExit);
+      worker.postMessage({ type: 'run', id, ...req });
+    });
+  }
+
+  /** The module files now, or the given ones when the paths cannot be read. */
+  private filesOr(files: string[]): string[] {
+    try {
+      return this.files();
+    } catch {
+      return files;
+    }
+  }
+}
+
+function where(last: { service: string; file: string; fn: string; instance?: string } | undefined): Partial<RunFailure> {
+  if (!last) return {};
+  return { service: last.service, file: last.file, fn: last.fn, ...(last.instance !== undefined ? { instance: last.instance } : {}) };
+}

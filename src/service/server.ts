@@ -1,0 +1,384 @@
+/**
+ * The service server loop: connects to the controller's internal socket, subscribes to
+ * services-commit and controller-transaction, and answers every services-commit exactly
+ * once (transaction-actions-done or transaction-error), one transaction at a time, in the
+ * order the notifications came. Reconnects with backoff when the backend goes away.
+ *
+ * The per-transaction protocol follows the recorded Python server (session-pyapi.jsonl):
+ * get of the transaction's state to learn the user, get-config of actions, modules,
+ * edit-config merge to actions, transaction-actions-done; transaction-error on any failure.
+ */
+import { EventEmitter } from 'node:events';
+import { performance } from 'node:perf_hooks';
+import type { ConsolaInstance } from '../log.ts';
+import { RpcError, Session, SessionClosedError } from '../netconf/index.ts';
+import type { XmlNode } from '../xml/index.ts';
+import { ModuleHost } from './host.ts';
+import { actionsDone, editActions, getConfig, getTransaction, subscribe, transactionError } from './messages.ts';
+import { brokenFor, parseServiceEntry, type RunPhase, type ServiceEntry, type TransactionInfo } from './runner.ts';
+import type { ModuleInfo, RunFailure, WorkerTimings } from './worker-messages.ts';
+import { DEFAULT_BATCH_SIZE } from './edits.ts';
+
+/** The origin this server names in transaction-error (the Python server says `pyapi`). */
+export const ORIGIN = 'tsapi';
+
+export interface ServerOptions {
+  sockPath: string;
+  modulePaths: string[];
+  moduleFilter?: string[];
+  /** Per-transaction limit for the modules, ms (the controller itself waits 300 s by default). */
+  timeoutMs?: number;
+  /** Creator-tagged nodes per edit-config. */
+  batchSize?: number;
+  /** Log every frame sent and received; `pretty` indents them. */
+  debugFrames?: boolean;
+  pretty?: boolean;
+  /** Watch the module paths and reload on change (default true). */
+  watch?: boolean;
+  /** Reconnect backoff bounds, ms. */
+  reconnectMinMs?: number;
+  reconnectMaxMs?: number;
+  log: ConsolaInstance;
+  logLevel: number;
+  /** Where module log lines go. */
+  onModuleLog: (level: number, tag: string, message: string) => void;
+}
+
+/** What one services-commit cost; emitted as 'transaction' for benchmarks and tests. */
+export interface TransactionReport {
+  tid: string;
+  user: string;
+  outcome: 'done' | 'error';
+  reason?: string;
+  served: string[];
+  edits: number;
+  editBytes: number;
+  configBytes: number;
+  creators: number;
+  /** ms from the notification's arrival to the done/error reply. */
+  totalMs: number;
+  socketMs: number;
+  timings?: WorkerTimings;
+}
+
+interface Served {
+  entries: ServiceEntry[];
+  user: string;
+  diff: boolean;
+}
+
+const SERVED_MEMORY = 1000;
+
+export class ServiceServer extends EventEmitter {
+  readonly host: ModuleHost;
+  private session: Session | undefined;
+  private readonly queue: { n: XmlNode; at: number }[] = [];
+  private pumping: Promise<void> | undefined;
+  private stopping = false;
+  private readonly served = new Map<string, Served>();
+  private lastReply = '';
+  private connectLoop: Promise<void> | undefined;
+  private wakeUp: (() => void) | undefined;
+
+  constructor(private readonly opts: ServerOptions) {
+    super();
+    this.host = new ModuleHost({
+      modulePaths: opts.modulePaths,
+      moduleFilter: opts.moduleFilter ?? [],
+      timeoutMs: opts.timeoutMs ?? 60_000,
+      log: opts.log,
+      logLevel: opts.logLevel,
+      onModuleLog: opts.onModuleLog,
+    });
+  }
+
+  /** Loads the modules, then keeps a connection to the backend until stop(). */
+  async start(): Promise<void> {
+    await this.host.ready();
+    this.connectLoop = this.run();
+  }
+
+  /** Finishes the transaction under way, then closes the connection and the worker. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.wakeUp?.();
+    await this.pumping;
+    const s = this.session;
+    this.session = undefined;
+    if (s && !s.closed) await s.close().catch(() => undefined);
+    await this.connectLoop;
+    await this.host.close();
+  }
+
+  private async run(): Promise<void> {
+    const min = this.opts.reconnectMinMs ?? 250;
+    const max = this.opts.reconnectMaxMs ?? 5000;
+    let delay = min;
+    while (!this.stopping) {
+      let session: Session;
+      try {
+        session = await this.connect();
+      } catch (err) {
+        this.opts.log.warn(`backend not reachable at ${this.opts.sockPath} (${errText(err)}); retrying in ${delay} ms`);
+        await this.sleep(delay);
+        delay = Math.min(max, delay * 2);
+        continue;
+      }
+      delay = min;
+      const closed = new Promise<void>((resolve) => session.on('close', () => resolve()));
+      this.session = session;
+      this.emit('connected');
+      await Promise.race([closed, new Promise<void>((r) => (this.wakeUp = r))]);
+      if (this.stopping) return;
+      this.opts.log.warn('backend connection closed; reconnecting');
+      this.session = undefined;
+      this.queue.length = 0;
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const t = setTimeout(resolve, ms);
+      this.wakeUp = () => {
+        clearTimeout(t);
+        resolve();
+      };
+    });
+  }
+
+  private async connect(): Promise<Session> {
+    const log = this.opts.log;
+    const session = await Session.connect({
+      path: this.opts.sockPath,
+      hello: true,
+      transport: 'ctrl:services',
+      onFrame: (direction, xml) => {
+        if (direction === 'recv' && xml.startsWith('<rpc-reply')) this.lastReply = xml;
+        if (this.opts.debugFrames) log.debug(`${direction === 'send' ? 'send' : 'recv'}: ${this.opts.pretty ? indent(xml) : xml}`);
+      },
+    });
+    session.on('notification', (n) => {
+      this.queue.push({ n, at: performance.now() });
+      this.pump();
+    });
+    try {
+      await session.rpc(subscribe(session.user, 'services-commit'));
+      await session.rpc(subscribe(session.user, 'controller-transaction'));
+    } catch (err) {
+      session.destroy();
+      throw err;
+    }
+    log.info(`connected to ${this.opts.sockPath}, session ${session.sessionId ?? '?'}; waiting for services-commit`);
+    return session;
+  }
+
+  private pump(): void {
+    if (this.pumping) return;
+    this.pumping = (async () => {
+      while (this.queue.length > 0 && !this.stopping) {
+        const item = this.queue.shift()!;
+        const session = this.session;
+        if (!session || session.closed) continue;
+        try {
+          await this.handle(session, item.n, item.at);
+        } catch (err) {
+          this.opts.log.error(`notification handling failed: ${errText(err)}`);
+        }
+      }
+      this.pumping = undefined;
+    })();
+  }
+
+  private async handle(session: Session, n: XmlNode, at: number): Promise<void> {
+    const sc = n.child('services-commit');
+    if (sc) return this.servicesCommit(session, sc, at);
+    const ct = n.child('controller-transaction');
+    if (ct) return this.controllerTransaction(session, ct);
+  }
+
+  private async servicesCommit(session: Session, sc: XmlNode, at: number): Promise<void> {
+    const log = this.opts.log;
+    const tid = text(sc.child('tid'));
+    const entries = sc.getElements('service').map((e) => parseServiceEntry(String(e.getData() ?? '')));
+    const diff = text(sc.child('diff')) === 'true';
+    let socketMs = 0;
+    const rpc = async (xml: string): Promise<XmlNode> => {
+      const t = performance.now();
+      try {
+        return await session.rpc(xml);
+      } finally {
+        socketMs += performance.now() - t;
+      }
+    };
+    log.info(`services-commit tid ${tid}: ${entries.map((e) => e.raw).join(', ') || 'all services'}${diff ? ' (diff)' : ''}`);
+
+    const user = await this.transactionUser(rpc, session, tid);
+    const txn: TransactionInfo = { tid, user, entries, diff };
+    const report: TransactionReport = {
+      tid, user, outcome: 'done', served: [], edits: 0, editBytes: 0, configBytes: 0, creators: 0, totalMs: 0, socketMs: 0,
+    };
+    const finish = (): void => {
+      report.totalMs = performance.now() - at;
+      report.socketMs = socketMs;
+      if (!diff) this.remember(tid, { entries, user, diff });
+      this.emit('transaction', report);
+    };
+    const fail = async (reason: string): Promise<void> => {
+      log.error(`tid ${tid}: transaction-error: ${reason.trim()}`);
+      await rpc(transactionError(user, tid, ORIGIN, reason));
+      report.outcome = 'error';
+      report.reason = reason;
+      finish();
+    };
+
+    try {
+      const { modules, failures } = await this.host.moduleSet();
+      const matching = matchingModules(modules, entries);
+      const broken = brokenFor(failures, entries);
+      if (matching.length === 0 && broken.length === 0) {
+        log.info(`tid ${tid}: no module serves ${entries.map((e) => e.service).join(', ') || 'any service'}`);
+        report.served = [...new Set(entries.map((e) => e.service))];
+        await rpc(actionsDone(user, tid, report.served));
+        finish();
+        return;
+      }
+      const filter = narrowing(matching);
+      await rpc(getConfig(user, 'actions', filter.xpath, filter.namespaces));
+      const configXml = this.lastReply;
+      report.configBytes = configXml.length;
+      const outcome = await this.host.run({
+        phase: 'commit', configXml, txn, broken, batchSize: this.opts.batchSize ?? DEFAULT_BATCH_SIZE,
+      });
+      if (!outcome.ok) {
+        await fail(failureReason(outcome.failure));
+        return;
+      }
+      report.timings = outcome.timings;
+      report.creators = outcome.creators;
+      for (const edit of outcome.edits) {
+        try {
+          await rpc(editActions(user, edit));
+        } catch (err) {
+          if (err instanceof RpcError) {
+            await fail(`\nedit-config of the service changes was refused by the controller:\n\n${err.message}`);
+            return;
+          }
+          throw err;
+        }
+        report.edits += 1;
+        report.editBytes += edit.length;
+      }
+      report.served = outcome.served;
+      await rpc(actionsDone(user, tid, outcome.served));
+      log.info(`tid ${tid}: done (${report.edits} edit-config, ${report.editBytes} bytes)`);
+      finish();
+    } catch (err) {
+      if (err instanceof SessionClosedError || session.closed) {
+        log.error(`tid ${tid}: backend connection lost during the transaction`);
+        return;
+      }
+      // Whatever went wrong, the controller must still get its one answer.
+      await fail(`\nService server error:\n\n${errText(err)}`).catch((e: unknown) => log.error(`tid ${tid}: could not send transaction-error: ${errText(e)}`));
+    }
+  }
+
+  private async transactionUser(rpc: (xml: string) => Promise<XmlNode>, session: Session, tid: string): Promise<string> {
+    try {
+      const reply = await rpc(getTransaction(session.user, tid));
+      const user = reply.find('data/transactions/transaction/username')?.getData();
+      if (user !== undefined && user !== null && String(user) !== '') return String(user);
+    } catch (err) {
+      if (!(err instanceof RpcError)) throw err;
+      this.opts.log.warn(`tid ${tid}: could not read the transaction's user: ${err.message}`);
+    }
+    return session.user;
+  }
+
+  private remember(tid: string, s: Served): void {
+    this.served.set(tid, s);
+    if (this.served.size > SERVED_MEMORY) this.served.delete(this.served.keys().next().value!);
+  }
+
+  private async controllerTransaction(session: Session, ct: XmlNode): Promise<void> {
+    const tid = text(ct.child('tid'));
+    const served = this.served.get(tid);
+    if (!served) return;
+    this.served.delete(tid);
+    const result = text(ct.child('result'));
+    const reason = text(ct.child('reason'));
+    const phase: RunPhase = result === 'SUCCESS' ? 'post-commit' : 'post-commit-failed';
+    const hook = phase === 'post-commit' ? 'setupPostCommit' : 'setupPostCommitFailed';
+    const { modules } = await this.host.moduleSet();
+    const withHook = matchingModules(modules, served.entries).filter((m) => m.hooks.includes(hook));
+    if (withHook.length === 0) return;
+    this.opts.log.info(`tid ${tid}: ${result}; running ${hook} hooks`);
+    const filter = narrowing(withHook);
+    await session.rpc(getConfig(served.user, 'running', filter.xpath, filter.namespaces));
+    const outcome = await this.host.run({
+      phase,
+      configXml: this.lastReply,
+      txn: { tid, user: served.user, entries: served.entries, diff: served.diff },
+      result: result === 'SUCCESS' ? 'SUCCESS' : 'FAILED',
+      ...(reason !== '' ? { reason } : {}),
+      broken: [],
+      batchSize: this.opts.batchSize ?? DEFAULT_BATCH_SIZE,
+    });
+    if (!outcome.ok) this.opts.log.error(`tid ${tid}: ${hook} failed: ${failureReason(outcome.failure).trim()}`);
+  }
+}
+
+function text(el: XmlNode | undefined): string {
+  const d = el?.getData();
+  return d === undefined || d === null ? '' : String(d).trim();
+}
+
+function errText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** Modules serving the listed services (all modules when none is listed). */
+export function matchingModules(modules: readonly ModuleInfo[], entries: readonly ServiceEntry[]): ModuleInfo[] {
+  if (entries.length === 0) return [...modules];
+  const listed = new Set(entries.map((e) => e.service));
+  return modules.filter((m) => listed.has(m.service));
+}
+
+/** The union of the modules' SERVICE_XPATH (with their namespaces), or `/` when any module reads everything. */
+export function narrowing(modules: readonly ModuleInfo[]): { xpath: string; namespaces: Record<string, string> } {
+  const paths: string[] = [];
+  const namespaces: Record<string, string> = {};
+  for (const m of modules) {
+    if (!m.xpath) return { xpath: '/', namespaces: {} };
+    if (!paths.includes(m.xpath)) paths.push(m.xpath);
+    Object.assign(namespaces, m.namespaces ?? {});
+  }
+  return paths.length === 0 ? { xpath: '/', namespaces: {} } : { xpath: paths.join(' | '), namespaces };
+}
+
+/** The transaction-error reason: which module, what went wrong (worded like the Python server's). */
+export function failureReason(f: RunFailure): string {
+  const service = f.service ?? 'unknown';
+  const where = [f.fn ? `${f.fn}` : '', f.file ? `in ${f.file}` : '', f.instance !== undefined ? `for instance ${f.instance}` : '']
+    .filter((s) => s !== '')
+    .join(' ');
+  switch (f.kind) {
+    case 'module':
+      return `\nService module ${service} returned an error:\n\n${f.message}${where ? `\n(${where})` : ''}`;
+    case 'broken':
+      return `\nService module ${service} failed to load:\n\n${f.message}`;
+    case 'internal':
+      return `\nService module ${service} could not run:\n\n${f.message}${where ? `\n(${where})` : ''}`;
+  }
+}
+
+/** Indents XML one element per line, for `-P`. */
+export function indent(xml: string): string {
+  let depth = 0;
+  const out: string[] = [];
+  for (const tok of xml.replace(/>\s*</g, '>\n<').split('\n')) {
+    if (/^<\//.test(tok)) depth = Math.max(0, depth - 1);
+    out.push('  '.repeat(depth) + tok);
+    if (/^<[^!?/][^>]*[^/]>$/.test(tok) && !/<\/[^>]+>$/.test(tok)) depth += 1;
+  }
+  return out.join('\n');
+}

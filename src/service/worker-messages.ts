@@ -1,0 +1,54 @@
+/**
+ * The messages between the server's main thread and the module worker. Only plain data
+ * crosses: config and edits as XML text, errors as strings.
+ */
+import type { LoadFailure } from './loader.ts';
+import type { HookName } from './module.ts';
+import type { RunPhase, TransactionInfo } from './runner.ts';
+
+/** What the main thread keeps of a loaded module: enough to pick modules and narrow reads without the code. */
+export interface ModuleInfo {
+  file: string;
+  name: string;
+  service: string;
+  xpath?: string;
+  namespaces?: Record<string, string>;
+  hooks: HookName[];
+}
+
+export interface RunRequest {
+  phase: RunPhase;
+  /** The get-config reply's `<data>` contents (or the whole reply): top-level config elements. */
+  configXml: string;
+  txn: TransactionInfo;
+  result?: 'SUCCESS' | 'FAILED';
+  reason?: string;
+  broken: LoadFailure[];
+  batchSize: number;
+}
+
+export type ToWorker = { type: 'load'; files: string[] } | ({ type: 'run'; id: number } & RunRequest);
+
+/** Where a transaction's time went inside the worker, in ms. */
+export interface WorkerTimings {
+  parseMs: number;
+  modulesMs: number;
+  serializeMs: number;
+}
+
+/** Why a run failed: a module threw, a needed module is broken, or the worker itself hit an error. */
+export interface RunFailure {
+  kind: 'module' | 'broken' | 'internal';
+  service?: string;
+  file?: string;
+  fn?: string;
+  instance?: string;
+  message: string;
+}
+
+export type FromWorker =
+  | { type: 'loaded'; modules: ModuleInfo[]; failures: LoadFailure[] }
+  | { type: 'call'; id: number; service: string; file: string; fn: string; instance?: string }
+  | { type: 'log'; level: number; tag: string; message: string }
+  | { type: 'done'; id: number; served: string[]; edits: string[]; creators: number; timings: WorkerTimings }
+  | { type: 'failed'; id: number; failure: RunFailure };

@@ -1,0 +1,121 @@
+/**
+ * The module worker: a thread that imports the service modules and runs them for the main
+ * thread. A fresh worker is a fresh ESM module graph (how hot reload gets no stale code)
+ * and can be terminated when a module hangs. Gets config as XML text, returns edit-config
+ * contents as text. Started through worker-boot.mjs, which registers tsx first.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { performance } from 'node:perf_hooks';
+import { inspect } from 'node:util';
+import { createConsola, type ConsolaInstance } from 'consola';
+import { parseString } from '../xml/index.ts';
+import { buildEdits, countCreators } from './edits.ts';
+import { loadModules } from './loader.ts';
+import type { HookName, LoadedModule } from './module.ts';
+import { BrokenModuleError, ModuleRunError, runServices } from './runner.ts';
+import type { FromWorker, ModuleInfo, RunFailure, ToWorker } from './worker-messages.ts';
+
+const port = parentPort;
+if (!port) throw new Error('worker.ts runs only as a worker thread');
+
+const send = (msg: FromWorker): void => port.postMessage(msg);
+
+const level = typeof workerData?.logLevel === 'number' ? workerData.logLevel : 3;
+// Module logs go to the main thread, which writes them where the server logs (stdout or syslog).
+const log: ConsolaInstance = createConsola({
+  level,
+  reporters: [
+    {
+      log: (obj) => {
+        const message = obj.args.map((a) => (typeof a === 'string' ? a : inspect(a))).join(' ');
+        send({ type: 'log', level: obj.level, tag: obj.tag, message });
+      },
+    },
+  ],
+});
+
+let modules: LoadedModule[] = [];
+
+port.on('message', (msg: ToWorker) => {
+  void handle(msg);
+});
+
+async function handle(msg: ToWorker): Promise<void> {
+  if (msg.type === 'load') {
+    const result = await loadModules(msg.files);
+    modules = result.modules;
+    const infos: ModuleInfo[] = modules.map((m) => {
+      const hooks = (['setupPreCommit', 'setupPostCommit', 'setupPostCommitFailed'] as HookName[]).filter((h) => m.module[h] !== undefined);
+      return {
+        file: m.file,
+        name: m.name,
+        service: m.module.SERVICE,
+        hooks,
+        ...(m.module.SERVICE_XPATH !== undefined ? { xpath: m.module.SERVICE_XPATH } : {}),
+        ...(m.module.SERVICE_NAMESPACES !== undefined ? { namespaces: m.module.SERVICE_NAMESPACES } : {}),
+      };
+    });
+    send({ type: 'loaded', modules: infos, failures: result.failures });
+    return;
+  }
+  const { id } = msg;
+  try {
+    const t0 = performance.now();
+    const root = parseString(dataContent(msg.configXml));
+    const t1 = performance.now();
+    const run = await runServices(root, modules, msg.txn, log, {
+      phase: msg.phase,
+      broken: msg.broken,
+      ...(msg.result !== undefined ? { result: msg.result } : {}),
+      ...(msg.reason !== undefined ? { reason: msg.reason } : {}),
+      onCall: (c) =>
+        send({
+          type: 'call',
+          id,
+          service: c.module.module.SERVICE,
+          file: c.module.file,
+          fn: c.fn,
+          ...(c.instance !== undefined ? { instance: c.instance } : {}),
+        }),
+    });
+    const t2 = performance.now();
+    const edits = msg.phase === 'commit' ? buildEdits(root, { batchSize: msg.batchSize }) : [];
+    const creators = msg.phase === 'commit' ? root.getChildren().reduce((n, c) => n + countCreators(c), 0) : 0;
+    const t3 = performance.now();
+    send({ type: 'done', id, served: run.served, edits, creators, timings: { parseMs: t1 - t0, modulesMs: t2 - t1, serializeMs: t3 - t2 } });
+  } catch (err) {
+    send({ type: 'failed', id, failure: toFailure(err) });
+  }
+}
+
+/** The inside of `<data>` when given a whole rpc-reply, else the text as it is. */
+function dataContent(xml: string): string {
+  const open = /<data(?:\s[^>]*)?>/.exec(xml);
+  if (!open) return /<data(?:\s[^>]*)?\/>/.test(xml) ? '' : xml;
+  const end = xml.lastIndexOf('</data>');
+  return end < 0 ? xml : xml.slice(open.index + open[0].length, end);
+}
+
+function toFailure(err: unknown): RunFailure {
+  if (err instanceof ModuleRunError) {
+    const cause = err.error instanceof Error ? err.error.message : String(err.error);
+    return {
+      kind: 'module',
+      service: err.service,
+      file: err.file,
+      fn: err.fn,
+      message: cause,
+      ...(err.instance !== undefined ? { instance: err.instance } : {}),
+    };
+  }
+  if (err instanceof BrokenModuleError) {
+    const first = err.failures[0];
+    return {
+      kind: 'broken',
+      ...(first?.service !== undefined ? { service: first.service } : {}),
+      ...(first ? { file: first.file } : {}),
+      message: err.failures.map((f) => f.error).join('\n'),
+    };
+  }
+  return { kind: 'internal', message: err instanceof Error ? (err.stack ?? err.message) : String(err) };
+}
