@@ -1,0 +1,88 @@
+/**
+ * The client's requests against the ones clixon-pyapi's client sent to the real
+ * controller (shared/clixon-wire/session-client*.jsonl): the same calls in the same
+ * order must produce the same messages, byte for byte where the content is ours to
+ * choose (edit-config bodies differ on purpose: only changes are sent).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { Clixon } from '../../src/client/index.ts';
+import { Peer, controllerLike, op } from './peer.ts';
+
+const WIRE = '/work/shared/clixon-wire';
+
+function recorded(file: string): string[] {
+  return readFileSync(`${WIRE}/${file}`, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => JSON.parse(l) as { from: string; xml: string })
+    .filter((m) => m.from === 'client')
+    .map((m) => m.xml);
+}
+
+/** An edit-config with its body left out: the envelope is what must match. */
+const envelope = (xml: string): string => xml.replace(/<config>[\s\S]*<\/config>/, '<config/>');
+
+test('reads, locks, diffs and closes as pyapi did (session-client.jsonl, first session)', async () => {
+  const want = recorded('session-client.jsonl');
+  const peer = await Peer.start(controllerLike());
+  try {
+    const cx = await Clixon.connect({ sockpath: peer.path, user: 'root', source: 'running', readOnly: true });
+    await cx.getRoot();
+    await cx.getRoot({ xpath: '/services' });
+    await cx.showDevices();
+    await cx.showTransactions(4);
+    await cx.lock();
+    await cx.unlock();
+    await cx.showCompare();
+    await cx.rollback();
+    await cx.closeSession();
+    assert.deepEqual(peer.received.slice(0, 8), want.slice(0, 8));
+    assert.equal(op(peer.received[8]!), 'close-session');
+    assert.equal(peer.received.length, 9);
+  } finally {
+    await peer.close();
+  }
+});
+
+test('edits, commits, pushes, pulls, diffs, applies and connects as pyapi did (second session)', async () => {
+  const want = recorded('session-client.jsonl').slice(9);
+  const peer = await Peer.start(
+    controllerLike({
+      data: '<services xmlns="http://clicon.org/controller"><testsvc xmlns="urn:example:testsvc"><name>s2</name><params>a</params></testsvc></services>',
+    }),
+  );
+  try {
+    const cx = await Clixon.connect({ sockpath: peer.path, user: 'root', source: 'running', target: 'candidate', commit: true, push: true });
+    const root = await cx.getRoot();
+    root.services!.testsvc!.params!.setData('b');
+    await cx.setRoot();
+    await cx.pull({ device: 'dev1' });
+    await cx.showDevicesDiff();
+    await cx.applyService('testsvc', 's2');
+    await cx.connectionOpen('dev1');
+    const got = peer.received.slice(0, want.length);
+    assert.equal(envelope(got[1]!), envelope(want[1]!));
+    assert.deepEqual([got[0], ...got.slice(2)], [want[0], ...want.slice(2)]);
+    await cx.finish();
+  } finally {
+    await peer.close();
+  }
+});
+
+test('applies config and RPC templates as pyapi did (session-client-templates.jsonl)', async () => {
+  const want = recorded('session-client-templates.jsonl');
+  const peer = await Peer.start(controllerLike({ devdata: '<devdata><name>dev1</name><data><x xmlns="urn:x">1</x></data></devdata>' }));
+  try {
+    const cx = await Clixon.connect({ sockpath: peer.path, user: 'root' });
+    await cx.applyTemplate({ device: 'dev1', template: 'param', variables: { NAME: 'tp1', VALUE: 'tv1' } });
+    await cx.showCompare();
+    await cx.rollback();
+    await cx.deviceRpc({ device: 'dev1', template: 'stats', variables: { MODULES: 'false' } });
+    assert.deepEqual(peer.received, want.slice(0, 6));
+    await cx.finish();
+  } finally {
+    await peer.close();
+  }
+});
