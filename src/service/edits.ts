@@ -9,7 +9,7 @@
  * its keys. So an edit's size follows the change, not the device config.
  */
 import type { Element, XmlNode } from '../xml/index.ts';
-import { getListKeys } from '../xml/index.ts';
+import { entryKey, getListKeys } from '../xml/index.ts';
 
 /**
  * Creator-tagged nodes per edit-config. The controller's cost for one edit-config is
@@ -32,6 +32,8 @@ interface Unit {
   path: Element[];
   node: Element;
   remove: boolean;
+  /** Deleted and put back (same name and key): sent with nc:operation="replace", no removal. */
+  replace?: boolean;
   creators: number;
 }
 
@@ -82,16 +84,28 @@ function isLeaf(el: Element): boolean {
 }
 
 function collect(parent: Element, path: Element[], units: Unit[], wholeLeaves: Set<Element>, batchSize: number): void {
+  const deleted = parent.getDeletedChildren();
+  const gone = new Map<string, Element>();
+  for (const d of deleted) gone.set(identity(d), d);
+  const putBack = new Set<Element>();
   for (const child of parent.getChildren()) {
     if (child.isModified()) {
-      addWhole(child, path, units, wholeLeaves, batchSize);
-    } else if (child.hasModifiedDescendant() || child.getDeletedChildren().length > 0) {
+      const old = gone.size > 0 ? gone.get(identity(child)) : undefined;
+      if (old) {
+        // Removing then merging would depend on the order the controller applies them: replace says it at once.
+        putBack.add(old);
+        units.push({ path, node: child, remove: false, replace: true, creators: countCreators(child) });
+      } else addWhole(child, path, units, wholeLeaves, batchSize);
+    } else if (child.hasModifiedDescendant()) {
       collect(child, [...path, child], units, wholeLeaves, batchSize);
     }
   }
-  for (const gone of parent.getDeletedChildren()) {
-    units.push({ path, node: gone, remove: true, creators: 0 });
-  }
+  for (const d of deleted) if (!putBack.has(d)) units.push({ path, node: d, remove: true, creators: 0 });
+}
+
+/** Name and list key: what makes a re-created node the same node as a deleted one. */
+function identity(el: Element): string {
+  return `${el.getName()}\u0000${entryKey(el)}`;
 }
 
 /** A created or changed node: whole, unless it holds more creator tags than a batch and can be cut below itself. */
@@ -140,7 +154,12 @@ function serializeBatch(batch: Unit[], wholeLeaves: Set<Element>): string {
 
 function writeItem(item: OutNode | Unit, out: string[], wholeLeaves: Set<Element>): void {
   if ('remove' in item) {
-    out.push(item.remove ? removal(item.node) : item.node.dumps());
+    if (item.remove) out.push(removal(item.node));
+    else if (item.replace) {
+      const xml = item.node.dumps();
+      const at = 1 + item.node.getName().length;
+      out.push(`${xml.slice(0, at)} xmlns:nc="${NC_NS}" nc:operation="replace"${xml.slice(at)}`);
+    } else out.push(item.node.dumps());
     return;
   }
   const el = item.el;

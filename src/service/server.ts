@@ -9,11 +9,14 @@
  * edit-config merge to actions, transaction-actions-done; transaction-error on any failure.
  */
 import { EventEmitter } from 'node:events';
+import { basename } from 'node:path';
+import { watch, type FSWatcher } from 'chokidar';
 import { performance } from 'node:perf_hooks';
 import type { ConsolaInstance } from '../log.ts';
 import { RpcError, Session, SessionClosedError } from '../netconf/index.ts';
 import type { XmlNode } from '../xml/index.ts';
 import { ModuleHost } from './host.ts';
+import { isModuleFileName } from './loader.ts';
 import { actionsDone, editActions, getConfig, getTransaction, subscribe, transactionError } from './messages.ts';
 import { brokenFor, parseServiceEntry, type RunPhase, type ServiceEntry, type TransactionInfo } from './runner.ts';
 import type { ModuleInfo, RunFailure, WorkerTimings } from './worker-messages.ts';
@@ -23,7 +26,10 @@ import { DEFAULT_BATCH_SIZE } from './edits.ts';
 export const ORIGIN = 'tsapi';
 
 export interface ServerOptions {
-  sockPath: string;
+  /** The controller's Unix socket, or host and port for a TCP one. */
+  sockPath?: string;
+  host?: string;
+  port?: number;
   modulePaths: string[];
   moduleFilter?: string[];
   /** Per-transaction limit for the modules, ms (the controller itself waits 300 s by default). */
@@ -79,9 +85,14 @@ export class ServiceServer extends EventEmitter {
   private lastReply = '';
   private connectLoop: Promise<void> | undefined;
   private wakeUp: (() => void) | undefined;
+  private watcher: FSWatcher | undefined;
+  private reloadTimer: NodeJS.Timeout | undefined;
+  private readonly done: Promise<void>;
+  private markDone!: () => void;
 
   constructor(private readonly opts: ServerOptions) {
     super();
+    this.done = new Promise((resolve) => (this.markDone = resolve));
     this.host = new ModuleHost({
       modulePaths: opts.modulePaths,
       moduleFilter: opts.moduleFilter ?? [],
@@ -95,19 +106,52 @@ export class ServiceServer extends EventEmitter {
   /** Loads the modules, then keeps a connection to the backend until stop(). */
   async start(): Promise<void> {
     await this.host.ready();
+    if (this.opts.watch !== false) this.watchModules();
     this.connectLoop = this.run();
+  }
+
+  /** Resolves once stop() has finished. */
+  stopped(): Promise<void> {
+    return this.done;
   }
 
   /** Finishes the transaction under way, then closes the connection and the worker. */
   async stop(): Promise<void> {
     this.stopping = true;
     this.wakeUp?.();
+    clearTimeout(this.reloadTimer);
+    await this.watcher?.close();
     await this.pumping;
     const s = this.session;
     this.session = undefined;
     if (s && !s.closed) await s.close().catch(() => undefined);
     await this.connectLoop;
     await this.host.close();
+    this.markDone();
+  }
+
+  /** Re-imports every module in a fresh worker; the next transaction runs the new code. */
+  reload(): void {
+    this.host.reload().then(
+      ({ modules, failures }) => this.emit('reloaded', { modules, failures }),
+      (err: unknown) => this.opts.log.error(`module reload failed: ${errText(err)}`),
+    );
+  }
+
+  /** On add, change or removal of a module file, reload (debounced: an editor's save is several events). */
+  private watchModules(): void {
+    this.watcher = watch(this.opts.modulePaths, {
+      ignoreInitial: true,
+      ignored: (path, stats) => (stats?.isFile() ?? false) && !isModuleFileName(basename(path)),
+    });
+    const changed = (path: string): void => {
+      if (!isModuleFileName(basename(path))) return;
+      this.opts.log.info(`module file changed: ${path}`);
+      clearTimeout(this.reloadTimer);
+      this.reloadTimer = setTimeout(() => this.reload(), 50);
+    };
+    this.watcher.on('add', changed).on('change', changed).on('unlink', changed);
+    this.watcher.on('error', (err) => this.opts.log.error(`watching modules: ${errText(err)}`));
   }
 
   private async run(): Promise<void> {
@@ -119,7 +163,7 @@ export class ServiceServer extends EventEmitter {
       try {
         session = await this.connect();
       } catch (err) {
-        this.opts.log.warn(`backend not reachable at ${this.opts.sockPath} (${errText(err)}); retrying in ${delay} ms`);
+        this.opts.log.warn(`backend not reachable at ${this.where()} (${errText(err)}); retrying in ${delay} ms`);
         await this.sleep(delay);
         delay = Math.min(max, delay * 2);
         continue;
@@ -136,6 +180,10 @@ export class ServiceServer extends EventEmitter {
     }
   }
 
+  private where(): string {
+    return this.opts.sockPath ?? `${this.opts.host}:${this.opts.port}`;
+  }
+
   private sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
       const t = setTimeout(resolve, ms);
@@ -149,7 +197,9 @@ export class ServiceServer extends EventEmitter {
   private async connect(): Promise<Session> {
     const log = this.opts.log;
     const session = await Session.connect({
-      path: this.opts.sockPath,
+      ...(this.opts.sockPath !== undefined ? { path: this.opts.sockPath } : {}),
+      ...(this.opts.host !== undefined ? { host: this.opts.host } : {}),
+      ...(this.opts.port !== undefined ? { port: this.opts.port } : {}),
       hello: true,
       transport: 'ctrl:services',
       onFrame: (direction, xml) => {
@@ -168,7 +218,7 @@ export class ServiceServer extends EventEmitter {
       session.destroy();
       throw err;
     }
-    log.info(`connected to ${this.opts.sockPath}, session ${session.sessionId ?? '?'}; waiting for services-commit`);
+    log.info(`connected to ${this.where()}, session ${session.sessionId ?? '?'}; waiting for services-commit`);
     return session;
   }
 
