@@ -5,6 +5,7 @@
  * Also owns modification tracking and the compact/pretty/JSON/YAML writers.
  */
 import { selectPath } from './path.ts';
+import { ByteWriter } from './writer.ts';
 
 /** A node as users see it: the element's methods plus its children by name. */
 export type XmlNode = Element & { readonly [child: string]: XmlNode | undefined };
@@ -530,52 +531,70 @@ export class Element {
 
   /** Compact XML; a document root prints its children only. */
   dumps(): string {
+    const w = new ByteWriter();
     if (this.#flags & DOCUMENT) {
-      let out = '';
-      if (this.#children) for (const c of this.#children) out = c.#write(out);
-      return out;
-    }
-    return this.#write('');
-  }
-
-  #write(out: string): string {
-    out += '<' + this.#name;
-    const a = this.#attrs;
-    if (a !== null) for (let i = 0; i < a.length; i += 2) out += ' ' + a[i] + '="' + escapeAttr(a[i + 1]!) + '"';
-    const kids = this.#children;
-    if (kids === null || kids.length === 0) {
-      if (this.#data === '') return out + '/>';
-      return out + '>' + escapeText(this.#data) + '</' + this.#name + '>';
-    }
-    out += '>';
-    if (this.#data !== '') out += escapeText(this.#data);
-    for (let i = 0; i < kids.length; i++) out = kids[i]!.#write(out);
-    return out + '</' + this.#name + '>';
+      if (this.#children) for (const c of this.#children) c.#write(w, null, '');
+    } else this.#write(w, null, '');
+    return w.done();
   }
 
   /** XML text: compact by default, or indented (leaves on one line) with `pretty`. */
   toXml(opts: ToXmlOptions = {}): string {
     if (!opts.pretty) return this.dumps();
     const unit = ' '.repeat(opts.indent ?? 2);
-    const lines: string[] = [];
-    const roots = this.#flags & DOCUMENT ? (this.#children ?? []) : [this as Element];
-    for (const r of roots) r.#pretty(lines, '', unit);
-    return lines.join('\n') + (lines.length ? '\n' : '');
+    const w = new ByteWriter();
+    if (this.#flags & DOCUMENT) {
+      if (this.#children) for (const c of this.#children) c.#write(w, unit, '');
+    } else this.#write(w, unit, '');
+    return w.done();
   }
 
-  #pretty(lines: string[], pad: string, unit: string): void {
-    let open = '<' + this.#name;
+  /** Writes this element; `unit` is the indent step when pretty, null when compact. */
+  #write(w: ByteWriter, unit: string | null, pad: string): void {
+    if (unit !== null) w.raw(pad);
+    w.raw('<');
+    w.raw(this.#name);
     const a = this.#attrs;
-    if (a !== null) for (let i = 0; i < a.length; i += 2) open += ' ' + a[i] + '="' + escapeAttr(a[i + 1]!) + '"';
+    if (a !== null) {
+      for (let i = 0; i < a.length; i += 2) {
+        w.raw(' ');
+        w.raw(a[i]!);
+        w.raw('="');
+        w.attr(a[i + 1]!);
+        w.raw('"');
+      }
+    }
     const kids = this.#children;
     if (kids === null || kids.length === 0) {
-      lines.push(pad + (this.#data === '' ? open + '/>' : open + '>' + escapeText(this.#data) + '</' + this.#name + '>'));
+      if (this.#data === '') w.raw(unit === null ? '/>' : '/>\n');
+      else {
+        w.raw('>');
+        w.text(this.#data);
+        w.raw('</');
+        w.raw(this.#name);
+        w.raw(unit === null ? '>' : '>\n');
+      }
       return;
     }
-    lines.push(pad + open + '>');
-    if (this.#data !== '') lines.push(pad + unit + escapeText(this.#data));
-    for (const c of kids) c.#pretty(lines, pad + unit, unit);
-    lines.push(pad + '</' + this.#name + '>');
+    if (unit === null) {
+      w.raw('>');
+      if (this.#data !== '') w.text(this.#data);
+      for (let i = 0; i < kids.length; i++) kids[i]!.#write(w, null, '');
+      w.raw('</');
+    } else {
+      w.raw('>\n');
+      const inner = pad + unit;
+      if (this.#data !== '') {
+        w.raw(inner);
+        w.text(this.#data);
+        w.raw('\n');
+      }
+      for (let i = 0; i < kids.length; i++) kids[i]!.#write(w, unit, inner);
+      w.raw(pad);
+      w.raw('</');
+    }
+    w.raw(this.#name);
+    w.raw(unit === null ? '>' : '>\n');
   }
 
   /**
