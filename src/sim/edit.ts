@@ -1,0 +1,428 @@
+/**
+ * Datastore editing as the controller does it: edit-config merge/replace/create/delete/
+ * remove/none onto a canonical tree (local names, `xmlns` only where the namespace
+ * changes), the cl:creator → `created` bookkeeping done at edit time (followed:
+ * clixon-controller controller_edit_config/creator_applyfn), the services pre-removal
+ * before a services-commit (followed: strip_service_data_from_device_config), and
+ * tree comparison.
+ */
+import { SNode } from './tree.ts';
+import { NS, type Schema } from './schema.ts';
+import { findByPath } from './xpath.ts';
+
+/** An rpc-error to send back; `echoId` when the backend echoes message-id. */
+export class SimRpcError extends Error {
+  constructor(
+    readonly errorType: string,
+    readonly errorTag: string,
+    message: string,
+    readonly info?: string,
+    readonly echoId = false,
+  ) {
+    super(message);
+    this.name = 'SimRpcError';
+  }
+}
+
+export type EditOp = 'merge' | 'replace' | 'create' | 'delete' | 'remove' | 'none';
+const OPS = new Set<string>(['merge', 'replace', 'create', 'delete', 'remove', 'none']);
+
+/** Whether a text element is a leaf-list entry (YANG says so, or it has same-named siblings). */
+function isLeafList(n: SNode, schema: Schema): boolean {
+  if (n.children.length > 0) return false;
+  if (schema.leafLists.has(n.localName)) return true;
+  const p = n.parent;
+  if (!p) return false;
+  let count = 0;
+  for (const c of p.children) if (c.localName === n.localName && ++count > 1) return true;
+  return false;
+}
+
+/** Identity of a node among its siblings: namespace, name and list keys or leaf-list value. */
+export function identity(n: SNode, schema: Schema, leafList?: boolean): string {
+  const base = `${n.ns}|${n.localName}`;
+  const keys = schema.keysOf(n.localName, (k) => n.child(k) !== undefined);
+  if (keys.length > 0) return `${base}|${keys.map((k) => n.childText(k) ?? '').join('\u0000')}`;
+  if (leafList ?? isLeafList(n, schema)) return `${base}=${n.text ?? ''}`;
+  return base;
+}
+
+/** Canonical copy of a request node: local names, xmlns where the namespace changes, no other attributes. */
+export function canonical(src: SNode, parentNs: string): SNode {
+  const ns = src.ns;
+  const out = new SNode(src.localName, ns !== parentNs ? { xmlns: ns } : {});
+  if (src.children.length === 0) out.text = src.text;
+  for (const c of src.children) out.append(canonical(c, ns));
+  return out;
+}
+
+function opOf(n: SNode): EditOp | undefined {
+  for (const [k, v] of n.attrs) {
+    if (k === 'operation' || k.endsWith(':operation')) {
+      const prefix = k.includes(':') ? k.slice(0, k.indexOf(':')) : '';
+      if (prefix && n.lookupNs(prefix) !== NS.base) continue;
+      if (!OPS.has(v)) throw new SimRpcError('protocol', 'bad-attribute', `Unknown operation: ${v}`);
+      return v as EditOp;
+    }
+  }
+  return undefined;
+}
+
+function hasExplicitOp(n: SNode): boolean {
+  if (opOf(n)) return true;
+  return n.children.some(hasExplicitOp);
+}
+
+const TOP_ORDER = ['processes', 'services', 'devices', 'transactions'];
+
+function compareKeys(a: string[], b: string[]): number {
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i] ?? '';
+    const y = b[i] ?? '';
+    if (x === y) continue;
+    if (/^-?\d+$/.test(x) && /^-?\d+$/.test(y)) return Number(x) - Number(y);
+    return x < y ? -1 : 1;
+  }
+  return 0;
+}
+
+function sortKey(n: SNode, schema: Schema, hasSibling: boolean): string[] | undefined {
+  if (schema.orderedByUser.has(n.localName)) return undefined;
+  const keys = schema.keysOf(n.localName, (k) => n.child(k) !== undefined);
+  if (keys.length > 0) return keys.map((k) => n.childText(k) ?? '');
+  if (n.children.length === 0 && (hasSibling || schema.leafLists.has(n.localName))) return [n.text ?? ''];
+  return undefined;
+}
+
+/**
+ * Adds a new child where clixon keeps it: top-level containers in the controller's YANG
+ * order, list and leaf-list entries sorted by key (ordered-by system), others last.
+ */
+export function insertOrdered(parent: SNode, node: SNode, schema: Schema): SNode {
+  const kids = parent.children;
+  if (parent.name === '') {
+    const rank = (n: SNode): number => {
+      const i = TOP_ORDER.indexOf(n.localName);
+      return i < 0 ? TOP_ORDER.length : i;
+    };
+    const r = rank(node);
+    const at = kids.findIndex((c) => rank(c) > r);
+    return at < 0 ? parent.append(node) : parent.insertAt(at, node);
+  }
+  const name = node.localName;
+  let last = -1;
+  for (let i = kids.length - 1; i >= 0; i--)
+    if (kids[i]!.localName === name) {
+      last = i;
+      break;
+    }
+  if (last < 0) return parent.append(node);
+  const key = sortKey(node, schema, true);
+  if (!key) return parent.append(node);
+  const lastKey = sortKey(kids[last]!, schema, true);
+  if (!lastKey || compareKeys(lastKey, key) <= 0) return parent.insertAt(last + 1, node);
+  for (let i = 0; i < last; i++) {
+    const c = kids[i]!;
+    if (c.localName !== name) continue;
+    const ck = sortKey(c, schema, true);
+    if (ck && compareKeys(ck, key) > 0) return parent.insertAt(i, node);
+  }
+  return parent.insertAt(last, node);
+}
+
+/** Index of a parent's children by identity, for merging many entries. */
+function indexChildren(parent: SNode, schema: Schema): Map<string, SNode> {
+  const m = new Map<string, SNode>();
+  for (const c of parent.children) {
+    const id = identity(c, schema);
+    if (!m.has(id)) m.set(id, c);
+  }
+  return m;
+}
+
+function editChildren(target: SNode, edits: SNode[], op: EditOp, schema: Schema): void {
+  if (edits.length === 0) return;
+  const index = indexChildren(target, schema);
+  for (const e of edits) editNode(target, index, e, op, schema);
+}
+
+function editNode(target: SNode, index: Map<string, SNode>, e: SNode, inherited: EditOp, schema: Schema): void {
+  const op = opOf(e) ?? inherited;
+  const leafList = isLeafList(e, schema) || (e.children.length === 0 && schema.leafLists.has(e.localName));
+  const id = identity(e, schema, leafList);
+  const existing = index.get(id);
+  const targetNs = target.name === '' ? '' : target.ns;
+  const fresh = (): SNode => {
+    const c = canonical(e, targetNs);
+    stripOps(c);
+    return c;
+  };
+  switch (op) {
+    case 'create':
+      if (existing) throw new SimRpcError('application', 'data-exists', 'Data already exists; cannot create new resource');
+      index.set(id, insertOrdered(target, fresh(), schema));
+      return;
+    case 'delete':
+      if (!existing) throw new SimRpcError('application', 'data-missing', 'Data does not exist; cannot delete resource');
+      target.remove(existing);
+      index.delete(id);
+      pruneEmpty(target, schema);
+      return;
+    case 'remove':
+      if (existing) {
+        target.remove(existing);
+        index.delete(id);
+        pruneEmpty(target, schema);
+      }
+      return;
+    case 'replace':
+      if (existing) {
+        const i = target.children.indexOf(existing);
+        target.remove(existing);
+        index.set(id, target.insertAt(i, fresh()));
+      } else index.set(id, insertOrdered(target, fresh(), schema));
+      return;
+    case 'merge':
+    case 'none': {
+      if (!existing) {
+        if (op === 'none' && !hasExplicitOp(e)) return;
+        if (op === 'merge' && !e.children.some(hasExplicitOp)) {
+          index.set(id, insertOrdered(target, fresh(), schema));
+          return;
+        }
+        const shell = new SNode(e.localName, e.ns !== targetNs ? { xmlns: e.ns } : {});
+        for (const k of schema.keysOf(e.localName, (n) => e.child(n) !== undefined)) {
+          const kc = e.child(k);
+          if (kc) shell.append(new SNode(k, {}, kc.text));
+        }
+        insertOrdered(target, shell, schema);
+        index.set(id, shell);
+        if (e.children.length === 0) {
+          if (op === 'merge') shell.text = e.text;
+          return;
+        }
+        editChildren(shell, e.children, op, schema);
+        return;
+      }
+      if (e.children.length === 0) {
+        if (op === 'merge' && existing.children.length === 0) existing.text = e.text;
+        else if (op === 'merge' && e.text !== null && e.text.trim() !== '') {
+          existing.children = [];
+          existing.text = e.text;
+        }
+        return;
+      }
+      existing.text = null;
+      editChildren(existing, e.children, op, schema);
+      return;
+    }
+  }
+}
+
+/**
+ * Removes a container left empty by a deletion, and its emptied ancestors, as clixon
+ * does for non-presence containers; a device `config` and list entries stay.
+ */
+export function pruneEmpty(n: SNode, schema: Schema): void {
+  for (let x: SNode | null = n; x && x.parent && x.name !== ''; ) {
+    if (x.children.length > 0 || (x.text ?? '') !== '' || x.localName === 'config') return;
+    if (schema.isList(x.localName)) return;
+    const p: SNode = x.parent;
+    p.remove(x);
+    x = p;
+  }
+}
+
+function stripOps(n: SNode): void {
+  for (const k of [...n.attrs.keys()]) if (k !== 'xmlns') n.attrs.delete(k);
+  for (const c of n.children) stripOps(c);
+}
+
+function creatorOf(n: SNode): string | undefined {
+  for (const [k, v] of n.attrs) {
+    if (k === 'creator' || k.endsWith(':creator')) {
+      n.attrs.delete(k);
+      return v;
+    }
+  }
+  return undefined;
+}
+
+/** Collects and removes cl:creator attributes: creator tag → created paths, in document order. */
+function collectCreators(configEl: SNode, schema: Schema): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  const walk = (n: SNode): void => {
+    const c = creatorOf(n);
+    if (c !== undefined) {
+      const p = pathFromConfig(n, configEl, schema);
+      const list = out.get(c) ?? [];
+      if (!list.includes(p)) list.push(p);
+      out.set(c, list);
+    }
+    for (const ch of n.children) walk(ch);
+  };
+  for (const ch of configEl.children) walk(ch);
+  return out;
+}
+
+function pathFromConfig(n: SNode, configEl: SNode, schema: Schema): string {
+  const steps: string[] = [];
+  for (let x: SNode | null = n; x && x !== configEl; x = x.parent) {
+    const keys = schema.keysOf(x.localName, (k) => x!.child(k) !== undefined);
+    let step = x.localName;
+    for (const k of keys) step += `[${k}="${x.childText(k) ?? ''}"]`;
+    if (keys.length === 0 && isLeafList(x, schema)) step += `[.="${x.text ?? ''}"]`;
+    steps.unshift(step);
+  }
+  return '/' + steps.join('/');
+}
+
+export interface CreatorTag {
+  service: string;
+  key: string;
+  instance: string;
+}
+
+export function parseCreator(tag: string): CreatorTag | undefined {
+  const m = /^\s*([\w.-]+)\[\s*([\w.-]+)\s*=\s*(['"])(.*)\3\s*\]\s*$/.exec(tag);
+  return m ? { service: m[1]!, key: m[2]!, instance: m[4]! } : undefined;
+}
+
+function topServices(doc: SNode, create: boolean, schema?: Schema): SNode | undefined {
+  for (const c of doc.children) if (c.localName === 'services' && c.ns === NS.ctrl) return c;
+  if (!create || !schema) return undefined;
+  return insertOrdered(doc, new SNode('services', { xmlns: NS.ctrl }), schema);
+}
+
+/** The service instance a creator tag names, in a datastore. */
+export function findInstance(doc: SNode, tag: CreatorTag): SNode | undefined {
+  const services = topServices(doc, false);
+  if (!services) return undefined;
+  return services.children.find((c) => c.localName === tag.service && c.childText(tag.key) === tag.instance);
+}
+
+function recordCreated(doc: SNode, creators: Map<string, string[]>, schema: Schema): void {
+  for (const [tagText, paths] of creators) {
+    const tag = parseCreator(tagText);
+    if (!tag) throw new SimRpcError('application', 'operation-failed', 'Translation for creator attributes to created tag');
+    let inst = findInstance(doc, tag);
+    if (!inst) {
+      const services = topServices(doc, true, schema)!;
+      const ns =
+        schema.services.get(tag.service)?.ns ??
+        services.children.find((c) => c.localName === tag.service)?.ns;
+      if (ns === undefined) continue;
+      inst = new SNode(tag.service, ns !== NS.ctrl ? { xmlns: ns } : {});
+      inst.append(new SNode(tag.key, {}, tag.instance));
+      insertOrdered(services, inst, schema);
+    }
+    let created = inst.child('created');
+    if (!created) created = inst.append(new SNode('created'));
+    const have = new Set(created.children.map((p) => p.text ?? ''));
+    for (const p of paths) {
+      if (have.has(p)) continue;
+      have.add(p);
+      insertOrdered(created, new SNode('path', {}, p), schema);
+    }
+  }
+}
+
+/**
+ * Applies an edit-config `<config>` to a datastore copy and returns the new tree; the
+ * original is untouched when an error is thrown.
+ */
+export function applyEdit(doc: SNode, configEl: SNode, defaultOp: EditOp, schema: Schema): SNode {
+  const creators = collectCreators(configEl, schema);
+  const next = doc.clone();
+  editChildren(next, configEl.children, defaultOp, schema);
+  recordCreated(next, creators, schema);
+  return next;
+}
+
+/** Structural equality ignoring sibling order of list entries. */
+export function treesEqual(a: SNode | undefined, b: SNode | undefined, schema: Schema): boolean {
+  if (!a || !b) return (a?.children.length ?? 0) === 0 && (b?.children.length ?? 0) === 0 && (a?.text ?? '') === (b?.text ?? '');
+  if (a.children.length !== b.children.length) return false;
+  if (a.children.length === 0) return (a.text ?? '') === (b.text ?? '');
+  const idx = new Map<string, SNode>();
+  for (const c of b.children) idx.set(identity(c, schema), c);
+  for (const c of a.children) {
+    const o = idx.get(identity(c, schema));
+    if (!o || o.ns !== c.ns || !treesEqual(c, o, schema)) return false;
+  }
+  return true;
+}
+
+/** Service instances (`svc[key='v']`) added, removed or changed between two datastores. */
+export function changedInstances(before: SNode, after: SNode, schema: Schema): { any: boolean; tags: string[] } {
+  const s0 = topServices(before, false);
+  const s1 = topServices(after, false);
+  if (!s0 && !s1) return { any: false, tags: [] };
+  const tagOf = (n: SNode): string | undefined => {
+    const key = schema.keysOf(n.localName, (k) => n.child(k) !== undefined)[0];
+    if (!key) return undefined;
+    const v = n.childText(key);
+    return v === undefined ? undefined : `${n.localName}[${key}='${v}']`;
+  };
+  const m0 = new Map<string, SNode>();
+  const m1 = new Map<string, SNode>();
+  for (const c of s0?.children ?? []) {
+    const t = tagOf(c);
+    if (t) m0.set(t, c);
+  }
+  for (const c of s1?.children ?? []) {
+    const t = tagOf(c);
+    if (t) m1.set(t, c);
+  }
+  const tags: string[] = [];
+  for (const [t, n] of m0) {
+    const o = m1.get(t);
+    if (!o || !treesEqual(n, o, schema)) tags.push(t);
+  }
+  for (const [t, n] of m1) {
+    if (tags.includes(t)) continue;
+    const o = m0.get(t);
+    if (!o || !treesEqual(n, o, schema)) tags.push(t);
+  }
+  return { any: true, tags };
+}
+
+/**
+ * Removes from `target` the device objects the given instances created, as recorded in
+ * `source`'s `created` paths, and drops those instances' `created` from `target`. An
+ * object another (not listed) instance also created stays: only this tag goes.
+ */
+export function stripCreated(target: SNode, source: SNode, tags: string[], schema: Schema): void {
+  const srcServices = topServices(source, false);
+  const keepPaths = new Set<string>();
+  const removing = new Set<string>();
+  const parsed = tags.map(parseCreator).filter((t): t is CreatorTag => t !== undefined);
+  const isRemoved = (n: SNode): boolean =>
+    parsed.some((t) => n.localName === t.service && n.childText(t.key) === t.instance);
+  for (const inst of srcServices?.children ?? []) {
+    const paths = inst.child('created')?.children.map((p) => p.text ?? '') ?? [];
+    for (const p of paths) (isRemoved(inst) ? removing : keepPaths).add(p);
+  }
+  for (const p of removing) {
+    if (keepPaths.has(p)) continue;
+    const node = findByPath(target, p);
+    const parent = node?.parent;
+    if (node && parent) {
+      parent.remove(node);
+      pruneEmpty(parent, schema);
+    }
+  }
+  for (const t of parsed) {
+    const inst = findInstance(target, t);
+    const created = inst?.child('created');
+    if (inst && created) inst.remove(created);
+  }
+}
+
+/** Drops every instance's `created` (the controller's "all services" pre-removal keeps the objects). */
+export function dropAllCreated(target: SNode): void {
+  for (const inst of topServices(target, false)?.children ?? []) {
+    const created = inst.child('created');
+    if (created) inst.remove(created);
+  }
+}

@@ -1,0 +1,106 @@
+/**
+ * The simulated Clixon controller: public entry points. `startSimulator` listens on a
+ * UNIX socket and/or TCP port and speaks the controller's internal protocol as recorded
+ * in shared/clixon-wire; `removeCreatedBy` is its creator-tag pre-removal for offline use.
+ */
+import { parseString, type XmlNode } from '../xml/index.ts';
+import { logger } from '../log.ts';
+import { Controller, type DatastoreName } from './controller.ts';
+import { DEFAULT_MAX_MESSAGE_BYTES, SimServer } from './server.ts';
+import { parseCreator } from './edit.ts';
+
+const log = logger('sim');
+
+export interface SimulatorOptions {
+  path?: string;
+  host?: string;
+  port?: number;
+  /** Initial datastore content: XML text (or a file path) with top-level services/devices. */
+  config?: string;
+  persistDir?: string;
+  /** ms; default services/service-timeout, else 300 s. */
+  serviceTimeout?: number;
+  /** List keys, leaf-lists and service lists are read from the YANG files here. */
+  yangDirs?: string[];
+  /** Larger messages close the session (the backend's behaviour for oversize frames). */
+  maxMessageBytes?: number;
+}
+
+export class Simulator {
+  /** @internal */
+  constructor(
+    private readonly server: SimServer,
+    private readonly controller: Controller,
+  ) {}
+
+  get path(): string | undefined {
+    return this.server.path;
+  }
+
+  get port(): number | undefined {
+    return this.server.port;
+  }
+
+  /** A snapshot of a datastore as an XmlNode document root (a copy: edits do not reach the simulator). */
+  datastore(name: DatastoreName): XmlNode {
+    return parseString(this.controller.datastore(name).toXml());
+  }
+
+  /** The same snapshot as compact XML. */
+  datastoreXml(name: DatastoreName): string {
+    return this.controller.datastore(name).toXml();
+  }
+
+  async close(): Promise<void> {
+    await this.server.close();
+  }
+}
+
+export async function startSimulator(opts: SimulatorOptions): Promise<Simulator> {
+  const controller = new Controller(opts);
+  const server = new SimServer(controller, opts.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES);
+  controller.server = server;
+  await server.listen(opts);
+  log.debug(`simulated controller listening on ${server.path ?? ''}${server.port !== undefined ? ` port ${server.port}` : ''}`);
+  return new Simulator(server, controller);
+}
+
+function localName(n: XmlNode): string {
+  const name = n.getName();
+  return name.includes(':') ? name.slice(name.indexOf(':') + 1) : name;
+}
+
+/**
+ * The controller's creator-tag pre-removal on a config tree (a document root holding
+ * `services` and `devices`): for each listed instance (`testsvc[name='s1']`) removes the
+ * objects its `created` paths name, unless another instance's `created` also names them,
+ * and drops its `created`. An empty list means all instances, and then, as the controller
+ * does, only the `created` bookkeeping goes and the objects stay.
+ */
+export function removeCreatedBy(root: XmlNode, instances: string[]): void {
+  const services = root.getChildren().find((c) => localName(c) === 'services');
+  if (!services) return;
+  const tags = instances.map(parseCreator).filter((t) => t !== undefined);
+  const listed = (inst: XmlNode): boolean =>
+    tags.some((t) => localName(inst) === t.service && inst.child(t.key)?.getData() === t.instance);
+  const removing: string[] = [];
+  const keep = new Set<string>();
+  const strip: XmlNode[] = [];
+  for (const inst of services.getChildren()) {
+    const created = inst.getChildren().find((c) => localName(c) === 'created');
+    if (!created) continue;
+    const paths = created.getChildren().map((p) => p.getData());
+    if (instances.length === 0 || listed(inst)) {
+      removing.push(...paths);
+      strip.push(created);
+    } else for (const p of paths) keep.add(p);
+  }
+  if (instances.length > 0)
+    for (const path of removing) {
+      if (keep.has(path)) continue;
+      root.find(path)?.delete();
+    }
+  for (const c of strip) c.delete();
+}
+
+export type { DatastoreName };

@@ -1,0 +1,259 @@
+/**
+ * The simulator's own XML tree: a small, strict and fast node type for the datastores
+ * and the wire. Strict because malformed XML must be refused (the backend answers
+ * "XML parse error"); separate from src/xml's proxy-based Element because the
+ * datastores hold megabytes and are copied on every edit.
+ */
+
+export class SimXmlError extends Error {
+  constructor(message: string, readonly offset: number) {
+    super(message);
+    this.name = 'SimXmlError';
+  }
+}
+
+export class SNode {
+  name: string;
+  attrs: Map<string, string>;
+  children: SNode[] = [];
+  text: string | null = null;
+  parent: SNode | null = null;
+
+  constructor(name: string, attrs?: Record<string, string> | Map<string, string>, text?: string | null) {
+    this.name = name;
+    this.attrs = attrs instanceof Map ? attrs : new Map(Object.entries(attrs ?? {}));
+    if (text !== undefined) this.text = text;
+  }
+
+  get localName(): string {
+    const i = this.name.indexOf(':');
+    return i < 0 ? this.name : this.name.slice(i + 1);
+  }
+
+  get prefix(): string {
+    const i = this.name.indexOf(':');
+    return i < 0 ? '' : this.name.slice(0, i);
+  }
+
+  /** The namespace bound to a prefix ('' = default) at this node. */
+  lookupNs(prefix: string): string | undefined {
+    const key = prefix === '' ? 'xmlns' : `xmlns:${prefix}`;
+    for (let n: SNode | null = this; n; n = n.parent) {
+      const v = n.attrs.get(key);
+      if (v !== undefined) return v;
+    }
+    return undefined;
+  }
+
+  /** This element's namespace ('' when none is bound). */
+  get ns(): string {
+    return this.lookupNs(this.prefix) ?? '';
+  }
+
+  append(child: SNode): SNode {
+    child.parent = this;
+    this.children.push(child);
+    return child;
+  }
+
+  insertAt(index: number, child: SNode): SNode {
+    child.parent = this;
+    this.children.splice(index, 0, child);
+    return child;
+  }
+
+  remove(child: SNode): void {
+    const i = this.children.indexOf(child);
+    if (i >= 0) this.children.splice(i, 1);
+    child.parent = null;
+  }
+
+  /** First child with this local name (any namespace). */
+  child(local: string): SNode | undefined {
+    for (const c of this.children) if (c.localName === local) return c;
+    return undefined;
+  }
+
+  childrenNamed(local: string): SNode[] {
+    return this.children.filter((c) => c.localName === local);
+  }
+
+  /** Text of a child leaf, or undefined. */
+  childText(local: string): string | undefined {
+    const c = this.child(local);
+    return c ? (c.text ?? '') : undefined;
+  }
+
+  /** Deep copy, detached. */
+  clone(): SNode {
+    const n = new SNode(this.name, new Map(this.attrs), this.text);
+    for (const c of this.children) n.append(c.clone());
+    return n;
+  }
+
+  /** Compact XML; a document root (name '') prints its children only. */
+  toXml(): string {
+    const out: string[] = [];
+    if (this.name === '') for (const c of this.children) c.write(out);
+    else this.write(out);
+    return out.join('');
+  }
+
+  private write(out: string[]): void {
+    out.push('<', this.name);
+    for (const [k, v] of this.attrs) out.push(' ', k, '="', escapeAttr(v), '"');
+    if (this.children.length === 0 && (this.text === null || this.text === '')) {
+      out.push('/>');
+      return;
+    }
+    out.push('>');
+    if (this.children.length > 0) for (const c of this.children) c.write(out);
+    else out.push(escapeText(this.text ?? ''));
+    out.push('</', this.name, '>');
+  }
+}
+
+export function escapeText(s: string): string {
+  return s.replace(/[&<>]/g, (c) => (c === '&' ? '&amp;' : c === '<' ? '&lt;' : '&gt;'));
+}
+
+export function escapeAttr(s: string): string {
+  return s.replace(/[&<"]/g, (c) => (c === '&' ? '&amp;' : c === '<' ? '&lt;' : '&quot;'));
+}
+
+const NAME_RE = /[A-Za-z_][-A-Za-z0-9_.:]*/y;
+
+function decodeEntities(s: string, offset: number): string {
+  if (!s.includes('&')) return s;
+  return s.replace(/&([^;&]*);?/g, (m, ent: string) => {
+    if (!m.endsWith(';')) throw new SimXmlError('unterminated entity', offset);
+    switch (ent) {
+      case 'lt': return '<';
+      case 'gt': return '>';
+      case 'amp': return '&';
+      case 'quot': return '"';
+      case 'apos': return "'";
+    }
+    if (/^#x[0-9a-fA-F]+$/.test(ent)) return String.fromCodePoint(parseInt(ent.slice(2), 16));
+    if (/^#[0-9]+$/.test(ent)) return String.fromCodePoint(parseInt(ent.slice(1), 10));
+    throw new SimXmlError(`unknown entity &${ent};`, offset);
+  });
+}
+
+/**
+ * Parses a document strictly: well-formed elements, matching end tags, quoted
+ * attributes. Returns a document root (name '') whose children are the top-level
+ * elements. Whitespace-only text beside child elements is dropped; a leaf keeps its
+ * text exactly.
+ */
+export function parseXml(src: string): SNode {
+  const doc = new SNode('');
+  let node = doc;
+  let pos = 0;
+  let textStart = 0;
+  const len = src.length;
+  const pendingText: string[] = [];
+
+  const flushText = (end: number): void => {
+    if (end > textStart) pendingText.push(decodeEntities(src.slice(textStart, end), textStart));
+  };
+  const closeText = (n: SNode): void => {
+    const t = pendingText.join('');
+    pendingText.length = 0;
+    if (n.children.length === 0) n.text = t === '' ? null : t;
+    else if (t.trim() !== '') throw new SimXmlError('mixed content', pos);
+  };
+
+  while (pos < len) {
+    const lt = src.indexOf('<', pos);
+    if (lt < 0) {
+      pos = len;
+      break;
+    }
+    pos = lt;
+    flushText(lt);
+    if (src.startsWith('<!--', pos)) {
+      const end = src.indexOf('-->', pos + 4);
+      if (end < 0) throw new SimXmlError('unterminated comment', pos);
+      pos = end + 3;
+    } else if (src.startsWith('<![CDATA[', pos)) {
+      const end = src.indexOf(']]>', pos + 9);
+      if (end < 0) throw new SimXmlError('unterminated CDATA', pos);
+      pendingText.push(src.slice(pos + 9, end));
+      pos = end + 3;
+    } else if (src.startsWith('<?', pos)) {
+      const end = src.indexOf('?>', pos + 2);
+      if (end < 0) throw new SimXmlError('unterminated processing instruction', pos);
+      pos = end + 2;
+    } else if (src.startsWith('<!', pos)) {
+      throw new SimXmlError('DTD not allowed', pos);
+    } else if (src[pos + 1] === '/') {
+      NAME_RE.lastIndex = pos + 2;
+      const m = NAME_RE.exec(src);
+      if (!m) throw new SimXmlError('bad end tag', pos);
+      if (node === doc || m[0] !== node.name) throw new SimXmlError(`mismatched end tag </${m[0]}>`, pos);
+      let p = pos + 2 + m[0].length;
+      while (p < len && /\s/.test(src[p]!)) p++;
+      if (src[p] !== '>') throw new SimXmlError('bad end tag', pos);
+      closeText(node);
+      node = node.parent!;
+      pos = p + 1;
+    } else {
+      NAME_RE.lastIndex = pos + 1;
+      const m = NAME_RE.exec(src);
+      if (!m) throw new SimXmlError('bad start tag', pos);
+      if (node.children.length === 0 && pendingText.join('').trim() !== '' && node !== doc)
+        throw new SimXmlError('mixed content', pos);
+      if (node === doc && pendingText.join('').trim() !== '') throw new SimXmlError('text outside element', pos);
+      pendingText.length = 0;
+      const el = new SNode(m[0]);
+      let p = pos + 1 + m[0].length;
+      for (;;) {
+        const ws = p;
+        while (p < len && /\s/.test(src[p]!)) p++;
+        if (src[p] === '/' && src[p + 1] === '>') {
+          node.append(el);
+          p += 2;
+          break;
+        }
+        if (src[p] === '>') {
+          node.append(el);
+          node = el;
+          p += 1;
+          break;
+        }
+        if (p === ws) throw new SimXmlError('bad attribute', p);
+        NAME_RE.lastIndex = p;
+        const a = NAME_RE.exec(src);
+        if (!a) throw new SimXmlError('bad attribute name', p);
+        p += a[0].length;
+        while (p < len && /\s/.test(src[p]!)) p++;
+        if (src[p] !== '=') throw new SimXmlError('attribute without value', p);
+        p++;
+        while (p < len && /\s/.test(src[p]!)) p++;
+        const q = src[p];
+        if (q !== '"' && q !== "'") throw new SimXmlError('unquoted attribute', p);
+        const end = src.indexOf(q, p + 1);
+        if (end < 0) throw new SimXmlError('unterminated attribute', p);
+        const raw = src.slice(p + 1, end);
+        if (raw.includes('<')) throw new SimXmlError('< in attribute', p);
+        if (el.attrs.has(a[0])) throw new SimXmlError('duplicate attribute', p);
+        el.attrs.set(a[0], decodeEntities(raw, p));
+        p = end + 1;
+      }
+      pos = p;
+    }
+    textStart = pos;
+  }
+  if (node !== doc) throw new SimXmlError(`unclosed element <${node.name}>`, len);
+  flushText(len);
+  if (pendingText.join('').trim() !== '') throw new SimXmlError('text outside element', len);
+  return doc;
+}
+
+/** A fresh element in canonical datastore form: local name, default namespace when it differs. */
+export function el(name: string, ns?: string, text?: string | null): SNode {
+  const n = new SNode(name, ns ? { xmlns: ns } : {});
+  if (text !== undefined) n.text = text;
+  return n;
+}
