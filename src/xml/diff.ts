@@ -136,7 +136,7 @@ function diffNode(out: string[], x0: Element | undefined, x1: Element | undefine
       open(x0!);
       const pad = ' '.repeat(Math.max(0, (level + 1) * ind - 2));
       out.push(`-${pad}${leafXml(op.a)}`, `+${pad}${leafXml(op.b)}`);
-    } else if (isLeaf(op.a) !== isLeaf(op.b)) {
+    } else if (isLeaf(op.a) ? op.a.getData() !== '' : isLeaf(op.b) && op.b.getData() !== '') {
       open(x0!);
       printTree(out, op.a, level + 1, '-', ind);
       printTree(out, op.b, level + 1, '+', ind);
@@ -222,7 +222,10 @@ function identities(children: readonly Element[], other: readonly Element[]): st
     // A leaf occurs at most once on each side; more on either side makes it a leaf-list.
     if (seen(children, name) <= 1 && seen(other, name) <= 1) leafNames.add(name);
   }
+  // An empty element where the other side has a container of that name is that container, emptied.
+  const containerNames = new Set([...children, ...other].filter((c) => !isLeaf(c)).map((c) => c.getName()));
   return children.map((c) => {
+    if (isLeaf(c) && c.getData() === '' && containerNames.has(c.getName())) return `${c.getName()}\u0000${entryKey(c)}`;
     if (isLeaf(c) && leafNames.has(c.getName())) return c.getName();
     return `${c.getName()}\u0000${entryKey(c)}`;
   });

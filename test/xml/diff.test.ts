@@ -126,3 +126,12 @@ test('colour: - lines red, + lines green, context plain', () => {
   assert.equal(colorize(text), '   <t>\n\x1b[31m-      <a/>\x1b[0m\n\x1b[32m+      <b/>\x1b[0m\n   </t>\n');
   assert.equal(formatDeviceDiff(new Map([['dev1', text]]), { color: true }), `dev1:\n${colorize(text)}OK\n`);
 });
+
+test('a container emptied on one side is the same container: its entries print as removed', () => {
+  const before = configOf(config({ k1: 'd1' }));
+  const after = parseString('<config><table xmlns="urn:example:clixon"/></config>').config!;
+  assert.equal(
+    diffText(before, after),
+    ['   <table xmlns="urn:example:clixon">', '-      <parameter>', '-         <name>k1</name>', '-         <value>d1</value>', '-      </parameter>', '   </table>', ''].join('\n'),
+  );
+});
