@@ -1,0 +1,152 @@
+/**
+ * The server's process side: options and their errors, pid file lock, stop on SIGTERM as
+ * a supervisor does it, detaching without -F, logging to a syslog socket.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { cleanup, runServer, sim, startServer, tempDir, TESTSVC, writeFiles } from './harness.ts';
+
+test('-V prints the version; -h the options', async () => {
+  const v = await runServer(['-V']);
+  assert.equal(v.code, 0);
+  assert.match(v.output, /^\d+\.\d+\.\d+$/m);
+  const h = await runServer(['-h']);
+  assert.equal(h.code, 0);
+  for (const o of ['--configfile', '--modulepaths', '--modulefilter', '--debug', '--sockpath', '--pidfile', '--foreground', '--pp', '--log', '--version']) {
+    assert.ok(h.output.includes(o), `${o} in help`);
+  }
+});
+
+test('a missing module path, a missing config file, a bad option, a bad -l: message naming it, non-zero exit', async () => {
+  const missing = await runServer(['-F', '-m', '/nonexistent/mods']);
+  assert.notEqual(missing.code, 0);
+  assert.match(missing.output, /\/nonexistent\/mods/);
+  const cfg = await runServer(['-F', '-f', '/nonexistent/controller.xml']);
+  assert.notEqual(cfg.code, 0);
+  assert.match(cfg.output, /\/nonexistent\/controller\.xml/);
+  const bad = await runServer(['-F', '--no-such-option']);
+  assert.notEqual(bad.code, 0);
+  assert.match(bad.output, /no-such-option/);
+  const log = await runServer(['-F', '-l', 'x', '-m', '.']);
+  assert.notEqual(log.code, 0);
+  assert.match(log.output, /-l/);
+});
+
+test('-f reads socket, module path, filter and pid file from controller.xml', async (t) => {
+  const dir = tempDir();
+  writeFiles(join(dir, 'modules'), { 'testsvc.ts': TESTSVC, 'skipped.ts': "export const SERVICE = 'x';\nexport function setup(): void {}\n" });
+  const s = await sim(dir);
+  writeFileSync(
+    join(dir, 'controller.xml'),
+    `<clixon-config xmlns="http://clicon.org/config">
+  <CLICON_SOCK>${s.path}</CLICON_SOCK>
+  <CLICON_SOCK_FAMILY>UNIX</CLICON_SOCK_FAMILY>
+  <CONTROLLER_PYAPI_MODULE_PATH xmlns="http://clicon.org/controller-config">${join(dir, 'modules')}</CONTROLLER_PYAPI_MODULE_PATH>
+  <CONTROLLER_PYAPI_MODULE_FILTER xmlns="http://clicon.org/controller-config">skipped</CONTROLLER_PYAPI_MODULE_FILTER>
+  <CONTROLLER_PYAPI_PIDFILE xmlns="http://clicon.org/controller-config">${join(dir, 'server.pid')}</CONTROLLER_PYAPI_PIDFILE>
+</clixon-config>`,
+  );
+  const server = startServer(['-F', '-l', 'o', '-f', join(dir, 'controller.xml')]);
+  t.after(async () => {
+    await server.stop();
+    await s.close();
+    cleanup(dir);
+  });
+  await server.waitFor(/waiting for services-commit/);
+  assert.ok(server.grep(/modules loaded: testsvc \(testsvc\)$/).length > 0, server.lines.join('\n'));
+  assert.equal(readFileSync(join(dir, 'server.pid'), 'utf8').trim(), String(server.child.pid));
+});
+
+test('pid file: a second instance refuses; a stale one is taken over; SIGTERM stops cleanly and removes it', async (t) => {
+  const dir = tempDir();
+  writeFiles(join(dir, 'modules'), { 'testsvc.ts': TESTSVC });
+  const pid = join(dir, 'server.pid');
+  // A pid file of a process that is gone.
+  writeFileSync(pid, '2147483646\n');
+  const args = ['-F', '-l', 'o', '-s', join(dir, 'nobackend.sock'), '-m', join(dir, 'modules'), '-p', pid];
+  // Run as a supervisor would: the pid it started is the server, in the foreground.
+  const first = startServer(args);
+  t.after(async () => {
+    await first.stop();
+    cleanup(dir);
+  });
+  await first.waitFor(/backend not reachable/);
+  assert.equal(readFileSync(pid, 'utf8').trim(), String(first.child.pid));
+
+  const second = await runServer(args);
+  assert.notEqual(second.code, 0);
+  assert.match(second.output, new RegExp(`pid ${first.child.pid}.*${pid.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
+
+  first.child.kill('SIGTERM');
+  assert.equal(await first.exited, 0);
+  assert.ok(!existsSync(pid));
+  assert.ok(first.grep(/SIGTERM/).length > 0);
+});
+
+test('without -F the server detaches: the command returns, the background server holds the pid file', async (t) => {
+  const dir = tempDir();
+  writeFiles(join(dir, 'modules'), { 'testsvc.ts': TESTSVC });
+  const pid = join(dir, 'server.pid');
+  const r = await runServer(['-l', 'o', '-s', join(dir, 'nobackend.sock'), '-m', join(dir, 'modules'), '-p', pid]);
+  assert.equal(r.code, 0);
+  assert.match(r.output, /background/);
+  let bgPid = 0;
+  t.after(() => {
+    if (bgPid) {
+      try {
+        process.kill(bgPid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+    cleanup(dir);
+  });
+  for (let i = 0; i < 200 && !existsSync(pid); i++) await new Promise((res) => setTimeout(res, 50));
+  bgPid = Number(readFileSync(pid, 'utf8').trim());
+  assert.ok(bgPid > 0);
+  process.kill(bgPid, 0);
+  process.kill(bgPid, 'SIGTERM');
+  for (let i = 0; i < 200 && existsSync(pid); i++) await new Promise((res) => setTimeout(res, 50));
+  assert.ok(!existsSync(pid), 'pid file removed on exit');
+  bgPid = 0;
+});
+
+const hasPython = spawnSync('python3', ['-c', 'import socket; socket.AF_UNIX'], { stdio: 'ignore' }).status === 0;
+const hasLogger = spawnSync('logger', ['--help'], { stdio: 'ignore' }).status === 0;
+
+test('-l s reaches the system log socket', { skip: !hasPython || !hasLogger ? 'needs python3 and logger' : false }, async (t) => {
+  const dir = tempDir();
+  writeFiles(join(dir, 'modules'), { 'testsvc.ts': TESTSVC });
+  const sock = join(dir, 'log.sock');
+  // A syslog daemon stand-in: a Unix datagram socket, as /dev/log is.
+  const listener = spawn('python3', ['-u', '-c', `
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+print('ready')
+s.settimeout(30)
+while True:
+    print(s.recv(65535).decode(errors='replace'))
+`, sock], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let received = '';
+  const ready = new Promise<void>((resolve) => listener.stdout!.on('data', (d: Buffer) => {
+    received += d.toString();
+    if (received.includes('ready')) resolve();
+  }));
+  await ready;
+  const server = startServer(['-F', '-l', 's', '-s', join(dir, 'nobackend.sock'), '-m', join(dir, 'modules'), '-p', join(dir, 'pid')], {
+    CLIXON_TSAPI_SYSLOG_SOCKET: sock,
+  });
+  t.after(async () => {
+    await server.stop();
+    listener.kill();
+    cleanup(dir);
+  });
+  for (let i = 0; i < 300 && !/clixon_server\[\d+\]: .*modules loaded/.test(received); i++) await new Promise((r) => setTimeout(r, 50));
+  assert.match(received, /<30>.*clixon_server\[\d+\]: .*modules loaded: testsvc/);
+  // Nothing of it on stdout.
+  assert.equal(server.grep(/modules loaded/).length, 0);
+});

@@ -1,0 +1,279 @@
+/**
+ * The service server process end to end against the simulated controller: the protocol
+ * of one services-commit, the error paths, hot reload, queued notifications, backend
+ * restart, post-commit hooks, module filter.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { cleanup, deviceParams, Operator, REPO, sim, startServer, tempDir, TESTSVC, writeFiles } from './harness.ts';
+
+const svc = (name: string, ...params: string[]): string =>
+  `<testsvc xmlns="urn:example:testsvc"><name>${name}</name>${params.map((p) => `<params>${p}</params>`).join('')}</testsvc>`;
+
+test('one services-commit: user, get-config, only the change as edit-config, done; device config lands', async (t) => {
+  const dir = tempDir();
+  writeFiles(join(dir, 'modules'), { 'testsvc.ts': TESTSVC });
+  const s = await sim(dir);
+  const server = startServer(['-F', '-d', '-l', 'o', '-s', s.path!, '-m', join(dir, 'modules'), '-p', join(dir, 'pid')]);
+  t.after(async () => {
+    await server.stop();
+    await s.close();
+    cleanup(dir);
+  });
+  await server.waitFor(/waiting for services-commit/);
+  const alice = await Operator.connect(s.path!, 'alice');
+  t.after(() => alice.close());
+
+  const from = server.lines.length;
+  const o = await alice.apply(svc('s1', 'p1', 'p2'));
+  assert.equal(o.result, 'SUCCESS', JSON.stringify(o));
+  assert.deepEqual(deviceParams(s, 'dev1'), ['p1=v1', 'p2=v1']);
+  assert.deepEqual(deviceParams(s, 'dev2'), ['p1=v1', 'p2=v1']);
+
+  const sent = server.grep(/send: <rpc/, from);
+  // The user is learnt first; every later RPC of the transaction carries alice.
+  assert.match(sent[0]!, /<get cl:content="nonconfig">.*co:tid='\d+'/);
+  assert.match(sent[1]!, /username="alice".*<get-config><source><actions/);
+  assert.match(sent[2]!, /username="alice".*<edit-config><target><actions .*<default-operation>merge/);
+  assert.match(sent[3]!, /username="alice".*<transaction-actions-done .*<service>testsvc<\/service>/);
+  // Only what the module added travels: no untouched leaves of other subtrees, no services.
+  assert.ok(!sent[2]!.includes('<services'), sent[2]);
+  assert.equal(sent.length, 4);
+
+  // Removing a param: the controller pre-removes, the module re-adds only p1.
+  await alice.edit(`<testsvc xmlns="urn:example:testsvc" xmlns:nc="urn:ietf:params:xml:ns:netconf:base:1.0"><name>s1</name><params nc:operation="remove">p2</params></testsvc>`);
+  const o2 = await alice.outcome(await alice.commit());
+  assert.equal(o2.result, 'SUCCESS');
+  assert.deepEqual(deviceParams(s, 'dev1'), ['p1=v1']);
+});
+
+test('module error, module timeout, rpc-error from edit-config: one transaction-error each, then service goes on', async (t) => {
+  const dir = tempDir();
+  writeFiles(join(dir, 'modules'), {
+    'testsvc.ts': TESTSVC,
+    'hang.ts': `export const SERVICE = 'ssh-users';\nexport function setup(): void { for (;;) {} }\n`,
+    'bad.ts': [
+      "export const SERVICE = 'banner';",
+      'export function setup(root: any): void {',
+      "  const dev = root.devices.child('device');",
+      "  const t = dev.child('config').child('table');",
+      "  t.create('parameter', { attributes: { 'nc:operation': 'delete' } }).create('name', { data: 'nosuch' });",
+      '}',
+    ].join('\n'),
+  });
+  const s = await sim(dir);
+  const server = startServer(['-F', '-l', 'o', '-s', s.path!, '-m', join(dir, 'modules'), '-p', join(dir, 'pid'), '--timeout', '1']);
+  t.after(async () => {
+    await server.stop();
+    await s.close();
+    cleanup(dir);
+  });
+  await server.waitFor(/waiting for services-commit/);
+  const op = await Operator.connect(s.path!);
+  t.after(() => op.close());
+
+  const boom = await op.apply(svc('boom', 'x'));
+  assert.equal(boom.result, 'FAILED');
+  assert.equal(boom.origin, 'tsapi');
+  assert.match(boom.reason!, /Service module testsvc returned an error:\n\nboom requested/);
+  assert.match(boom.reason!, /testsvc\.ts/);
+  await op.edit(`<testsvc xmlns="urn:example:testsvc" xmlns:nc="urn:ietf:params:xml:ns:netconf:base:1.0" nc:operation="remove"><name>boom</name></testsvc>`);
+
+  const hang = await op.apply('<ssh-users xmlns="http://clicon.org/ssh-users"><instance>h</instance></ssh-users>');
+  assert.equal(hang.result, 'FAILED');
+  assert.match(hang.reason!, /Service module ssh-users .*\n\ndid not finish within 1 s/s);
+  assert.match(hang.reason!, /hang\.ts/);
+  await op.edit(`<ssh-users xmlns="http://clicon.org/ssh-users" xmlns:nc="urn:ietf:params:xml:ns:netconf:base:1.0" nc:operation="remove"><instance>h</instance></ssh-users>`);
+
+  const refused = await op.apply('<banner xmlns="urn:example:banner"><name>b</name><text>hi</text></banner>');
+  assert.equal(refused.result, 'FAILED');
+  assert.match(refused.reason!, /edit-config .* refused .*\n\n.*(not exist|missing)/is);
+  await op.edit(`<banner xmlns="urn:example:banner" xmlns:nc="urn:ietf:params:xml:ns:netconf:base:1.0" nc:operation="remove"><name>b</name></banner>`);
+
+  // After all that (and a stopped worker), a good commit is served.
+  const ok = await op.apply(svc('s1', 'p1'));
+  assert.equal(ok.result, 'SUCCESS', JSON.stringify(ok));
+  assert.deepEqual(deviceParams(s, 'dev1'), ['p1=v1']);
+  assert.equal(server.grep(/transaction-error/).length, 3);
+});
+
+test('hot reload: an edited module runs on the next commit; a broken edit fails its service with file and line, others run', async (t) => {
+  const dir = tempDir();
+  const mdir = join(dir, 'modules');
+  writeFiles(mdir, { 'testsvc.ts': TESTSVC, 'lib/value.ts': "export const SUFFIX = '-a';\n", 'banner.ts': BANNER_WITH_HELPER });
+  const s = await sim(dir);
+  const server = startServer(['-F', '-l', 'o', '-s', s.path!, '-m', mdir, '-p', join(dir, 'pid')]);
+  t.after(async () => {
+    await server.stop();
+    await s.close();
+    cleanup(dir);
+  });
+  await server.waitFor(/waiting for services-commit/);
+  const op = await Operator.connect(s.path!);
+  t.after(() => op.close());
+
+  assert.equal((await op.apply(svc('s1', 'p1'))).result, 'SUCCESS');
+  assert.deepEqual(deviceParams(s, 'dev1'), ['p1=v1']);
+
+  let mark = server.lines.length;
+  writeFileSync(join(mdir, 'testsvc.ts'), TESTSVC.replace("const VALUE = 'v1'", "const VALUE = 'v2'"));
+  await server.waitFor(/modules loaded/, 20_000, mark);
+  assert.equal((await op.apply(svc('s1', 'p1', 'p3'))).result, 'SUCCESS');
+  assert.deepEqual(deviceParams(s, 'dev1'), ['p1=v2', 'p3=v2']);
+
+  // A file the module imports from its folder is fresh too.
+  mark = server.lines.length;
+  writeFileSync(join(mdir, 'lib/value.ts'), "export const SUFFIX = '-b';\n");
+  await server.waitFor(/modules loaded/, 20_000, mark);
+  assert.equal((await op.apply('<banner xmlns="urn:example:banner"><name>b</name><text>hi</text></banner>')).result, 'SUCCESS');
+  assert.equal(bannerOf(s, 'dev1'), 'hi-b');
+
+  mark = server.lines.length;
+  writeFileSync(join(mdir, 'testsvc.ts'), TESTSVC.replace("const VALUE = 'v1';", "const VALUE = ;"));
+  await server.waitFor(/modules loaded/, 20_000, mark);
+  assert.ok(server.grep(/testsvc\.ts:\d+:\d+/, mark).length > 0, server.lines.slice(mark).join('\n'));
+  const broken = await op.apply(svc('s1', 'p1', 'p4'));
+  assert.equal(broken.result, 'FAILED');
+  assert.match(broken.reason!, /Service module testsvc failed to load:\n\n.*testsvc\.ts:\d+:\d+/s);
+  // Its device config was not dropped.
+  assert.deepEqual(deviceParams(s, 'dev1'), ['p1=v2', 'p3=v2']);
+  // Another service still runs.
+  assert.equal((await op.apply('<banner xmlns="urn:example:banner"><name>b</name><text>ho</text></banner>')).result, 'SUCCESS');
+  assert.equal(bannerOf(s, 'dev1'), 'ho-b');
+});
+
+const BANNER_WITH_HELPER = `
+import type { ServiceModule } from '${REPO}src/service/module.ts';
+import { SUFFIX } from './lib/value.ts';
+export const SERVICE = 'banner';
+export const setup: ServiceModule['setup'] = (root) => {
+  for (const b of root.services?.getElements('banner') ?? []) {
+    for (const dev of root.devices?.getElements('device') ?? []) {
+      const cfg = dev.child('config')!;
+      const sys = cfg.child('system') ?? cfg.create('system', { attributes: { xmlns: 'http://openconfig.net/yang/system' } });
+      sys.create('login-banner', { data: b.child('text')!.getData() + SUFFIX, attributes: { 'cl:creator': "banner[name='" + b.child('name')!.getData() + "']", 'xmlns:cl': 'http://clicon.org/lib' } });
+    }
+  }
+};
+`;
+
+function bannerOf(s: Awaited<ReturnType<typeof sim>>, device: string): string | undefined {
+  return s.datastore('running').find(`devices/device[name='${device}']/config/system/login-banner`)?.getData();
+}
+
+test('notifications arriving during a transaction are queued and answered in order', async (t) => {
+  const dir = tempDir();
+  writeFiles(join(dir, 'modules'), {
+    'testsvc.ts': TESTSVC,
+    'slow.ts': `export const SERVICE = 'banner';\nexport async function setup(): Promise<void> { await new Promise((r) => setTimeout(r, 2500)); }\n`,
+  });
+  // The controller gives up on the slow one after 1 s and starts the next transaction meanwhile.
+  const s = await sim(dir, { serviceTimeout: 1000 });
+  const server = startServer(['-F', '-l', 'o', '-s', s.path!, '-m', join(dir, 'modules'), '-p', join(dir, 'pid')]);
+  t.after(async () => {
+    await server.stop();
+    await s.close();
+    cleanup(dir);
+  });
+  await server.waitFor(/waiting for services-commit/);
+  const op = await Operator.connect(s.path!);
+  t.after(() => op.close());
+
+  const slow = await op.apply('<banner xmlns="urn:example:banner"><name>b</name><text>x</text></banner>');
+  assert.equal(slow.result, 'FAILED');
+  assert.equal(slow.reason, 'Timeout waiting for service daemon');
+  await op.edit(`<banner xmlns="urn:example:banner" xmlns:nc="urn:ietf:params:xml:ns:netconf:base:1.0" nc:operation="remove"><name>b</name></banner>`);
+  const next = await op.apply(svc('s1', 'p1'));
+  assert.equal(next.result, 'SUCCESS', JSON.stringify(next));
+  const order = server.grep(/services-commit tid|tid \d+: (done|transaction-error)/).map((l) => l.replace(/.*(services-commit tid \d+|tid \d+: \S+).*/, '$1'));
+  // The slow transaction is finished (its late answer refused by the controller) before the next one starts.
+  const prev = Number(next.tid) - 1;
+  assert.equal(order[0], `services-commit tid ${prev}`);
+  assert.match(order[1]!, new RegExp(`^tid ${prev}: (done|transaction-error)`));
+  assert.equal(order[2], `services-commit tid ${next.tid}`);
+});
+
+test('backend restart: the server reconnects, subscribes again and serves', async (t) => {
+  const dir = tempDir();
+  writeFiles(join(dir, 'modules'), { 'testsvc.ts': TESTSVC });
+  let s = await sim(dir);
+  const path = s.path!;
+  const server = startServer(['-F', '-l', 'o', '-s', path, '-m', join(dir, 'modules'), '-p', join(dir, 'pid')]);
+  t.after(async () => {
+    await server.stop();
+    await s.close();
+    cleanup(dir);
+  });
+  await server.waitFor(/waiting for services-commit/);
+  await s.close();
+  await server.waitFor(/backend connection closed/);
+  s = await sim(dir, { path });
+  const mark = server.lines.length;
+  await server.waitFor(/waiting for services-commit/, 20_000, mark);
+  const op = await Operator.connect(path);
+  t.after(() => op.close());
+  assert.equal((await op.apply(svc('s1', 'p1'))).result, 'SUCCESS');
+  assert.deepEqual(deviceParams(s, 'dev2'), ['p1=v1']);
+});
+
+test('post-commit hooks run on SUCCESS, post-commit-failed hooks on FAILED, with result', async (t) => {
+  const dir = tempDir();
+  const marks = join(dir, 'hooks.log');
+  writeFiles(join(dir, 'modules'), {
+    'hooked.ts': `
+import { appendFileSync } from 'node:fs';
+import type { ServiceModule } from '${REPO}src/service/module.ts';
+export const SERVICE = 'testsvc';
+const note = (s: string) => appendFileSync(${JSON.stringify(marks)}, s + '\\n');
+export const setup: ServiceModule['setup'] = (_r, _l, ctx) => { if (ctx.instance === 'boom') throw new Error('no'); note('setup ' + ctx.instance); };
+export const setupPreCommit: ServiceModule['setup'] = (_r, _l, ctx) => note('pre ' + ctx.instance);
+export const setupPostCommit: ServiceModule['setup'] = (root, _l, ctx) => note('post ' + ctx.instance + ' ' + ctx.result + ' ' + (root.services ? 'config' : 'none'));
+export const setupPostCommitFailed: ServiceModule['setup'] = (_r, _l, ctx) => note('failed ' + ctx.instance + ' ' + ctx.result);
+`,
+  });
+  const s = await sim(dir);
+  const server = startServer(['-F', '-l', 'o', '-s', s.path!, '-m', join(dir, 'modules'), '-p', join(dir, 'pid')]);
+  t.after(async () => {
+    await server.stop();
+    await s.close();
+    cleanup(dir);
+  });
+  await server.waitFor(/waiting for services-commit/);
+  const op = await Operator.connect(s.path!);
+  t.after(() => op.close());
+  assert.equal((await op.apply(svc('s1', 'p1'))).result, 'SUCCESS');
+  await server.waitFor(/running setupPostCommit hooks/);
+  assert.equal((await op.apply(svc('boom', 'p1'))).result, 'FAILED');
+  await server.waitFor(/running setupPostCommitFailed hooks/);
+  const { readFileSync } = await import('node:fs');
+  await waitUntil(() => readFileSync(marks, 'utf8').includes('failed boom FAILED'));
+  assert.deepEqual(readFileSync(marks, 'utf8').trim().split('\n'), ['pre s1', 'setup s1', 'post s1 SUCCESS config', 'pre boom', 'failed boom FAILED']);
+});
+
+test('module filter: a filtered module does not run', async (t) => {
+  const dir = tempDir();
+  writeFiles(join(dir, 'modules'), { 'testsvc.ts': TESTSVC });
+  const s = await sim(dir);
+  const server = startServer(['-F', '-l', 'o', '-s', s.path!, '-m', join(dir, 'modules'), '-e', 'other,testsvc', '-p', join(dir, 'pid')]);
+  t.after(async () => {
+    await server.stop();
+    await s.close();
+    cleanup(dir);
+  });
+  await server.waitFor(/waiting for services-commit/);
+  assert.ok(server.grep(/modules loaded: none/).length > 0, server.lines.join('\n'));
+  const op = await Operator.connect(s.path!);
+  t.after(() => op.close());
+  assert.equal((await op.apply(svc('s1', 'p1'))).result, 'SUCCESS');
+  assert.deepEqual(deviceParams(s, 'dev1'), []);
+});
+
+async function waitUntil(cond: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
