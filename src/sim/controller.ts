@@ -21,7 +21,7 @@ import { logger } from '../log.ts';
 import { SNode, parseXml, escapeText } from './tree.ts';
 import { NS, Schema } from './schema.ts';
 import {
-  SimRpcError, applyEdit, canonical, changedInstances, dropAllCreated, stripCreated, treesEqual, type EditOp,
+  SimRpcError, applyEdit, canonical, changedInstances, dropAllCreated, sortEntries, stripCreated, treesEqual, type EditOp,
 } from './edit.ts';
 import { filterTree, limitDepth, select, XPathError } from './xpath.ts';
 import { TextDiff } from './textdiff.ts';
@@ -85,7 +85,7 @@ export class Controller {
 
   constructor(private readonly opts: ControllerOptions) {
     this.schema.loadDirs(opts.yangDirs ?? []);
-    const initial = loadInitial(opts.config);
+    const initial = sortEntries(loadInitial(opts.config), this.schema);
     const persisted = opts.persistDir ? this.readPersisted() : undefined;
     const running = persisted?.running ?? initial;
     this.ds = {

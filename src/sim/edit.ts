@@ -130,6 +130,17 @@ export function insertOrdered(parent: SNode, node: SNode, schema: Schema): SNode
   return parent.insertAt(last, node);
 }
 
+/** Puts a detached subtree in clixon's order (see insertOrdered), recursively. */
+export function sortEntries(n: SNode, schema: Schema): SNode {
+  const kids = n.children;
+  n.children = [];
+  for (const k of kids) {
+    k.parent = null;
+    insertOrdered(n, sortEntries(k, schema), schema);
+  }
+  return n;
+}
+
 /** Index of a parent's children by identity, for merging many entries. */
 function indexChildren(parent: SNode, schema: Schema): Map<string, SNode> {
   const m = new Map<string, SNode>();
@@ -155,7 +166,7 @@ function editNode(target: SNode, index: Map<string, SNode>, e: SNode, inherited:
   const fresh = (): SNode => {
     const c = canonical(e, targetNs);
     stripOps(c);
-    return c;
+    return sortEntries(c, schema);
   };
   switch (op) {
     case 'create':
