@@ -5,12 +5,15 @@
  * `try --watch` worker all come through here.
  */
 import { deviceDiff } from '../xml/diff.ts';
-import { entryKey, getListKeys, parseString, type Element, type XmlNode } from '../xml/index.ts';
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { entryKey, getListKeys, parseString, registerListKeys, type Element, type XmlNode } from '../xml/index.ts';
 import { buildEdits } from '../service/edits.ts';
 import { findModuleFiles, loadModules, type LoadFailure } from '../service/loader.ts';
 import { checkModule, type LoadedModule, type ServiceModule } from '../service/module.ts';
 import { parseServiceEntry, runServices, type ServiceEntry, type TransactionInfo } from '../service/runner.ts';
 import { removeCreatedBy } from '../sim/index.ts';
+import { Schema } from '../sim/schema.ts';
 import { logger, type ConsolaInstance } from '../log.ts';
 
 export interface RunServiceOptions {
@@ -29,6 +32,11 @@ export interface RunServiceOptions {
   postCommit?: boolean;
   /** Creator-tagged nodes per edit-config, as the server's `batchSize`. */
   batchSize?: number;
+  /**
+   * Folders whose `.yang` files give list keys and leaf-lists (for matching entries in the
+   * diff and for `svc value` instances). The folder of each module file is always read.
+   */
+  yangDirs?: readonly string[];
   /** Logger handed to the modules (tagged per module); default `logger('devkit')`. */
   log?: ConsolaInstance;
 }
@@ -142,6 +150,7 @@ export async function runLoaded(
   opts: RunServiceOptions = {},
   broken: readonly LoadFailure[] = [],
 ): Promise<ServiceRunResult> {
+  const leafLists = learnYang([...new Set(modules.map((m) => dirname(m.file)))], opts.yangDirs ?? []);
   const input = readConfig(config);
   const entries = (typeof opts.instance === 'string' ? [opts.instance] : (opts.instance ?? [])).map(parseInstance);
   if (opts.delete && entries.length === 0) throw new DevkitInputError('delete needs the instance(s) to delete');
@@ -164,7 +173,27 @@ export async function runLoaded(
     const post = await runServices(after.copy(), modules, txn, log, { phase: 'post-commit', result: 'SUCCESS' });
     calls.push(...post.calls.map(toRecord));
   }
-  return { root, input, diff: deviceDiff(input, after), edits, entries, calls };
+  return { root, input, diff: deviceDiff(input, after, { leafLists }), edits, entries, calls };
+}
+
+/**
+ * Reads list keys and leaf-lists from the `.yang` files beside the modules and in
+ * `yangDirs` (with the simulator's YANG reader); registers the keys for entry matching.
+ */
+export function learnYang(moduleDirs: readonly string[], yangDirs: readonly string[] = []): Set<string> {
+  const schema = new Schema();
+  for (const dir of moduleDirs) {
+    let names: string[];
+    try {
+      names = readdirSync(dir);
+    } catch {
+      continue;
+    }
+    for (const n of names) if (n.endsWith('.yang')) schema.loadText(readFileSync(join(dir, n), 'utf8'));
+  }
+  schema.loadDirs([...yangDirs]);
+  registerListKeys(Object.fromEntries(schema.listKeys));
+  return new Set(schema.leafLists);
 }
 
 function toRecord(c: { module: LoadedModule; fn: string; instance?: string }): CallRecord {

@@ -10,7 +10,8 @@
  * - a changed leaf prints `-` old then `+` new, the prefix taking the first column of the
  *   indentation (`-` + 3·level − 2 spaces + `<`), as clixon's printf width does.
  * Without YANG, children are matched by name and `entryKey` (list keys, leaf-list values);
- * a leaf that occurs once among its siblings on both sides is a leaf and matched by name.
+ * a leaf that occurs once among its siblings on both sides is a leaf and matched by name,
+ * unless `leafLists` (from YANG) names it.
  * Order is the trees' own; reordering alone is no change (clixon sorts or compares as sets).
  */
 import type { Element, XmlNode } from './element.ts';
@@ -20,6 +21,8 @@ import { entryKey, getListKeys } from './keys.ts';
 export interface DiffOptions {
   /** Spaces per level; the controller uses 3. */
   indent?: number;
+  /** Names known (from YANG) to be leaf-lists; other leaves that occur once on each side are leaves. */
+  leafLists?: ReadonlySet<string>;
 }
 
 export interface FormatOptions {
@@ -35,8 +38,7 @@ const DEFAULT_INDENT = 3;
  */
 export function diffText(before: Element | undefined, after: Element | undefined, opts: DiffOptions = {}): string {
   const out: string[] = [];
-  const ind = opts.indent ?? DEFAULT_INDENT;
-  diffNode(out, before, after, 0, true, ind);
+  diffNode(out, before, after, 0, true, { ind: opts.indent ?? DEFAULT_INDENT, leafLists: opts.leafLists ?? new Set() });
   return out.map((l) => l + '\n').join('');
 }
 
@@ -113,10 +115,16 @@ function isLeaf(el: Element): boolean {
   return el.getChildren().length === 0;
 }
 
+interface Ctx {
+  ind: number;
+  leafLists: ReadonlySet<string>;
+}
+
 type Op = { kind: 'del'; a: XmlNode } | { kind: 'add'; b: XmlNode } | { kind: 'both'; a: XmlNode; b: XmlNode };
 
 /** clixon's xml_diff2cbuf: the changes below x0/x1, with x0/x1's context line when it has direct changes. */
-function diffNode(out: string[], x0: Element | undefined, x1: Element | undefined, level: number, skipTop: boolean, ind: number): void {
+function diffNode(out: string[], x0: Element | undefined, x1: Element | undefined, level: number, skipTop: boolean, ctx: Ctx): void {
+  const ind = ctx.ind;
   let opened: Element | undefined;
   const open = (x: Element): void => {
     if (opened || skipTop) return;
@@ -124,7 +132,7 @@ function diffNode(out: string[], x0: Element | undefined, x1: Element | undefine
     out.push(contextLine(x, level * ind));
     for (const key of keyLeaves(x)) out.push(' '.repeat((level + 1) * ind) + leafXml(key));
   };
-  for (const op of align(x0?.getChildren() ?? [], x1?.getChildren() ?? [])) {
+  for (const op of align(x0?.getChildren() ?? [], x1?.getChildren() ?? [], ctx.leafLists)) {
     if (op.kind === 'del') {
       open(x0!);
       printTree(out, op.a, level + 1, '-', ind);
@@ -141,7 +149,7 @@ function diffNode(out: string[], x0: Element | undefined, x1: Element | undefine
       printTree(out, op.a, level + 1, '-', ind);
       printTree(out, op.b, level + 1, '+', ind);
     } else {
-      diffNode(out, op.a, op.b, level + 1, false, ind);
+      diffNode(out, op.a, op.b, level + 1, false, ctx);
     }
   }
   if (opened) out.push(`${' '.repeat(level * ind)}</${opened.getName()}>`);
@@ -211,7 +219,7 @@ function shownAttributes(el: Element): string {
 }
 
 /** Identity of a child among its siblings: name plus list key or leaf-list value. */
-function identities(children: readonly Element[], other: readonly Element[]): string[] {
+function identities(children: readonly Element[], other: readonly Element[], leafLists: ReadonlySet<string>): string[] {
   const count = new Map<string, number>();
   for (const c of [...children, ...other]) {
     if (isLeaf(c)) count.set(c.getName(), (count.get(c.getName()) ?? 0) + 1);
@@ -220,7 +228,7 @@ function identities(children: readonly Element[], other: readonly Element[]): st
   const seen = (list: readonly Element[], name: string): number => list.filter((c) => c.getName() === name && isLeaf(c)).length;
   for (const name of count.keys()) {
     // A leaf occurs at most once on each side; more on either side makes it a leaf-list.
-    if (seen(children, name) <= 1 && seen(other, name) <= 1) leafNames.add(name);
+    if (!leafLists.has(name) && seen(children, name) <= 1 && seen(other, name) <= 1) leafNames.add(name);
   }
   // An empty element where the other side has a container of that name is that container, emptied.
   const containerNames = new Set([...children, ...other].filter((c) => !isLeaf(c)).map((c) => c.getName()));
@@ -237,9 +245,9 @@ function identities(children: readonly Element[], other: readonly Element[]): st
  * where it is in `after`. Within one gap, removals and additions of one list merge by key
  * order (as clixon's sorted walk prints them), else removals come first.
  */
-function align(before: readonly XmlNode[], after: readonly XmlNode[]): Op[] {
-  const idsA = identities(before, after);
-  const idsB = identities(after, before);
+function align(before: readonly XmlNode[], after: readonly XmlNode[], leafLists: ReadonlySet<string>): Op[] {
+  const idsA = identities(before, after, leafLists);
+  const idsB = identities(after, before, leafLists);
   // k-th occurrence of an identity pairs with the k-th on the other side.
   const pending = new Map<string, number[]>();
   idsA.forEach((id, i) => {

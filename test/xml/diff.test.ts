@@ -135,3 +135,10 @@ test('a container emptied on one side is the same container: its entries print a
     ['   <table xmlns="urn:example:clixon">', '-      <parameter>', '-         <name>k1</name>', '-         <value>d1</value>', '-      </parameter>', '   </table>', ''].join('\n'),
   );
 });
+
+test('leafLists from YANG: a single changed leaf-list entry prints as - and + entries', () => {
+  const before = parseString('<config><s xmlns="urn:x"><p>a</p></s></config>').config!;
+  const after = parseString('<config><s xmlns="urn:x"><p>b</p></s></config>').config!;
+  assert.equal(diffText(before, after), ['   <s xmlns="urn:x">', '-    <p>a</p>', '+    <p>b</p>', '   </s>', ''].join('\n'));
+  assert.equal(diffText(before, after, { leafLists: new Set(['p']) }), ['   <s xmlns="urn:x">', '-      <p>a</p>', '+      <p>b</p>', '   </s>', ''].join('\n'));
+});
