@@ -196,6 +196,11 @@ export class Operator {
     );
   }
 
+  /** Drops candidate's uncommitted changes (after a failed commit). */
+  async discard(): Promise<void> {
+    await this.session.rpc(rpc(this.session.user, '<discard-changes/>'));
+  }
+
   /** controller-commit with actions (as the CLI's `commit` / `commit diff`); returns the tid. */
   async commit(opts: { diff?: boolean; actions?: 'CHANGE' | 'FORCE'; instance?: string } = {}): Promise<string> {
     const push = opts.diff ? 'NONE' : 'COMMIT';

@@ -7,7 +7,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { cleanup, deviceParams, Operator, REPO, sim, startServer, tempDir, TESTSVC, writeFiles } from './harness.ts';
+import { cleanup, deviceParams, Operator, type Outcome, REPO, sim, startServer, tempDir, TESTSVC, writeFiles } from './harness.ts';
+
+function assertSuccess(o: Outcome): void {
+  assert.equal(o.result, 'SUCCESS', `tid ${o.tid}: ${o.result} ${o.origin ?? ''} ${o.reason ?? ''}`);
+}
 
 const svc = (name: string, ...params: string[]): string =>
   `<testsvc xmlns="urn:example:testsvc"><name>${name}</name>${params.map((p) => `<params>${p}</params>`).join('')}</testsvc>`;
@@ -114,20 +118,20 @@ test('hot reload: an edited module runs on the next commit; a broken edit fails 
   const op = await Operator.connect(s.path!);
   t.after(() => op.close());
 
-  assert.equal((await op.apply(svc('s1', 'p1'))).result, 'SUCCESS');
+  assertSuccess(await op.apply(svc('s1', 'p1')));
   assert.deepEqual(deviceParams(s, 'dev1'), ['p1=v1']);
 
   let mark = server.lines.length;
   writeFileSync(join(mdir, 'testsvc.ts'), TESTSVC.replace("const VALUE = 'v1'", "const VALUE = 'v2'"));
   await server.waitFor(/modules loaded/, 20_000, mark);
-  assert.equal((await op.apply(svc('s1', 'p1', 'p3'))).result, 'SUCCESS');
+  assertSuccess(await op.apply(svc('s1', 'p1', 'p3')));
   assert.deepEqual(deviceParams(s, 'dev1'), ['p1=v2', 'p3=v2']);
 
   // A file the module imports from its folder is fresh too.
   mark = server.lines.length;
   writeFileSync(join(mdir, 'lib/value.ts'), "export const SUFFIX = '-b';\n");
   await server.waitFor(/modules loaded/, 20_000, mark);
-  assert.equal((await op.apply('<banner xmlns="urn:example:banner"><name>b</name><text>hi</text></banner>')).result, 'SUCCESS');
+  assertSuccess(await op.apply('<banner xmlns="urn:example:banner"><name>b</name><text>hi</text></banner>'));
   assert.equal(bannerOf(s, 'dev1'), 'hi-b');
 
   mark = server.lines.length;
@@ -139,8 +143,9 @@ test('hot reload: an edited module runs on the next commit; a broken edit fails 
   assert.match(broken.reason!, /Service module testsvc failed to load:\n\n.*testsvc\.ts:\d+:\d+/s);
   // Its device config was not dropped.
   assert.deepEqual(deviceParams(s, 'dev1'), ['p1=v2', 'p3=v2']);
+  await op.discard();
   // Another service still runs.
-  assert.equal((await op.apply('<banner xmlns="urn:example:banner"><name>b</name><text>ho</text></banner>')).result, 'SUCCESS');
+  assertSuccess(await op.apply('<banner xmlns="urn:example:banner"><name>b</name><text>ho</text></banner>'));
   assert.equal(bannerOf(s, 'dev1'), 'ho-b');
 });
 
@@ -165,13 +170,15 @@ function bannerOf(s: Awaited<ReturnType<typeof sim>>, device: string): string | 
 
 test('notifications arriving during a transaction are queued and answered in order', async (t) => {
   const dir = tempDir();
+  const go = join(dir, 'go');
   writeFiles(join(dir, 'modules'), {
     'testsvc.ts': TESTSVC,
-    'slow.ts': `export const SERVICE = 'banner';\nexport async function setup(): Promise<void> { await new Promise((r) => setTimeout(r, 2500)); }\n`,
+    // Holds its transaction until the test has seen the next services-commit arrive.
+    'slow.ts': `import { existsSync } from 'node:fs';\nexport const SERVICE = 'banner';\nexport async function setup(): Promise<void> { while (!existsSync(${JSON.stringify(go)})) await new Promise((r) => setTimeout(r, 20)); }\n`,
   });
   // The controller gives up on the slow one after 1 s and starts the next transaction meanwhile.
   const s = await sim(dir, { serviceTimeout: 1000 });
-  const server = startServer(['-F', '-l', 'o', '-s', s.path!, '-m', join(dir, 'modules'), '-p', join(dir, 'pid')]);
+  const server = startServer(['-F', '-d', '-l', 'o', '-s', s.path!, '-m', join(dir, 'modules'), '-p', join(dir, 'pid')]);
   t.after(async () => {
     await server.stop();
     await s.close();
@@ -185,14 +192,18 @@ test('notifications arriving during a transaction are queued and answered in ord
   assert.equal(slow.result, 'FAILED');
   assert.equal(slow.reason, 'Timeout waiting for service daemon');
   await op.edit(`<banner xmlns="urn:example:banner" xmlns:nc="urn:ietf:params:xml:ns:netconf:base:1.0" nc:operation="remove"><name>b</name></banner>`);
-  const next = await op.apply(svc('s1', 'p1'));
-  assert.equal(next.result, 'SUCCESS', JSON.stringify(next));
-  const order = server.grep(/services-commit tid|tid \d+: (done|transaction-error)/).map((l) => l.replace(/.*(services-commit tid \d+|tid \d+: \S+).*/, '$1'));
+  await op.edit(svc('s1', 'p1'));
+  const tid = await op.commit();
+  await server.waitFor(new RegExp(`recv: <notification.*<services-commit.*<tid>${tid}</tid>`));
+  writeFileSync(go, '');
+  assertSuccess(await op.outcome(tid));
+  assert.deepEqual(deviceParams(s, 'dev1'), ['p1=v1']);
+  const order = server.grep(/services-commit tid|tid \d+: (done|transaction-error)/).map((l) => /services-commit tid \d+|tid \d+: (done|transaction-error)/.exec(l)![0]);
   // The slow transaction is finished (its late answer refused by the controller) before the next one starts.
-  const prev = Number(next.tid) - 1;
+  const prev = Number(tid) - 1;
   assert.equal(order[0], `services-commit tid ${prev}`);
   assert.match(order[1]!, new RegExp(`^tid ${prev}: (done|transaction-error)`));
-  assert.equal(order[2], `services-commit tid ${next.tid}`);
+  assert.equal(order[2], `services-commit tid ${tid}`);
 });
 
 test('backend restart: the server reconnects, subscribes again and serves', async (t) => {
@@ -214,7 +225,7 @@ test('backend restart: the server reconnects, subscribes again and serves', asyn
   await server.waitFor(/waiting for services-commit/, 20_000, mark);
   const op = await Operator.connect(path);
   t.after(() => op.close());
-  assert.equal((await op.apply(svc('s1', 'p1'))).result, 'SUCCESS');
+  assertSuccess(await op.apply(svc('s1', 'p1')));
   assert.deepEqual(deviceParams(s, 'dev2'), ['p1=v1']);
 });
 
@@ -243,7 +254,7 @@ export const setupPostCommitFailed: ServiceModule['setup'] = (_r, _l, ctx) => no
   await server.waitFor(/waiting for services-commit/);
   const op = await Operator.connect(s.path!);
   t.after(() => op.close());
-  assert.equal((await op.apply(svc('s1', 'p1'))).result, 'SUCCESS');
+  assertSuccess(await op.apply(svc('s1', 'p1')));
   await server.waitFor(/running setupPostCommit hooks/);
   assert.equal((await op.apply(svc('boom', 'p1'))).result, 'FAILED');
   await server.waitFor(/running setupPostCommitFailed hooks/);
@@ -266,7 +277,7 @@ test('module filter: a filtered module does not run', async (t) => {
   assert.ok(server.grep(/modules loaded: none/).length > 0, server.lines.join('\n'));
   const op = await Operator.connect(s.path!);
   t.after(() => op.close());
-  assert.equal((await op.apply(svc('s1', 'p1'))).result, 'SUCCESS');
+  assertSuccess(await op.apply(svc('s1', 'p1')));
   assert.deepEqual(deviceParams(s, 'dev1'), []);
 });
 
