@@ -22,3 +22,5 @@ export type {
   DatastoreDiffOptions,
   DeviceTemplateApplyOptions,
 } from './rpc.ts';
+export { Session } from './session.ts';
+export type { SessionOptions } from './session.ts';

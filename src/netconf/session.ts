@@ -1,0 +1,411 @@
+/**
+ * A NETCONF session over the Clixon backend's internal socket (UNIX path or TCP).
+ *
+ * The backend puts no message-id on its replies and answers each session in order; two
+ * requests in one write lose the second, and a half-written frame stalls it for every
+ * client (shared/clixon-wire/README.md). So the session writes one whole frame per
+ * socket write, has at most one request outstanding, and queues further rpc() calls in
+ * FIFO order until the reply arrives. `<notification>` messages may arrive at any time,
+ * between a request and its reply too; they go to a separate channel (async iterators
+ * and the 'notification' event) and never take a request's place.
+ *
+ * A per-RPC timeout rejects that RPC with TimeoutError and then closes the session:
+ * a late reply would otherwise be taken for the next request's. When the session ends
+ * for any reason, every outstanding and queued RPC rejects with SessionClosedError.
+ */
+import { EventEmitter } from 'node:events';
+import net from 'node:net';
+import { logger } from '../log.ts';
+import { parseString, type XmlNode } from '../xml/index.ts';
+import { NetconfError, SessionClosedError, TimeoutError, rpcErrorOf } from './errors.ts';
+import { createDecoder, encodeFrame, type Decoder, type FramingMode } from './framing.ts';
+import { closeSession, defaultUser, hello, rpcName } from './rpc.ts';
+
+const log = logger('netconf');
+
+/** How long connect waits for the backend's hello when no timeout is set. */
+const HELLO_TIMEOUT_MS = 10_000;
+
+export interface SessionOptions {
+  /** The backend's UNIX socket (CLICON_SOCK), or… */
+  path?: string;
+  /** …its TCP address (CLICON_SOCK_FAMILY IPv4/IPv6 with CLICON_SOCK_PORT); host defaults to localhost. */
+  host?: string;
+  port?: number;
+  /** Default 'chunked', what the backend speaks. */
+  framing?: FramingMode;
+  /** Send a hello first and wait for the backend's (the service server does; scripts need not). */
+  hello?: boolean;
+  /** The hello's `cl:transport` (default `ctrl:services`). */
+  transport?: string;
+  /** The NETCONF user (default: the OS user); used in the hello and close-session. */
+  user?: string;
+  /** Per-RPC reply timeout in ms, counted from when the request is written (none by default). */
+  timeout?: number;
+  /** Largest message accepted from the backend, in bytes. */
+  maxMessageBytes?: number;
+  /** Sees every message sent and received, e.g. for the server's `-d` frame logging. */
+  onFrame?: (direction: 'send' | 'recv', xml: string) => void;
+}
+
+interface Request {
+  xml: string;
+  name: string;
+  timeout: number | undefined;
+  resolve: (reply: XmlNode) => void;
+  reject: (err: Error) => void;
+  timer?: NodeJS.Timeout;
+}
+
+/** One consumer of notifications(): its backlog and its waiting next() calls. */
+interface Subscriber {
+  items: XmlNode[];
+  waiting: { resolve: (r: IteratorResult<XmlNode>) => void; reject: (err: Error) => void }[];
+  ended: boolean;
+  error?: Error;
+}
+
+export class Session {
+  readonly user: string;
+  #sessionId: number | undefined;
+  readonly #socket: net.Socket;
+  readonly #decoder: Decoder;
+  readonly #mode: FramingMode;
+  readonly #timeout: number | undefined;
+  readonly #onFrame: SessionOptions['onFrame'];
+  readonly #events = new EventEmitter();
+  readonly #queue: Request[] = [];
+  #current: Request | undefined;
+  #helloWaiter: { resolve: (hello: XmlNode) => void; reject: (err: Error) => void } | undefined;
+  readonly #subscribers = new Set<Subscriber>();
+  #closed = false;
+  #closing: Promise<void> | undefined;
+  readonly #socketClosed: Promise<void>;
+
+  private constructor(socket: net.Socket, opts: SessionOptions) {
+    this.user = opts.user ?? defaultUser();
+    this.#socket = socket;
+    this.#mode = opts.framing ?? 'chunked';
+    this.#decoder = createDecoder(this.#mode, opts.maxMessageBytes !== undefined ? { maxMessageBytes: opts.maxMessageBytes } : {});
+    this.#timeout = opts.timeout;
+    this.#onFrame = opts.onFrame;
+    this.#socketClosed = new Promise((resolve) => socket.once('close', () => resolve()));
+    socket.on('data', (data: Buffer) => this.#onData(data));
+    socket.on('end', () => this.#onEnd());
+    socket.on('error', (err) => this.#end(err, `socket error: ${err.message}`));
+    socket.on('close', () => this.#end(new SessionClosedError('the backend closed the connection'), 'the backend closed the connection'));
+  }
+
+  /** Connects, and with `hello` exchanges hellos; rejects NetconfError when either fails. */
+  static async connect(opts: SessionOptions): Promise<Session> {
+    const where = opts.path ?? `${opts.host ?? 'localhost'}:${opts.port}`;
+    if (opts.path === undefined && opts.port === undefined) throw new TypeError('Session.connect needs a socket path or a port');
+    const socket =
+      opts.path !== undefined ? net.createConnection({ path: opts.path }) : net.createConnection({ host: opts.host ?? 'localhost', port: opts.port as number });
+    await new Promise<void>((resolve, reject) => {
+      const fail = (err: Error): void => {
+        socket.destroy();
+        reject(new NetconfError(`cannot connect to the backend at ${where}: ${err.message}`, { cause: err }));
+      };
+      socket.once('error', fail);
+      socket.once('connect', () => {
+        socket.off('error', fail);
+        resolve();
+      });
+    });
+    const session = new Session(socket, opts);
+    log.debug(`connected to ${where}`);
+    if (opts.hello) {
+      try {
+        await session.#hello(opts.transport, opts.timeout ?? HELLO_TIMEOUT_MS);
+      } catch (err) {
+        session.destroy(err instanceof Error ? err : new NetconfError(String(err)));
+        throw err;
+      }
+    }
+    return session;
+  }
+
+  /** The backend's session-id, from its hello (only when a hello was exchanged). */
+  get sessionId(): number | undefined {
+    return this.#sessionId;
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /**
+   * Sends one `<rpc>` and resolves with its `<rpc-reply>` element; rejects RpcError when
+   * the reply holds an error, TimeoutError after `timeout` ms (the session then closes),
+   * SessionClosedError when the session ends first. Calls are answered in call order.
+   */
+  rpc(xml: string, opts: { timeout?: number } = {}): Promise<XmlNode> {
+    const name = rpcName(xml);
+    if (this.#closed || this.#closing) {
+      return Promise.reject(new SessionClosedError(`session closed: <${name}> not sent`));
+    }
+    return new Promise((resolve, reject) => {
+      this.#queue.push({ xml, name, timeout: opts.timeout ?? this.#timeout, resolve, reject });
+      this.#pump();
+    });
+  }
+
+  /**
+   * Every `<notification>` element from now on, in arrival order, until the session
+   * closes (then the iterator ends, or throws the error that closed it). Create it before
+   * subscribing so none is missed.
+   */
+  notifications(): AsyncIterableIterator<XmlNode> {
+    const sub: Subscriber = { items: [], waiting: [], ended: this.#closed };
+    if (!this.#closed) this.#subscribers.add(sub);
+    const iterator: AsyncIterableIterator<XmlNode> = {
+      next: () => {
+        const item = sub.items.shift();
+        if (item) return Promise.resolve({ value: item, done: false });
+        if (sub.error) {
+          const err = sub.error;
+          delete sub.error;
+          return Promise.reject(err);
+        }
+        if (sub.ended) return Promise.resolve({ value: undefined, done: true });
+        return new Promise((resolve, reject) => sub.waiting.push({ resolve, reject }));
+      },
+      return: () => {
+        this.#subscribers.delete(sub);
+        sub.ended = true;
+        sub.items = [];
+        for (const w of sub.waiting.splice(0)) w.resolve({ value: undefined, done: true });
+        return Promise.resolve({ value: undefined, done: true });
+      },
+      [Symbol.asyncIterator]: () => iterator,
+    };
+    return iterator;
+  }
+
+  on(event: 'notification', fn: (notification: XmlNode) => void): this;
+  on(event: 'close', fn: (err?: Error) => void): this;
+  on(event: 'notification' | 'close', fn: (arg: XmlNode & Error) => void): this {
+    this.#events.on(event, fn);
+    return this;
+  }
+
+  once(event: 'notification', fn: (notification: XmlNode) => void): this;
+  once(event: 'close', fn: (err?: Error) => void): this;
+  once(event: 'notification' | 'close', fn: (arg: XmlNode & Error) => void): this {
+    this.#events.once(event, fn);
+    return this;
+  }
+
+  off(event: 'notification', fn: (notification: XmlNode) => void): this;
+  off(event: 'close', fn: (err?: Error) => void): this;
+  off(event: 'notification' | 'close', fn: (arg: XmlNode & Error) => void): this {
+    this.#events.off(event, fn);
+    return this;
+  }
+
+  /**
+   * Sends close-session after the RPCs already queued, then closes the socket (the
+   * backend leaves it open). Later rpc() calls are refused. Resolves once the socket is closed.
+   */
+  close(): Promise<void> {
+    if (this.#closed) return this.#socketClosed;
+    this.#closing ??= (async () => {
+      const bye = new Promise<XmlNode>((resolve, reject) => {
+        this.#queue.push({ xml: closeSession({ user: this.user }), name: 'close-session', timeout: this.#timeout, resolve, reject });
+        this.#pump();
+      });
+      try {
+        await bye;
+      } catch (err) {
+        log.debug(`close-session: ${err instanceof Error ? err.message : String(err)}`);
+      }
+      this.#end(undefined, 'closed by close()');
+      await this.#socketClosed;
+    })();
+    return this.#closing;
+  }
+
+  /** Drops the connection at once; outstanding RPCs reject with SessionClosedError (cause: `err`). */
+  destroy(err?: Error): void {
+    this.#end(err, err ? err.message : 'destroyed');
+  }
+
+  async #hello(transport: string | undefined, timeoutMs: number): Promise<void> {
+    const reply = new Promise<XmlNode>((resolve, reject) => {
+      this.#helloWaiter = { resolve, reject };
+    });
+    const timer = setTimeout(() => this.#end(new TimeoutError("the backend's hello", timeoutMs), 'no hello from the backend'), timeoutMs);
+    try {
+      this.#write(hello(transport !== undefined ? { user: this.user, transport } : { user: this.user }));
+      const msg = await reply;
+      const id = msg.child('session-id')?.getData();
+      if (id !== undefined && /^\d+$/.test(id.trim())) this.#sessionId = Number(id);
+      log.debug(`hello exchanged, session-id ${this.#sessionId ?? 'none'}`);
+    } finally {
+      clearTimeout(timer);
+      this.#helloWaiter = undefined;
+    }
+  }
+
+  /** Writes one whole frame in one socket write. */
+  #write(xml: string): void {
+    const frame = encodeFrame(xml, this.#mode);
+    this.#frameHook('send', xml);
+    this.#socket.write(frame);
+  }
+
+  /** Sends the next queued request when none is outstanding. */
+  #pump(): void {
+    while (!this.#current && !this.#closed) {
+      const req = this.#queue.shift();
+      if (!req) return;
+      try {
+        this.#write(req.xml);
+      } catch (err) {
+        // The request itself cannot be framed (e.g. empty): only it fails.
+        req.reject(err instanceof Error ? err : new NetconfError(String(err)));
+        continue;
+      }
+      this.#current = req;
+      const ms = req.timeout;
+      if (ms !== undefined && ms > 0 && Number.isFinite(ms)) {
+        req.timer = setTimeout(() => this.#onTimeout(req, ms), ms);
+      }
+    }
+  }
+
+  #onTimeout(req: Request, ms: number): void {
+    if (this.#current !== req) return;
+    this.#current = undefined;
+    const err = new TimeoutError(`reply to <${req.name}>`, ms);
+    req.reject(err);
+    this.#end(err, `no reply to <${req.name}> within ${ms} ms, and a late reply would be taken for the next request's`);
+  }
+
+  #onData(data: Buffer): void {
+    let messages: string[];
+    try {
+      messages = this.#decoder.push(data);
+    } catch (err) {
+      this.#end(err as Error, (err as Error).message);
+      return;
+    }
+    for (const xml of messages) {
+      if (this.#closed) return;
+      this.#dispatch(xml);
+    }
+  }
+
+  #onEnd(): void {
+    try {
+      this.#decoder.end();
+    } catch (err) {
+      this.#end(err as Error, (err as Error).message);
+      return;
+    }
+    this.#end(new SessionClosedError('the backend closed the connection'), 'the backend closed the connection');
+  }
+
+  #dispatch(xml: string): void {
+    this.#frameHook('recv', xml);
+    let top: XmlNode | undefined;
+    try {
+      top = parseString(xml).getChildren()[0];
+    } catch (err) {
+      const e = new NetconfError(`unreadable message from the backend: ${(err as Error).message}`, { cause: err });
+      this.#end(e, e.message);
+      return;
+    }
+    const kind = top?.getName().replace(/^.*:/, '');
+    if (!top || kind === undefined) {
+      log.warn('empty message from the backend ignored');
+    } else if (kind === 'rpc-reply') {
+      this.#onReply(top);
+    } else if (kind === 'notification') {
+      this.#notify(top);
+    } else if (kind === 'hello' && this.#helloWaiter) {
+      this.#helloWaiter.resolve(top);
+    } else {
+      log.warn(`unexpected <${kind}> from the backend ignored`);
+    }
+  }
+
+  #onReply(reply: XmlNode): void {
+    const req = this.#current;
+    if (!req) {
+      // Nothing to match it with: routing it anywhere would be a guess.
+      const e = new NetconfError('the backend sent a reply with no request outstanding');
+      this.#end(e, e.message);
+      return;
+    }
+    clearTimeout(req.timer);
+    this.#current = undefined;
+    const err = rpcErrorOf(reply);
+    if (err) req.reject(err);
+    else {
+      if (reply.child('rpc-error')) log.warn(`<${req.name}> answered with warnings: ${reply.dumps()}`);
+      req.resolve(reply);
+    }
+    this.#pump();
+  }
+
+  #notify(n: XmlNode): void {
+    for (const sub of this.#subscribers) {
+      const w = sub.waiting.shift();
+      if (w) w.resolve({ value: n, done: false });
+      else sub.items.push(n);
+    }
+    try {
+      this.#events.emit('notification', n);
+    } catch (err) {
+      log.error(`a notification listener threw: ${(err as Error).message}`);
+    }
+  }
+
+  #frameHook(direction: 'send' | 'recv', xml: string): void {
+    if (!this.#onFrame) return;
+    try {
+      this.#onFrame(direction, xml);
+    } catch (err) {
+      log.error(`onFrame threw: ${(err as Error).message}`);
+    }
+  }
+
+  /** Ends the session once: rejects everything outstanding, ends iterators, emits 'close'. */
+  #end(cause: Error | undefined, why: string): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    log.debug(`session closed: ${why}`);
+    if (cause) this.#socket.destroy();
+    else this.#socket.end(() => this.#socket.destroy());
+    const opts = cause ? { cause } : {};
+    const current = this.#current;
+    this.#current = undefined;
+    if (current) {
+      clearTimeout(current.timer);
+      current.reject(new SessionClosedError(`session closed (${why}) before the reply to <${current.name}>`, opts));
+    }
+    for (const req of this.#queue.splice(0)) {
+      req.reject(new SessionClosedError(`session closed (${why}) before <${req.name}> was sent`, opts));
+    }
+    this.#helloWaiter?.reject(cause ?? new SessionClosedError(`session closed (${why}) during the hello`));
+    for (const sub of this.#subscribers) {
+      sub.ended = true;
+      const waiting = sub.waiting.splice(0);
+      // A deliberate close just ends the iteration; anything else is news to the consumer.
+      if (cause) {
+        const first = waiting.shift();
+        if (first) first.reject(cause);
+        else sub.error = cause;
+      }
+      for (const w of waiting) w.resolve({ value: undefined, done: true });
+    }
+    this.#subscribers.clear();
+    try {
+      this.#events.emit('close', cause);
+    } catch (err) {
+      log.error(`a close listener threw: ${(err as Error).message}`);
+    }
+  }
+}

@@ -1,0 +1,319 @@
+/**
+ * The framing codec: the recorded byte streams in every split, many-chunk messages,
+ * UTF-8 split across reads and chunks, every malformed case, both framings, round trips.
+ */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { FramingError, createDecoder, encodeFrame, type Decoder, type FramingMode } from '../../src/netconf/index.ts';
+
+// The recordings live beside the checkout (../shared/clixon-wire), as for every folder's tests.
+const WIRE = join(import.meta.dirname, '../../../shared/clixon-wire');
+const raw = {
+  backend: readFileSync(`${WIRE}/backend-to-client.raw`),
+  client: readFileSync(`${WIRE}/client-to-backend.raw`),
+};
+
+/** A deterministic generator (mulberry32), so a failing split can be replayed. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * An independent reading of a chunked stream, written the obvious way on the whole
+ * buffer (header text by regular expression), to check the streaming decoder against.
+ */
+function referenceSplit(stream: Buffer): string[] {
+  const out: string[] = [];
+  let pos = 0;
+  let parts: Buffer[] = [];
+  while (pos < stream.length) {
+    const head = /^\n#(\d+|#)\n/.exec(stream.subarray(pos, pos + 16).toString('latin1'));
+    assert.ok(head, `reference: bad header at ${pos}`);
+    pos += head[0].length;
+    if (head[1] === '#') {
+      out.push(Buffer.concat(parts).toString('utf8'));
+      parts = [];
+    } else {
+      const n = Number(head[1]);
+      parts.push(stream.subarray(pos, pos + n));
+      pos += n;
+    }
+  }
+  assert.equal(parts.length, 0, 'reference: stream ends inside a message');
+  return out;
+}
+
+function decodeAll(mode: FramingMode, reads: Buffer[], opts?: { maxMessageBytes?: number }): string[] {
+  const d = createDecoder(mode, opts);
+  const out: string[] = [];
+  for (const r of reads) out.push(...d.push(r));
+  d.end();
+  return out;
+}
+
+function bytewise(b: Buffer): Buffer[] {
+  const out: Buffer[] = [];
+  for (let i = 0; i < b.length; i++) out.push(b.subarray(i, i + 1));
+  return out;
+}
+
+function randomSplit(b: Buffer, seed: number, maxRead: number): Buffer[] {
+  const r = rng(seed);
+  const out: Buffer[] = [];
+  for (let i = 0; i < b.length; ) {
+    const n = 1 + Math.floor(r() * maxRead);
+    out.push(b.subarray(i, i + n));
+    i += n;
+  }
+  return out;
+}
+
+/** Re-frames messages with random chunk sizes (1 byte up to `maxChunk`). */
+function manyChunks(messages: string[], seed: number, maxChunk: number): Buffer {
+  const r = rng(seed);
+  const parts: Buffer[] = [];
+  for (const m of messages) {
+    const body = Buffer.from(m, 'utf8');
+    for (let i = 0; i < body.length; ) {
+      const n = Math.min(body.length - i, 1 + Math.floor(r() * maxChunk));
+      parts.push(Buffer.from(`\n#${n}\n`), body.subarray(i, i + n));
+      i += n;
+    }
+    parts.push(Buffer.from('\n##\n'));
+  }
+  return Buffer.concat(parts);
+}
+
+function framingError(fn: () => unknown, code: string): void {
+  assert.throws(fn, (err: unknown) => {
+    assert.ok(err instanceof FramingError, `expected FramingError, got ${String(err)}`);
+    assert.equal(err.code, code);
+    return true;
+  });
+}
+
+describe('chunked decoder on the recorded streams', () => {
+  for (const [name, stream] of Object.entries(raw)) {
+    const expected = referenceSplit(stream);
+
+    it(`${name}: the reference split finds the session's messages`, () => {
+      assert.equal(expected.length, name === 'backend' ? 10 : 7);
+      assert.ok(expected[0]?.startsWith('<hello'));
+      assert.ok(expected.every((m) => m.startsWith('<') && m.trimEnd().endsWith('>')));
+    });
+
+    it(`${name}: all at once`, () => {
+      assert.deepEqual(decodeAll('chunked', [stream]), expected);
+    });
+
+    it(`${name}: byte by byte`, () => {
+      assert.deepEqual(decodeAll('chunked', bytewise(stream)), expected);
+    });
+
+    it(`${name}: random splits`, () => {
+      for (const [seed, max] of [[1, 7], [2, 100], [3, 4096], [4, 65536], [5, 300000]] as const) {
+        assert.deepEqual(decodeAll('chunked', randomSplit(stream, seed, max)), expected, `seed ${seed}`);
+      }
+    });
+
+    it(`${name}: re-chunked into many chunks, randomly split`, () => {
+      const rechunked = manyChunks(expected, 7, 5000);
+      assert.deepEqual(decodeAll('chunked', randomSplit(rechunked, 8, 3000)), expected);
+      const tiny = manyChunks(expected.slice(0, 3), 9, 3);
+      assert.deepEqual(decodeAll('chunked', randomSplit(tiny, 10, 11)), expected.slice(0, 3));
+    });
+  }
+
+  it('several messages in one read come out in order', () => {
+    const msgs = ['<a/>', '<b>x</b>', '<c/>'];
+    const d = createDecoder('chunked');
+    assert.deepEqual(d.push(Buffer.concat(msgs.map((m) => encodeFrame(m, 'chunked')))), msgs);
+  });
+
+  it('a message ends only at its end marker, not at a chunk end', () => {
+    const d = createDecoder('chunked');
+    assert.deepEqual(d.push(Buffer.from('\n#3\n<a>\n#4\n</a>')), []);
+    assert.deepEqual(d.push(Buffer.from('\n##\n')), ['<a></a>']);
+  });
+});
+
+describe('UTF-8', () => {
+  const text = '<name>värde – 名前 – 🦊</name>';
+
+  it('a character split across reads and across chunks decodes whole', () => {
+    const body = Buffer.from(text, 'utf8');
+    for (let cut = 1; cut < body.length; cut++) {
+      // Two chunks cut at every byte (chunk lengths count bytes, not characters)…
+      const stream = Buffer.concat([
+        Buffer.from(`\n#${cut}\n`),
+        body.subarray(0, cut),
+        Buffer.from(`\n#${body.length - cut}\n`),
+        body.subarray(cut),
+        Buffer.from('\n##\n'),
+      ]);
+      assert.deepEqual(decodeAll('chunked', [stream]), [text]);
+      // …and one chunk read in two pieces cut at every byte.
+      const frame = encodeFrame(text, 'chunked');
+      assert.deepEqual(decodeAll('chunked', [frame.subarray(0, cut + 5), frame.subarray(cut + 5)]), [text]);
+    }
+  });
+
+  it('chunk sizes count bytes', () => {
+    const frame = encodeFrame('é', 'chunked');
+    assert.equal(frame.toString('utf8'), '\n#2\né\n##\n');
+  });
+});
+
+describe('malformed chunked input', () => {
+  const cases: [string, string, string][] = [
+    ['leading junk', 'x\n#3\nabc\n##\n', 'BAD_HEADER'],
+    ['leading space', ' \n#3\nabc\n##\n', 'BAD_HEADER'],
+    ['missing #', '\n3\nabc\n##\n', 'BAD_HEADER'],
+    ['non-digit chunk size (as recorded)', '\n#12x\n<rpc/>\n##\n', 'BAD_CHUNK_SIZE'],
+    ['empty chunk size', '\n#\nabc', 'BAD_CHUNK_SIZE'],
+    ['negative chunk size', '\n#-3\nabc', 'BAD_CHUNK_SIZE'],
+    ['zero chunk size (as recorded)', '\n#0\n\n##\n', 'ZERO_CHUNK_SIZE'],
+    ['leading zero', '\n#03\nabc\n##\n', 'ZERO_CHUNK_SIZE'],
+    ['end marker with no chunk', '\n##\n', 'EMPTY_MESSAGE'],
+    ['junk after a chunk', '\n#3\nabcX\n##\n', 'BAD_HEADER'],
+    ['junk after ##', '\n#3\nabc\n##X', 'BAD_HEADER'],
+    ['junk between messages', '\n#3\nabc\n##\n\n\n#3\nabc\n##\n', 'BAD_HEADER'],
+    [
+      'end-of-message framing (as recorded)',
+      '<rpc xmlns="urn:ietf:params:xml:ns:netconf:base:1.0" message-id="1"><get-config><source><running/></source></get-config></rpc>]]>]]>',
+      'BAD_HEADER',
+    ],
+  ];
+  for (const [name, input, code] of cases) {
+    it(`${name} → ${code}, at once and byte by byte`, () => {
+      framingError(() => decodeAll('chunked', [Buffer.from(input)]), code);
+      framingError(() => decodeAll('chunked', bytewise(Buffer.from(input))), code);
+    });
+  }
+
+  it('sizes beyond RFC 6242 (10 digits, 4294967295) fail even under a larger message limit', () => {
+    const huge = { maxMessageBytes: 2 ** 40 };
+    framingError(() => decodeAll('chunked', [Buffer.from('\n#12345678901\n')], huge), 'BAD_CHUNK_SIZE');
+    framingError(() => decodeAll('chunked', [Buffer.from('\n#4294967296\n')], huge), 'BAD_CHUNK_SIZE');
+    framingError(() => decodeAll('chunked', [Buffer.from('\n#4294967296\n')]), 'TOO_LARGE');
+  });
+
+  it('the recorded broken-framing cases of errors.json all fail', () => {
+    const recorded = JSON.parse(readFileSync(`${WIRE}/errors.json`, 'utf8')) as { sent_bytes?: string; status: string }[];
+    const broken = recorded.filter((c) => c.sent_bytes !== undefined);
+    assert.equal(broken.length, 3);
+    for (const c of broken) assert.throws(() => decodeAll('chunked', [Buffer.from(c.sent_bytes as string)]), FramingError);
+  });
+
+  it('a chunk above the maximum message size fails on its header, before its bytes arrive', () => {
+    const d = createDecoder('chunked', { maxMessageBytes: 100 });
+    framingError(() => d.push(Buffer.from('\n#101\n')), 'TOO_LARGE');
+    // Known from the digits alone: no need to wait for the header's end.
+    framingError(() => createDecoder('chunked', { maxMessageBytes: 100 }).push(Buffer.from('\n#1000')), 'TOO_LARGE');
+  });
+
+  it('chunks adding up above the maximum fail', () => {
+    const d = createDecoder('chunked', { maxMessageBytes: 10 });
+    assert.deepEqual(d.push(Buffer.from('\n#6\nabcdef')), []);
+    framingError(() => d.push(Buffer.from('\n#5\n')), 'TOO_LARGE');
+  });
+
+  it('the maximum applies per message, not per stream', () => {
+    const msgs = ['<a>123</a>', '<b>456</b>', '<c>789</c>'];
+    const stream = Buffer.concat(msgs.map((m) => encodeFrame(m, 'chunked')));
+    assert.deepEqual(decodeAll('chunked', [stream], { maxMessageBytes: 10 }), msgs);
+  });
+
+  it('EOF inside a message: end() throws TRUNCATED wherever it stops', () => {
+    const frame = encodeFrame('<rpc-reply><ok/></rpc-reply>', 'chunked');
+    for (let cut = 1; cut < frame.length; cut++) {
+      const d = createDecoder('chunked');
+      assert.deepEqual(d.push(frame.subarray(0, cut)), []);
+      framingError(() => d.end(), 'TRUNCATED');
+    }
+  });
+
+  it('end() between messages is fine', () => {
+    const d = createDecoder('chunked');
+    d.end();
+    assert.deepEqual(decodeAll('chunked', [encodeFrame('<a/>', 'chunked')]), ['<a/>']);
+  });
+
+  it('after an error the decoder is spent and rethrows it', () => {
+    const d = createDecoder('chunked');
+    framingError(() => d.push(Buffer.from('\n#0\n')), 'ZERO_CHUNK_SIZE');
+    framingError(() => d.push(encodeFrame('<a/>', 'chunked')), 'ZERO_CHUNK_SIZE');
+    framingError(() => d.end(), 'ZERO_CHUNK_SIZE');
+  });
+});
+
+describe('end-of-message framing', () => {
+  const msgs = ['<hello/>', '<rpc-reply><data>ä]]>x</data></rpc-reply>', '<b/>'];
+  const stream = Buffer.from(msgs.map((m) => `${m}]]>]]>\n`).join(''), 'utf8');
+
+  it('splits messages at the delimiter, all at once, byte by byte and randomly', () => {
+    assert.deepEqual(decodeAll('eom', [stream]), msgs);
+    assert.deepEqual(decodeAll('eom', bytewise(stream)), msgs);
+    for (let seed = 1; seed <= 20; seed++) assert.deepEqual(decodeAll('eom', randomSplit(stream, seed, 9)), msgs);
+  });
+
+  it('finds a delimiter split at every position, across many reads', () => {
+    const one = Buffer.from('<a>]]</a>]]>]]>');
+    for (let i = 1; i < one.length; i++) {
+      for (let j = i + 1; j < one.length; j++) {
+        assert.deepEqual(decodeAll('eom', [one.subarray(0, i), one.subarray(i, j), one.subarray(j)]), ['<a>]]</a>'], `cuts ${i},${j}`);
+      }
+    }
+  });
+
+  it('EOF inside a message throws TRUNCATED; trailing whitespace does not', () => {
+    framingError(() => decodeAll('eom', [Buffer.from('<a/>]]>]]><b>')]), 'TRUNCATED');
+    framingError(() => decodeAll('eom', [Buffer.from('<a/>]]>]]')]), 'TRUNCATED');
+    assert.deepEqual(decodeAll('eom', [Buffer.from('<a/>]]>]]>\n  \n')]), ['<a/>']);
+  });
+
+  it('a message growing above the maximum fails without its delimiter', () => {
+    const d = createDecoder('eom', { maxMessageBytes: 16 });
+    assert.deepEqual(d.push(Buffer.from('<a>0123456789')), []);
+    framingError(() => d.push(Buffer.from('0123456789')), 'TOO_LARGE');
+  });
+});
+
+describe('encoder', () => {
+  const samples = ['<a/>', '<x>värde 名前 🦊</x>', `<big>${'p'.repeat(200000)}</big>`, '<x>\n#3\nnot a header\n##\n</x>'];
+
+  for (const mode of ['chunked', 'eom'] as const) {
+    it(`${mode}: round trip, each frame alone and all in one stream`, () => {
+      for (const s of samples) assert.deepEqual(decodeAll(mode, [encodeFrame(s, mode)]), [s]);
+      const all = Buffer.concat(samples.map((s) => encodeFrame(s, mode)));
+      assert.deepEqual(decodeAll(mode, randomSplit(all, 42, 777)), samples);
+    });
+  }
+
+  it('a chunked frame is one chunk with the byte length', () => {
+    assert.equal(encodeFrame('<rpc/>', 'chunked').toString(), '\n#6\n<rpc/>\n##\n');
+    assert.equal(encodeFrame('<rpc/>', 'eom').toString(), '<rpc/>]]>]]>');
+  });
+
+  it('refuses what it cannot frame', () => {
+    framingError(() => encodeFrame('', 'chunked'), 'EMPTY_MESSAGE');
+    framingError(() => encodeFrame('<!-- ]]>]]> -->', 'eom'), 'DELIMITER_IN_MESSAGE');
+  });
+
+  it('a decoder is per stream: two decoders do not share state', () => {
+    const a: Decoder = createDecoder('chunked');
+    const b: Decoder = createDecoder('chunked');
+    assert.deepEqual(a.push(Buffer.from('\n#4\n<a/')), []);
+    assert.deepEqual(b.push(encodeFrame('<b/>', 'chunked')), ['<b/>']);
+    assert.deepEqual(a.push(Buffer.from('>\n##\n')), ['<a/>']);
+  });
+});
