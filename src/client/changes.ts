@@ -5,7 +5,7 @@
  * modification tracking, so an untouched tree yields nothing to send.
  */
 import { getListKeys, type XmlNode } from '../xml/index.ts';
-import { esc, NETCONF_NS } from './messages.ts';
+import { escapeAttr, escapeText, NETCONF_NS } from '../netconf/index.ts';
 
 /** Names of the children that identify a list entry among its siblings. */
 export type KeyNames = (el: XmlNode) => readonly string[];
@@ -52,7 +52,7 @@ function removal(el: XmlNode, keyNames: KeyNames): string {
   const children = el.getChildren();
   if (children.length === 0) {
     const text = el.getData();
-    return `${openTag(el, attrs)}${esc(text)}</${el.getName()}>`;
+    return `${openTag(el, attrs)}${escapeText(text)}</${el.getName()}>`;
   }
   const keys = new Set(keyNames(el));
   const keyPart = children
@@ -73,7 +73,7 @@ function namespaceAttributes(el: XmlNode): Record<string, string> {
 
 function openTag(el: XmlNode, attrs: Record<string, string>): string {
   const a = Object.entries(attrs)
-    .map(([k, v]) => ` ${k}="${esc(v)}"`)
+    .map(([k, v]) => ` ${k}="${escapeAttr(v)}"`)
     .join('');
   return `<${el.getName()}${a}>`;
 }

@@ -5,13 +5,22 @@
  * three deliberate differences: only what changed in the fetched trees is sent,
  * transactions are matched by their tid, and an error inside the scope sends nothing.
  */
-import { userInfo } from 'node:os';
-import { Session } from '../netconf/index.ts';
+import {
+  CONTROLLER_NS,
+  NETCONF_NS,
+  Session,
+  defaultUser,
+  escapeAttr,
+  escapeText,
+  rpc,
+  replyOk,
+  replyTid,
+  type Datastore,
+} from '../netconf/index.ts';
 import { parseString, type XmlNode } from '../xml/index.ts';
 import { logger } from '../log.ts';
 import { changedConfig } from './changes.ts';
 import { ReadOnlyError, TransactionFailedError, UnexpectedReplyError } from './errors.ts';
-import * as msg from './messages.ts';
 import { TransactionWatcher, type TransactionOutcome } from './transactions.ts';
 
 const log = logger('client');
@@ -26,9 +35,9 @@ export interface ClixonOptions {
   /** the user the controller attributes the session's requests to; default: the OS user */
   user?: string;
   /** datastore getRoot reads: 'actions' (default), 'running', 'candidate' */
-  source?: string;
+  source?: Datastore;
   /** datastore changes are written to on leaving the scope, and by setRoot */
-  target?: string;
+  target?: Datastore;
   /** commit after writing the changes */
   commit?: boolean;
   /** push to the devices after committing (or on its own without `commit`) */
@@ -92,13 +101,12 @@ export interface DeviceInfo {
 export type { TransactionOutcome };
 
 const CONTROLLER_TOP = ['services', 'devices'];
-const DATASTORE_NAME = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
 
 export class Clixon implements AsyncDisposable {
   readonly sockpath: string;
   readonly user: string;
-  readonly source: string;
-  readonly target: string;
+  readonly source: Datastore;
+  readonly target: Datastore;
   readonly commitOnExit: boolean;
   readonly pushOnExit: boolean;
   readonly pullOnOpen: boolean;
@@ -116,7 +124,7 @@ export class Clixon implements AsyncDisposable {
   constructor(options: ClixonOptions = {}) {
     const cron = options.cron ?? false;
     this.sockpath = options.sockpath || DEFAULT_SOCKPATH;
-    this.user = options.user || userInfo().username;
+    this.user = options.user || defaultUser();
     this.source = cron ? 'running' : (options.source ?? 'actions');
     this.target = cron ? 'candidate' : (options.target ?? 'actions');
     this.commitOnExit = cron || (options.commit ?? false);
@@ -124,9 +132,6 @@ export class Clixon implements AsyncDisposable {
     this.pullOnOpen = cron || (options.pull ?? false);
     this.readOnly = options.readOnly ?? false;
     this.timeout = options.timeout ?? DEFAULT_TIMEOUT_MS;
-    for (const ds of [this.source, this.target]) {
-      if (!DATASTORE_NAME.test(ds)) throw new TypeError(`not a datastore name: ${ds}`);
-    }
     this.#external = options.session !== undefined;
     if (options.session) this.#attach(options.session);
   }
@@ -167,8 +172,8 @@ export class Clixon implements AsyncDisposable {
   async getRoot(options: GetRootOptions = {}): Promise<XmlNode | undefined> {
     return this.#guard(async () => {
       const xpath = prefixXpath(options.xpath ?? '/');
-      const namespaces = { ctrl: msg.CONTROLLER_NS, ...options.namespaces };
-      const reply = await this.#rpc(msg.getConfig(this.user, this.source, xpath, namespaces));
+      const namespaces = { ctrl: CONTROLLER_NS, ...options.namespaces };
+      const reply = await this.#rpc(rpc.getConfig({ user: this.user, source: this.source, xpath, namespaces }));
       const data = reply.child('data') ?? parseString('<data/>').child('data');
       if (!data) throw new UnexpectedReplyError('get-config', reply.dumps());
       this.#trees.push(data);
@@ -199,7 +204,7 @@ export class Clixon implements AsyncDisposable {
         log.info('read-only: commit skipped');
         return;
       }
-      await this.#rpcOk('commit', msg.commit(this.user));
+      await this.#rpcOk('commit', rpc.commit({ user: this.user }));
       if (this.pushOnExit) await this.push();
     });
   }
@@ -212,7 +217,7 @@ export class Clixon implements AsyncDisposable {
         return undefined;
       }
       log.info('pushing config');
-      return this.#transaction('push', msg.push(this.user, options.device ?? '*'));
+      return this.#transaction('push', rpc.controllerCommit({ user: this.user, device: options.device ?? '*', push: 'COMMIT', actions: 'NONE', source: 'ds:running' }));
     });
   }
 
@@ -221,33 +226,33 @@ export class Clixon implements AsyncDisposable {
     return this.#guard(async () => {
       const device = options.device ?? '*';
       log.debug(`pulling config for device ${device}`);
-      return this.#transaction('pull', msg.configPull(this.user, device, options.transient ?? false));
+      return this.#transaction('pull', rpc.configPull({ user: this.user, device, transient: options.transient ?? false }));
     });
   }
 
-  async lock(target = 'candidate'): Promise<void> {
-    return this.#guard(() => this.#rpcOk('lock', msg.lock(this.user, datastoreName(target))));
+  async lock(target: Datastore = 'candidate'): Promise<void> {
+    return this.#guard(() => this.#rpcOk('lock', rpc.lock({ user: this.user, target })));
   }
 
-  async unlock(target = 'candidate'): Promise<void> {
-    return this.#guard(() => this.#rpcOk('unlock', msg.unlock(this.user, datastoreName(target))));
+  async unlock(target: Datastore = 'candidate'): Promise<void> {
+    return this.#guard(() => this.#rpcOk('unlock', rpc.unlock({ user: this.user, target })));
   }
 
   /** Discards the changes in candidate (discard-changes). */
   async rollback(): Promise<void> {
-    return this.#guard(() => this.#rpcOk('discard-changes', msg.discardChanges(this.user)));
+    return this.#guard(() => this.#rpcOk('discard-changes', rpc.discardChanges({ user: this.user })));
   }
 
   /** Applies a CONFIG template; the change lands in candidate. False when read-only. */
   async applyTemplate(options: TemplateOptions): Promise<boolean> {
     return this.#guard(async () => {
-      const apply = templateRequest('CONFIG', options);
+      const apply = this.#template('CONFIG', options);
       if (this.readOnly) {
         log.info('read-only: applyTemplate skipped');
         return false;
       }
       await this.#subscribe();
-      await this.#rpcOk('device-template-apply', msg.templateApply(this.user, apply));
+      await this.#rpcOk('device-template-apply', rpc.deviceTemplateApply(apply));
       return true;
     });
   }
@@ -255,8 +260,8 @@ export class Clixon implements AsyncDisposable {
   /** Runs an RPC template on devices; each device's reply `data`, by device name. */
   async deviceRpc(options: TemplateOptions): Promise<Record<string, XmlNode>> {
     return this.#guard(async () => {
-      const outcome = await this.#transaction('device-rpc', msg.templateApply(this.user, templateRequest('RPC', options)));
-      const reply = await this.#rpc(msg.deviceRpcResult(this.user, outcome.tid));
+      const outcome = await this.#transaction('device-rpc', rpc.deviceTemplateApply(this.#template('RPC', options)));
+      const reply = await this.#rpc(rpc.deviceRpcResult({ user: this.user, tid: outcome.tid }));
       const out: Record<string, XmlNode> = {};
       for (const dd of reply.child('devices')?.getElements('devdata') ?? []) {
         const name = dd.child('name')?.getData();
@@ -274,8 +279,8 @@ export class Clixon implements AsyncDisposable {
   async applyService(service: string, instance: string, diff = true): Promise<string> {
     return this.#guard(async () => {
       if (this.readOnly && !diff) throw new ReadOnlyError('applyService without diff');
-      await this.#transaction('apply-service', msg.applyService(this.user, service, instance, diff));
-      return diffText(await this.#rpc(msg.deviceDiff(this.user, '*', 'RUNNING', 'ACTIONS')));
+      await this.#transaction('apply-service', serviceApply(this.user, `${service}[service-name='${instance}']`, diff));
+      return diffText(await this.#rpc(rpc.datastoreDiff({ user: this.user, device: '*', configType1: 'RUNNING', configType2: 'ACTIONS' })));
     });
   }
 
@@ -283,7 +288,7 @@ export class Clixon implements AsyncDisposable {
   async showCompare(options: { setRoot?: boolean } = {}): Promise<string> {
     return this.#guard(async () => {
       if (options.setRoot) await this.setRoot();
-      return diffText(await this.#rpc(msg.datastoreCompare(this.user)));
+      return diffText(await this.#rpc(rpc.datastoreDiff({ user: this.user, format: 'text', dsref1: 'ds:running', dsref2: 'ds:candidate' })));
     });
   }
 
@@ -297,20 +302,20 @@ export class Clixon implements AsyncDisposable {
     return this.#guard(async () => {
       const device = options.device ?? '*';
       await this.pull({ device, transient: true });
-      const text = diffText(await this.#rpc(msg.deviceDiff(this.user, device, 'TRANSIENT', 'RUNNING')));
+      const text = diffText(await this.#rpc(rpc.datastoreDiff({ user: this.user, device, configType1: 'TRANSIENT', configType2: 'RUNNING' })));
       return options.dictFormat ? splitPerDevice(text) : text;
     });
   }
 
   /** Opens the connection to a device (or pattern) and waits for its transaction. */
   async connectionOpen(device = '*'): Promise<TransactionOutcome> {
-    return this.#guard(() => this.#transaction('connection-open', msg.connectionOpen(this.user, device)));
+    return this.#guard(() => this.#transaction('connection-open', rpc.connectionChange({ user: this.user, device, operation: 'OPEN' })));
   }
 
   /** The controller's transactions, or the one with `tid`. */
   async showTransactions(tid?: string | number): Promise<TransactionInfo[]> {
     return this.#guard(async () => {
-      const reply = await this.#rpc(msg.getTransactions(this.user, tid === undefined ? undefined : String(tid)));
+      const reply = await this.#rpc(rpc.transactionsQuery(tid === undefined ? { user: this.user } : { user: this.user, tid }));
       const list = reply.child('data')?.child('transactions')?.getElements('transaction') ?? [];
       return list.map((t) => {
         const info: TransactionInfo = { tid: text(t, 'tid') ?? '', devices: names(t.child('devices'), 'device') };
@@ -326,7 +331,7 @@ export class Clixon implements AsyncDisposable {
   /** Each device's name, connection state, its timestamp and last log message. */
   async showDevices(): Promise<DeviceInfo[]> {
     return this.#guard(async () => {
-      const reply = await this.#rpc(msg.getDevices(this.user));
+      const reply = await this.#rpc(rpc.devicesQuery({ user: this.user }));
       const list = reply.child('data')?.child('devices')?.getElements('device') ?? [];
       return list.map((d) => {
         const info: DeviceInfo = { name: text(d, 'name') ?? '' };
@@ -395,12 +400,12 @@ export class Clixon implements AsyncDisposable {
 
   async #rpcOk(what: string, xml: string): Promise<void> {
     const reply = await this.#rpc(xml);
-    if (!reply.child('ok')) throw new UnexpectedReplyError(what, reply.dumps());
+    if (!replyOk(reply)) throw new UnexpectedReplyError(what, reply.dumps());
   }
 
   async #subscribe(): Promise<void> {
     if (this.#subscribed) return;
-    await this.#rpcOk('create-subscription', msg.subscribe(this.user, 'controller-transaction'));
+    await this.#rpcOk('create-subscription', rpc.createSubscription({ user: this.user, stream: 'controller-transaction' }));
     this.#subscribed = true;
   }
 
@@ -408,7 +413,7 @@ export class Clixon implements AsyncDisposable {
   async #transaction(what: string, xml: string): Promise<TransactionOutcome> {
     await this.#subscribe();
     const reply = await this.#rpc(xml);
-    const tid = reply.child('tid')?.getData();
+    const tid = replyTid(reply);
     if (tid === undefined || tid === '') throw new UnexpectedReplyError(what, reply.dumps());
     log.debug(`${what}: waiting for transaction ${tid}`);
     const outcome = await this.#watcher!.wait(tid, this.timeout, what);
@@ -416,11 +421,24 @@ export class Clixon implements AsyncDisposable {
     return outcome;
   }
 
+  #template(type: 'CONFIG' | 'RPC', o: TemplateOptions): rpc.DeviceTemplateApplyOptions {
+    if ((o.device === undefined) === (o.deviceGroup === undefined)) {
+      throw new TypeError('give exactly one of device and deviceGroup');
+    }
+    const req: rpc.DeviceTemplateApplyOptions = { user: this.user, type };
+    if (o.device !== undefined) req.device = o.device;
+    if (o.deviceGroup !== undefined) req.deviceGroup = o.deviceGroup;
+    if (o.variables) req.variables = o.variables;
+    if (o.inline) req.inline = inlineConfig(o.template);
+    else req.template = o.template;
+    return req;
+  }
+
   async #sendChanges(trees: XmlNode[]): Promise<void> {
     for (const tree of trees) {
       const body = changedConfig(tree);
       if (body === '') continue;
-      await this.#rpcOk('edit-config', msg.editConfig(this.user, this.target, body));
+      await this.#rpcOk('edit-config', rpc.editConfig({ user: this.user, target: this.target, config: body }));
       tree.clearModified();
     }
   }
@@ -451,30 +469,25 @@ export function prefixXpath(xpath: string): string {
   return xpath;
 }
 
-function datastoreName(name: string): string {
-  if (!DATASTORE_NAME.test(name)) throw new TypeError(`not a datastore name: ${name}`);
-  return name;
-}
-
-function templateRequest(type: 'CONFIG' | 'RPC', o: TemplateOptions): msg.TemplateApply {
-  if ((o.device === undefined) === (o.deviceGroup === undefined)) {
-    throw new TypeError('give exactly one of device and deviceGroup');
-  }
-  const req: msg.TemplateApply = { type };
-  if (o.device !== undefined) req.device = o.device;
-  if (o.deviceGroup !== undefined) req.deviceGroup = o.deviceGroup;
-  if (o.variables) req.variables = o.variables;
-  if (o.inline) req.inline = inlineConfig(o.template);
-  else req.template = o.template;
-  return req;
-}
-
-/** The inline template's `<config>` element, wrapping the given elements if needed. */
+/** What goes inside the inline template's `<config>`: pyapi took a `<config>` element, bare elements do too. */
 function inlineConfig(template: string): string {
   const doc = parseString(template);
   const top = doc.getChildren();
-  if (top.length === 1 && top[0]!.getName() === 'config') return top[0]!.dumps();
-  return `<config>${doc.dumps()}</config>`;
+  if (top.length === 1 && top[0]!.getName() === 'config') return top[0]!.getChildren().map((c) => c.dumps()).join('');
+  return doc.dumps();
+}
+
+/**
+ * controller-commit forcing one service instance's actions from candidate. Built here,
+ * not with rpc.controllerCommit: pyapi sent this one with the other rpc header (no
+ * xmlns:nc, message-id before username; session-client.jsonl seq 37).
+ */
+function serviceApply(user: string, instance: string, diff: boolean): string {
+  return (
+    `<rpc xmlns="${NETCONF_NS}" message-id="42" username="${escapeAttr(user)}"><controller-commit xmlns="${CONTROLLER_NS}">` +
+    `<device>*</device><push>${diff ? 'NONE' : 'COMMIT'}</push><actions>FORCE</actions>` +
+    `<service-instance>${escapeText(instance)}</service-instance><source>ds:candidate</source></controller-commit></rpc>`
+  );
 }
 
 /** The text of every `<diff>` in a datastore-diff reply (one per device for device diffs). */

@@ -111,8 +111,8 @@ export function op(xml: string): string {
 }
 
 /** A peer that answers like the controller did in the recordings, tids counting from 15. */
-export function controllerLike(opts: { data?: string; diff?: string; devicesDiff?: string; devdata?: string } = {}): Handler {
-  let tid = 15;
+export function controllerLike(opts: { data?: string; diff?: string; devicesDiff?: string; devdata?: string; firstTid?: number } = {}): Handler {
+  let tid = opts.firstTid ?? 15;
   return (xml) => {
     switch (op(xml)) {
       case 'get-config':

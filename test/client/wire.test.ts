@@ -1,14 +1,16 @@
 /**
  * The client's requests against the ones clixon-pyapi's client sent to the real
  * controller (shared/clixon-wire/session-client*.jsonl): the same calls in the same
- * order must produce the same messages, byte for byte where the content is ours to
- * choose (edit-config bodies differ on purpose: only changes are sent).
+ * order must produce the same messages, element for element and attribute for
+ * attribute (attribute order aside; edit-config bodies differ on purpose: only changes
+ * are sent).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { Clixon } from '../../src/client/index.ts';
-import { Peer, controllerLike, op } from './peer.ts';
+import { parseString, type XmlNode } from '../../src/xml/index.ts';
+import { Peer, controllerLike } from './peer.ts';
 
 const WIRE = '/work/shared/clixon-wire';
 
@@ -24,6 +26,23 @@ function recorded(file: string): string[] {
 /** An edit-config with its body left out: the envelope is what must match. */
 const envelope = (xml: string): string => xml.replace(/<config>[\s\S]*<\/config>/, '<config/>');
 
+/** A message as its elements, attributes (sorted) and texts, one line per element. */
+function canonical(xml: string): string {
+  const lines: string[] = [];
+  const walk = (el: XmlNode, depth: number): void => {
+    const attrs = Object.entries(el.getAttributes())
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([k, v]) => ` ${k}=${JSON.stringify(v)}`)
+      .join('');
+    const kids = el.getChildren();
+    lines.push(`${'  '.repeat(depth)}${el.getName()}${attrs}${kids.length ? '' : ` = ${JSON.stringify(el.getData())}`}`);
+    for (const c of kids) walk(c, depth + 1);
+  };
+  for (const top of parseString(xml).getChildren()) walk(top, 0);
+  return lines.join('\n');
+}
+const canon = (msgs: (string | undefined)[]): string[] => msgs.map((m) => canonical(m ?? ''));
+
 test('reads, locks, diffs and closes as pyapi did (session-client.jsonl, first session)', async () => {
   const want = recorded('session-client.jsonl');
   const peer = await Peer.start(controllerLike());
@@ -38,9 +57,7 @@ test('reads, locks, diffs and closes as pyapi did (session-client.jsonl, first s
     await cx.showCompare();
     await cx.rollback();
     await cx.closeSession();
-    assert.deepEqual(peer.received.slice(0, 8), want.slice(0, 8));
-    assert.equal(op(peer.received[8]!), 'close-session');
-    assert.equal(peer.received.length, 9);
+    assert.deepEqual(canon(peer.received), canon(want.slice(0, 9)));
   } finally {
     await peer.close();
   }
@@ -63,8 +80,8 @@ test('edits, commits, pushes, pulls, diffs, applies and connects as pyapi did (s
     await cx.applyService('testsvc', 's2');
     await cx.connectionOpen('dev1');
     const got = peer.received.slice(0, want.length);
-    assert.equal(envelope(got[1]!), envelope(want[1]!));
-    assert.deepEqual([got[0], ...got.slice(2)], [want[0], ...want.slice(2)]);
+    assert.equal(canonical(envelope(got[1]!)), canonical(envelope(want[1]!)));
+    assert.deepEqual(canon([got[0], ...got.slice(2)]), canon([want[0], ...want.slice(2)]));
     await cx.finish();
   } finally {
     await peer.close();
@@ -73,14 +90,14 @@ test('edits, commits, pushes, pulls, diffs, applies and connects as pyapi did (s
 
 test('applies config and RPC templates as pyapi did (session-client-templates.jsonl)', async () => {
   const want = recorded('session-client-templates.jsonl');
-  const peer = await Peer.start(controllerLike({ devdata: '<devdata><name>dev1</name><data><x xmlns="urn:x">1</x></data></devdata>' }));
+  const peer = await Peer.start(controllerLike({ firstTid: 30, devdata: '<devdata><name>dev1</name><data><x xmlns="urn:x">1</x></data></devdata>' }));
   try {
     const cx = await Clixon.connect({ sockpath: peer.path, user: 'root' });
     await cx.applyTemplate({ device: 'dev1', template: 'param', variables: { NAME: 'tp1', VALUE: 'tv1' } });
     await cx.showCompare();
     await cx.rollback();
     await cx.deviceRpc({ device: 'dev1', template: 'stats', variables: { MODULES: 'false' } });
-    assert.deepEqual(peer.received, want.slice(0, 6));
+    assert.deepEqual(canon(peer.received), canon(want.slice(0, 6)));
     await cx.finish();
   } finally {
     await peer.close();
