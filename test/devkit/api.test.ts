@@ -1,0 +1,188 @@
+// The testing API: runService runs modules through the server's loader, runner and edit
+// builder, with the controller's creator-tag pre-removal, and returns tree, diff and edits.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { BrokenModuleError, DevkitInputError, ModuleRunError, formatDeviceDiff, parseInstance, runService } from '../../src/devkit/index.ts';
+import { parseString } from '../../src/xml/index.ts';
+import * as testsvc from './fixtures/testsvc.ts';
+
+const here = (p: string): string => fileURLToPath(new URL(p, import.meta.url));
+const MODULE = here('./fixtures/testsvc.ts');
+const RUNNING = readFileSync(here('./fixtures/running.xml'), 'utf8');
+const wire = (name: string): string => readFileSync(here(`../../../shared/clixon-wire/${name}`), 'utf8');
+
+/** Two devices with the given table entries, and testsvc instances (name → params, created paths). */
+function config(instances: { name: string; params: string[]; created?: string[] }[], table: Record<string, string> = {}): string {
+  const svc = instances
+    .map(
+      (i) =>
+        `<testsvc xmlns="urn:example:testsvc"><name>${i.name}</name>${i.params.map((p) => `<params>${p}</params>`).join('')}` +
+        (i.created ? `<created>${i.created.map((p) => `<path>${p}</path>`).join('')}</created>` : '') +
+        '</testsvc>',
+    )
+    .join('');
+  const entries = Object.entries(table);
+  const t = entries.length ? `<table xmlns="urn:example:clixon">${entries.map(([k, v]) => `<parameter><name>${k}</name><value>${v}</value></parameter>`).join('')}</table>` : '';
+  const dev = (n: string): string => `<device><name>${n}</name><config>${t}</config></device>`;
+  return `<services xmlns="http://clicon.org/controller">${svc}</services><devices xmlns="http://clicon.org/controller">${dev('dev1')}${dev('dev2')}</devices>`;
+}
+/** The `created` paths the controller keeps for entries on both devices. */
+const created = (...names: string[]): string[] =>
+  ['dev1', 'dev2'].flatMap((d) => names.map((n) => `/devices/device[name="${d}"]/config/table/parameter[name="${n}"]`));
+
+test('a new instance: the recorded commit diff of the add, byte for byte', async () => {
+  const r = await runService(MODULE, config([{ name: 'd1', params: ['k1', 'k2'] }]), { instance: "testsvc[name='d1']" });
+  assert.equal(formatDeviceDiff(r.diff), wire('cli-commit-diff-add.txt'));
+  assert.equal(r.edits.length, 1);
+  assert.match(r.edits[0]!, /<parameter cl:creator="testsvc\[name='d1'\]"[^>]*><name>k1<\/name><value>d1<\/value><\/parameter>/);
+  assert.deepEqual(
+    r.calls.map((c) => [c.fn, c.instance]),
+    [['setup', 'd1']],
+  );
+});
+
+test('a changed instance: its old objects are stripped first; the recorded change diff, byte for byte', async () => {
+  const cfg = config([{ name: 'd1', params: ['k3'], created: created('k1') }], { k1: 'd1' });
+  const r = await runService(MODULE, cfg, { instance: 'testsvc d1' });
+  assert.equal(formatDeviceDiff(r.diff), wire('cli-commit-diff-change.txt'));
+  // The tree the module saw had k1 removed (pre-removal), and now holds k3.
+  assert.deepEqual(
+    r.root.devices!.device!.config!.table!.getElements('parameter').map((p) => p.name!.getData()),
+    ['k3'],
+  );
+  assert.equal(r.input.find("devices/device[name='dev1']/config/table/parameter[name='k1']")?.value?.getData(), 'd1');
+});
+
+test('a deleted instance: its objects go, the module runs without it, no edits', async () => {
+  const r = await runService(MODULE, RUNNING, { instance: "testsvc[name='s1']", delete: true });
+  assert.deepEqual([...r.diff.keys()], ['dev1', 'dev2']);
+  assert.match(r.diff.get('dev1')!, /^-   <table xmlns="urn:example:clixon">\n-      <parameter>\n-         <name>p1<\/name>/);
+  assert.deepEqual(r.edits, []);
+  assert.equal(r.root.services!.getElements('testsvc').length, 1);
+  await assert.rejects(runService(MODULE, RUNNING, { instance: 'testsvc nope', delete: true }), DevkitInputError);
+});
+
+test('no instance re-applies every instance; created bookkeeping goes, objects stay (as the controller does)', async () => {
+  const r = await runService(MODULE, RUNNING);
+  assert.deepEqual(
+    r.calls.map((c) => [c.fn, c.instance]),
+    [['setup', undefined]],
+  );
+  const dev1 = r.diff.get('dev1')!;
+  assert.match(dev1, /\+         <name>p3<\/name>/);
+  assert.match(dev1, /\+         <name>a<\/name>/);
+  assert.doesNotMatch(dev1, /^-/m);
+  assert.equal(r.root.find('services/testsvc/created'), undefined);
+});
+
+test('a module object works like a file, and a config tree like text', async () => {
+  const fromText = await runService(MODULE, RUNNING, { instance: 'testsvc s2' });
+  const fromObject = await runService(testsvc, parseString(RUNNING), { instance: 'testsvc s2' });
+  assert.deepEqual([...fromObject.diff], [...fromText.diff]);
+  assert.deepEqual(fromObject.edits, fromText.edits);
+  assert.equal(fromText.diff.get('dev2'), ['   <table xmlns="urn:example:clixon">', '+      <parameter>', '+         <name>a</name>', '+         <value>s2</value>', '+      </parameter>', '   </table>', ''].join('\n'));
+});
+
+test('a saved get-config reply is accepted as config', async () => {
+  const r = await runService(MODULE, `<rpc-reply xmlns="urn:ietf:params:xml:ns:netconf:base:1.0"><data>${RUNNING}</data></rpc-reply>`, { instance: 'testsvc s2' });
+  assert.equal(r.diff.size, 2);
+});
+
+test('a module that throws rejects with ModuleRunError naming the instance and function', async () => {
+  const err = await runService(MODULE, config([{ name: 'boom', params: ['x'] }]), { instance: 'testsvc boom' }).then(
+    () => assert.fail('should throw'),
+    (e: unknown) => e,
+  );
+  assert.ok(err instanceof ModuleRunError);
+  assert.equal(err.instance, 'boom');
+  assert.equal(err.fn, 'setup');
+  assert.match(err.message, /boom requested/);
+});
+
+test('hooks run in the server order with the context the server gives', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'devkit-api-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  writeFileSync(join(dir, 'package.json'), '{"type":"module"}');
+  const seen: string[] = [];
+  (globalThis as { __devkitSeen?: string[] }).__devkitSeen = seen;
+  writeFileSync(
+    join(dir, 'hooks.ts'),
+    `const seen = (globalThis as any).__devkitSeen as string[];
+export const SERVICE = 'testsvc';
+export function setupPreCommit(root: any, log: any, ctx: any) { seen.push('pre ' + ctx.instance + ' ' + ctx.user + ' ' + ctx.tid + ' ' + ctx.diff); }
+export function setup(root: any, log: any, ctx: any) { seen.push('setup ' + ctx.instance + ' ' + ctx.services.join(',')); }
+export function setupPostCommit(root: any, log: any, ctx: any) { seen.push('post ' + ctx.result); }
+`,
+  );
+  const r = await runService(join(dir, 'hooks.ts'), RUNNING, { instance: ['testsvc s1', 'testsvc s2'], user: 'alice', tid: '42', diff: true });
+  assert.deepEqual(seen, ['pre s1 alice 42 true', 'pre s2 alice 42 true', 'setup s1 testsvc', 'setup s2 testsvc', 'post SUCCESS', 'post SUCCESS']);
+  assert.deepEqual(
+    r.calls.map((c) => c.fn),
+    ['setupPreCommit', 'setupPreCommit', 'setup', 'setup', 'setupPostCommit', 'setupPostCommit'],
+  );
+  seen.length = 0;
+  await runService(join(dir, 'hooks.ts'), RUNNING, { instance: 'testsvc s1', postCommit: false });
+  assert.deepEqual(seen, ['pre s1 root 1 false', 'setup s1 testsvc']);
+});
+
+test('a module file that does not load rejects with BrokenModuleError naming file and line', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'devkit-api-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  writeFileSync(join(dir, 'package.json'), '{"type":"module"}');
+  writeFileSync(join(dir, 'bad.ts'), "export const SERVICE = 'testsvc';\nexport function setup( {\n");
+  const err = await runService(join(dir, 'bad.ts'), RUNNING, { instance: 'testsvc s1' }).then(
+    () => assert.fail('should throw'),
+    (e: unknown) => e,
+  );
+  assert.ok(err instanceof BrokenModuleError);
+  assert.match(err.message, new RegExp(`${join(dir, 'bad.ts').replace(/[.]/g, '\\.')}:\\d+:\\d+`));
+});
+
+test('the result follows the controller merge: removed nodes go, a duplicate container merges into the existing one', async () => {
+  const mod = {
+    SERVICE: 'testsvc',
+    setup(root: import('../../src/xml/index.ts').XmlNode) {
+      for (const d of root.devices!.getElements('device')) {
+        const cfg = d.config!;
+        // A second table beside the existing one: the controller merges them.
+        const extra = cfg.create('table', { attributes: { xmlns: 'urn:example:clixon' } });
+        extra.create('parameter').create('name', { data: 'z' });
+        // Every existing entry removed: the old table would be empty, but the merge refills it.
+        for (const p of cfg.table!.getElements('parameter')) p.delete();
+      }
+    },
+  };
+  const r = await runService(mod, RUNNING, { instance: 'testsvc s2' });
+  assert.equal(
+    r.diff.get('dev1'),
+    [
+      '   <table xmlns="urn:example:clixon">',
+      '-      <parameter>',
+      '-         <name>p1</name>',
+      '-         <value>s1</value>',
+      '-      </parameter>',
+      '-      <parameter>',
+      '-         <name>p2</name>',
+      '-         <value>s1</value>',
+      '-      </parameter>',
+      '+      <parameter>',
+      '+         <name>z</name>',
+      '+      </parameter>',
+      '   </table>',
+      '',
+    ].join('\n'),
+  );
+  assert.match(r.edits.join(''), /nc:operation="remove"/);
+});
+
+test('instances: bracket form, "svc value" form with the YANG key, bare service; bad forms are input errors', () => {
+  assert.deepEqual(parseInstance("testsvc[name='s1']"), { service: 'testsvc', key: 'name', instance: 's1', raw: "testsvc[name='s1']" });
+  assert.deepEqual(parseInstance('testsvc s1'), { service: 'testsvc', key: 'name', instance: 's1', raw: "testsvc[name='s1']" });
+  assert.deepEqual(parseInstance('testsvc'), { service: 'testsvc', raw: 'testsvc' });
+  assert.throws(() => parseInstance('a b c'), DevkitInputError);
+  assert.throws(() => parseInstance('svc[oops'), DevkitInputError);
+});
