@@ -46,6 +46,9 @@ export class Schema {
     this.moduleByNs.set('urn:example:clixon', 'clixon-example');
     this.moduleByNs.set(NS.lib, 'clixon-lib');
     this.listKeys.set('parameter', ['name']);
+    // OpenConfig system users, which the ssh-users example writes on devices.
+    this.listKeys.set('user', ['username']);
+    this.moduleByNs.set('http://openconfig.net/yang/system', 'openconfig-system');
   }
 
   isList(local: string): boolean {

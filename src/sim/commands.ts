@@ -1,0 +1,217 @@
+/**
+ * What a controller CLI user does in the common loop, against any controller socket
+ * (the simulator or a real one): set a service from XML, commit, commit diff, apply
+ * services, show device configs and transactions. A small framed client of its own so
+ * the simulator's command line needs nothing but a socket path.
+ */
+import net from 'node:net';
+import { userInfo } from 'node:os';
+import { parseString } from '../xml/index.ts';
+import { formatDeviceDiff } from '../xml/diff.ts';
+import { SNode, parseXml, escapeText } from './tree.ts';
+import { ServerDecoder, encodeChunk } from './framing.ts';
+import { NS } from './schema.ts';
+
+export class CommandError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'CommandError';
+  }
+}
+
+const WAIT_MS = 30_000;
+
+/** One framed session; replies in order, notifications kept aside. */
+export class CommandClient {
+  private readonly decoder = new ServerDecoder(1024 * 1024 * 1024);
+  private readonly replies: string[] = [];
+  private readonly notes: string[] = [];
+  private wake: (() => void) | undefined;
+  private closed = false;
+  readonly user: string;
+
+  private constructor(private readonly socket: net.Socket, user?: string) {
+    this.user = user ?? userInfo().username;
+    socket.on('data', (d) => {
+      for (const m of this.decoder.push(d)) (m.startsWith('<notification') ? this.notes : this.replies).push(m);
+      this.wake?.();
+    });
+    socket.on('close', () => {
+      this.closed = true;
+      this.wake?.();
+    });
+    socket.on('error', () => undefined);
+  }
+
+  static connect(opts: { path?: string; host?: string; port?: number; user?: string }): Promise<CommandClient> {
+    return new Promise((resolve, reject) => {
+      const s = opts.path ? net.connect(opts.path) : net.connect(opts.port ?? 0, opts.host ?? '127.0.0.1');
+      s.once('connect', () => resolve(new CommandClient(s, opts.user)));
+      s.once('error', reject);
+    });
+  }
+
+  private async waitFor(list: string[], what: string): Promise<string> {
+    const deadline = Date.now() + WAIT_MS;
+    while (list.length === 0) {
+      if (this.closed) throw new CommandError('connection closed');
+      if (Date.now() > deadline) throw new CommandError(`timeout waiting for ${what}`);
+      await new Promise<void>((r) => {
+        const t = setTimeout(r, 200);
+        this.wake = () => {
+          clearTimeout(t);
+          r();
+        };
+      });
+    }
+    return list.shift()!;
+  }
+
+  /** Sends one request, returns its `<rpc-reply>`; an rpc-error becomes a CommandError. */
+  async rpc(body: string): Promise<SNode> {
+    this.socket.write(encodeChunk(`<rpc xmlns="${NS.base}" username="${escapeText(this.user)}" message-id="1">${body}</rpc>`));
+    const reply = parseXml(await this.waitFor(this.replies, 'a reply')).children[0]!;
+    const err = reply.child('rpc-error');
+    if (err) throw new CommandError(`${err.childText('error-tag')}: ${err.childText('error-message')}`);
+    return reply;
+  }
+
+  /** The controller-transaction notification for a tid. */
+  async transactionResult(tid: string): Promise<SNode> {
+    for (;;) {
+      const n = parseXml(await this.waitFor(this.notes, `transaction ${tid}`)).children[0]!;
+      const ct = n.child('controller-transaction');
+      if (ct && ct.childText('tid') === tid) return ct;
+    }
+  }
+
+  close(): void {
+    this.socket.destroy();
+  }
+}
+
+const pretty = (xml: string): string => (xml === '' ? '' : parseString(xml).toXml({ pretty: true, indent: 3 }).trimEnd());
+
+/**
+ * XML for the candidate: a service instance (wrapped in `services`), or whole
+ * `services`/`devices`/`config` content.
+ */
+export function serviceEdit(xml: string): string {
+  const top = parseXml(xml).children;
+  if (top.length === 1 && top[0]!.localName === 'config') return top[0]!.children.map((c) => c.toXml()).join('');
+  if (top.every((t) => t.localName === 'services' || t.localName === 'devices')) return xml;
+  return `<services xmlns="${NS.ctrl}">${xml}</services>`;
+}
+
+export async function setService(c: CommandClient, xml: string): Promise<string> {
+  await c.rpc(`<edit-config><target><candidate/></target><default-operation>merge</default-operation><config>${serviceEdit(xml)}</config></edit-config>`);
+  return 'OK';
+}
+
+/** Deletes a service instance given as `svc[key='value']`, in the candidate. */
+export async function deleteService(c: CommandClient, tag: string, ns: string): Promise<string> {
+  const m = /^([\w.-]+)\[([\w.-]+)=['"](.*)['"]\]$/.exec(tag.trim());
+  if (!m) throw new CommandError(`expected svc[key='value'], got ${tag}`);
+  await c.rpc(
+    `<edit-config><target><candidate/></target><config><services xmlns="${NS.ctrl}" xmlns:nc="${NS.base}">` +
+      `<${m[1]} xmlns="${ns}" nc:operation="delete"><${m[2]}>${escapeText(m[3]!)}</${m[2]}></${m[1]}></services></config></edit-config>`,
+  );
+  return 'OK';
+}
+
+async function controllerCommit(c: CommandClient, actions: string, push: string, instance?: string): Promise<SNode> {
+  await c.rpc(`<create-subscription xmlns="${NS.netmodNotif}"><stream>controller-transaction</stream></create-subscription>`);
+  const reply = await c.rpc(
+    `<controller-commit xmlns="${NS.ctrl}"><device>*</device><push>${push}</push><actions>${actions}</actions>` +
+      `${instance ? `<service-instance>${escapeText(instance)}</service-instance>` : ''}<source>ds:candidate</source></controller-commit>`,
+  );
+  const tid = reply.childText('tid');
+  if (tid === undefined) throw new CommandError('no transaction id in reply');
+  return c.transactionResult(tid);
+}
+
+function outcome(ct: SNode): string {
+  if (ct.childText('result') === 'SUCCESS') return ct.childText('reason') ? `OK (${ct.childText('reason')})` : 'OK';
+  throw new CommandError(`FAILED${ct.childText('origin') ? ` (${ct.childText('origin')})` : ''}: ${(ct.childText('reason') ?? '').trim()}`);
+}
+
+/** `commit`: run the changed services and push; the CLI's commit. */
+export async function commit(c: CommandClient): Promise<string> {
+  return outcome(await controllerCommit(c, 'CHANGE', 'COMMIT'));
+}
+
+/** `commit diff`: run the changed services without pushing, print per device what would change. */
+export async function commitDiff(c: CommandClient): Promise<string> {
+  outcome(await controllerCommit(c, 'CHANGE', 'NONE'));
+  return deviceDiff(c, 'RUNNING', 'ACTIONS');
+}
+
+/** `apply services [instance]`: re-run services (all, or one `svc[key='v']`) and push. */
+export async function applyServices(c: CommandClient, instance?: string, diff = false): Promise<string> {
+  const r = outcome(await controllerCommit(c, 'FORCE', diff ? 'NONE' : 'COMMIT', instance));
+  return diff ? deviceDiff(c, 'RUNNING', 'ACTIONS') : r;
+}
+
+async function deviceDiff(c: CommandClient, t1: string, t2: string): Promise<string> {
+  const reply = await c.rpc(`<datastore-diff xmlns="${NS.ctrl}"><device>*</device><config-type1>${t1}</config-type1><config-type2>${t2}</config-type2></datastore-diff>`);
+  const diffs = new Map<string, string>();
+  for (const d of reply.childrenNamed('diff')) {
+    const text = d.text ?? '';
+    const nl = text.indexOf('\n');
+    diffs.set(text.slice(0, nl).replace(/:$/, ''), text.slice(nl + 1));
+  }
+  return formatDeviceDiff(diffs, { color: process.stdout.isTTY === true }).replace(/\n$/, '');
+}
+
+/** `show compare`: running vs candidate, the controller's text diff. */
+export async function compare(c: CommandClient): Promise<string> {
+  const reply = await c.rpc(`<datastore-diff xmlns="${NS.ctrl}"><format>text</format><dsref1>ds:running</dsref1><dsref2>ds:candidate</dsref2></datastore-diff>`);
+  return (reply.child('diff')?.text ?? '').replace(/\n$/, '');
+}
+
+export async function discard(c: CommandClient): Promise<string> {
+  await c.rpc('<discard-changes/>');
+  return 'OK';
+}
+
+/** `show devices`: each device's config in a datastore, pretty XML. */
+export async function showDevices(c: CommandClient, datastore = 'running'): Promise<string> {
+  const reply = await c.rpc(
+    `<get-config><source><${datastore}/></source><filter type="xpath" select="/co:devices/co:device/co:config" xmlns:co="${NS.ctrl}"/></get-config>`,
+  );
+  const out: string[] = [];
+  for (const d of reply.child('data')?.child('devices')?.childrenNamed('device') ?? []) {
+    out.push(`${d.childText('name')}:`);
+    const body = (d.child('config')?.children ?? []).map((x) => pretty(x.toXml())).join('\n');
+    if (body) out.push(body.replace(/^/gm, '   '));
+  }
+  return out.join('\n');
+}
+
+/** `show services`: the service instances in a datastore, pretty XML. */
+export async function showServices(c: CommandClient, datastore = 'running'): Promise<string> {
+  const reply = await c.rpc(`<get-config><source><${datastore}/></source><filter type="xpath" select="/co:services" xmlns:co="${NS.ctrl}"/></get-config>`);
+  const services = reply.child('data')?.child('services');
+  return services ? pretty(services.toXml()) : '';
+}
+
+/** `show transactions`: one line per transaction. */
+export async function showTransactions(c: CommandClient): Promise<string> {
+  const reply = await c.rpc(
+    `<get xmlns:cl="${NS.lib}" cl:content="nonconfig"><filter type="xpath" select="/co:transactions" xmlns:co="${NS.ctrl}"/></get>`,
+  );
+  const rows = (reply.child('data')?.child('transactions')?.childrenNamed('transaction') ?? []).map((t) =>
+    [
+      t.childText('tid') ?? '',
+      t.childText('state') ?? '',
+      t.childText('result') ?? '',
+      t.childText('username') ?? '',
+      t.childText('description') ?? '',
+      [t.childText('origin'), t.childText('reason')?.trim()].filter(Boolean).join(': '),
+    ],
+  );
+  const head = ['TID', 'STATE', 'RESULT', 'USER', 'DESCRIPTION', 'REASON'];
+  const all = [head, ...rows];
+  const widths = head.map((_h, i) => Math.max(...all.map((r) => r[i]!.length)));
+  return all.map((r) => r.map((v, i) => v.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');
+}
