@@ -94,7 +94,9 @@ function allSpace(xml: string, from: number, to: number): boolean {
 
 function scan(xml: string, doc: Element): void {
   const { make, setText, getText, hasChildren } = internals;
-  const len = xml.length;
+  let len = xml.length;
+  // Clixon's internal messages may end in NUL bytes (clixon-pyapi strips them too)
+  while (len > 0 && xml.charCodeAt(len - 1) === 0) len--;
   // names repeat endlessly in configs: share one string per distinct name
   const names = new Map<string, string>();
   const open: Element[] = [];

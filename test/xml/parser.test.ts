@@ -18,6 +18,7 @@ test('top-level elements are the document root\'s children', () => {
   assert.equal(root.dumps(), '<a/><b>1</b>');
   assert.equal(parseString('').getChildren().length, 0);
   assert.equal(parseString('  \n ').getChildren().length, 0);
+  assert.equal(parseString('<a/>\0').dumps(), '<a/>');
 });
 
 test('namespaces, prefixes and attribute order round-trip byte-identically', () => {
