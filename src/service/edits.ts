@@ -42,6 +42,11 @@ interface Unit {
  * under `root`, one string per edit-config. Nothing changed: an empty array.
  */
 export function buildEdits(root: XmlNode, opts: EditOptions = {}): string[] {
+  return planEdits(root, opts).edits;
+}
+
+/** buildEdits, and how many creator-tagged nodes the edits carry. */
+export function planEdits(root: XmlNode, opts: EditOptions = {}): { edits: string[]; creators: number } {
   const batchSize = Math.max(1, opts.batchSize ?? DEFAULT_BATCH_SIZE);
   const units: Unit[] = [];
   // Ancestors whose every leaf child goes out with them (a created node split across batches).
@@ -51,6 +56,7 @@ export function buildEdits(root: XmlNode, opts: EditOptions = {}): string[] {
   const batches: Unit[][] = [];
   let current: Unit[] = [];
   let count = 0;
+  let creators = 0;
   for (const unit of units) {
     if (current.length > 0 && count + unit.creators > batchSize) {
       batches.push(current);
@@ -59,9 +65,10 @@ export function buildEdits(root: XmlNode, opts: EditOptions = {}): string[] {
     }
     current.push(unit);
     count += unit.creators;
+    creators += unit.creators;
   }
   if (current.length > 0) batches.push(current);
-  return batches.map((b) => serializeBatch(b, wholeLeaves));
+  return { edits: batches.map((b) => serializeBatch(b, wholeLeaves)), creators };
 }
 
 /** True when the element carries a creator tag (`cl:creator`, whatever its prefix). */

@@ -9,7 +9,7 @@ import { performance } from 'node:perf_hooks';
 import { inspect } from 'node:util';
 import { createConsola, type ConsolaInstance } from 'consola';
 import { parseString } from '../xml/index.ts';
-import { buildEdits, countCreators } from './edits.ts';
+import { planEdits } from './edits.ts';
 import { loadModules } from './loader.ts';
 import type { HookName, LoadedModule } from './module.ts';
 import { BrokenModuleError, ModuleRunError, runServices } from './runner.ts';
@@ -79,8 +79,7 @@ async function handle(msg: ToWorker): Promise<void> {
         }),
     });
     const t2 = performance.now();
-    const edits = msg.phase === 'commit' ? buildEdits(root, { batchSize: msg.batchSize }) : [];
-    const creators = msg.phase === 'commit' ? root.getChildren().reduce((n, c) => n + countCreators(c), 0) : 0;
+    const { edits, creators } = msg.phase === 'commit' ? planEdits(root, { batchSize: msg.batchSize }) : { edits: [], creators: 0 };
     const t3 = performance.now();
     send({ type: 'done', id, served: run.served, edits, creators, timings: { parseMs: t1 - t0, modulesMs: t2 - t1, serializeMs: t3 - t2 } });
   } catch (err) {
