@@ -5,7 +5,7 @@
  */
 import type { Element, XmlNode } from './element.ts';
 import { getListKeys } from './keys.ts';
-import { selectPath } from './path.ts';
+import { keyChildValue, selectPath } from './path.ts';
 
 /** A value a module needs is not configured. */
 export class MissingValueError extends Error {
@@ -38,7 +38,7 @@ export function getServiceInstance(root: Element, service: string, instance?: st
   const m = INSTANCE.exec(service.trim());
   if (m) {
     const value = m[3] ?? m[4]!;
-    return getServiceInstances(root, m[1]!).find((s) => s.child(m[2]!)?.getData() === value);
+    return getServiceInstances(root, m[1]!).find((s) => keyChildValue(s, m[2]!) === value);
   }
   if (instance === undefined) return undefined;
   const keys = getListKeys(service);

@@ -99,8 +99,9 @@ export function stepMatches(xmlName: string, step: string): boolean {
   return colon >= 0 && !xmlName.includes(':') && nameMatches(xmlName, step.slice(colon + 1));
 }
 
-function keyChildValue(el: Element, key: string): string | undefined {
-  for (const c of internals.children(el)) if (stepMatches(internals.name(c), key)) return internals.getText(c);
+/** The text of the first child matching a path step name (prefix-tolerant), if any. */
+export function keyChildValue(el: Element, key: string): string | undefined {
+  for (const c of internals.children(internals.raw(el))) if (stepMatches(internals.name(c), key)) return internals.getText(c);
   return undefined;
 }
 

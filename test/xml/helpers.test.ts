@@ -54,6 +54,7 @@ test('getServiceInstance: the controller form names its key', () => {
   assert.equal(getServiceInstance(root, "ssh-users[service-name='u1']")?.getName(), 'ssh-users');
   assert.equal(getServiceInstance(root, "testsvc[name='s9']"), undefined);
   assert.equal(getServiceInstance(root, "keyed[id='7']")?.id?.getData(), '7');
+  assert.equal(getServiceInstance(root, "test:testsvc[test:name='s2']")?.name?.getData(), 's2');
 });
 
 test('getServiceInstance: service and instance, by registered key or the usual names', () => {
