@@ -25,6 +25,8 @@ const log = logger('netconf');
 
 /** How long connect waits for the backend's hello when no timeout is set. */
 const HELLO_TIMEOUT_MS = 10_000;
+/** How long close() waits for the close-session reply when no timeout is set. */
+const CLOSE_TIMEOUT_MS = 10_000;
 
 export interface SessionOptions {
   /** The backend's UNIX socket (CLICON_SOCK), or… */
@@ -104,11 +106,15 @@ export class Session {
       opts.path !== undefined ? net.createConnection({ path: opts.path }) : net.createConnection({ host: opts.host ?? 'localhost', port: opts.port as number });
     await new Promise<void>((resolve, reject) => {
       const fail = (err: Error): void => {
+        clearTimeout(timer);
         socket.destroy();
         reject(new NetconfError(`cannot connect to the backend at ${where}: ${err.message}`, { cause: err }));
       };
+      const ms = opts.timeout;
+      const timer = ms !== undefined && ms > 0 && Number.isFinite(ms) ? setTimeout(() => fail(new TimeoutError('the connection', ms)), ms) : undefined;
       socket.once('error', fail);
       socket.once('connect', () => {
+        clearTimeout(timer);
         socket.off('error', fail);
         resolve();
       });
@@ -205,14 +211,17 @@ export class Session {
   }
 
   /**
-   * Sends close-session after the RPCs already queued, then closes the socket (the
-   * backend leaves it open). Later rpc() calls are refused. Resolves once the socket is closed.
+   * Sends close-session after the RPCs already queued (they still get their replies),
+   * then closes the socket (the backend leaves it open). Later rpc() calls are refused.
+   * Resolves once the socket is closed. Use destroy() to drop outstanding RPCs instead.
    */
   close(): Promise<void> {
     if (this.#closed) return this.#socketClosed;
     this.#closing ??= (async () => {
       const bye = new Promise<XmlNode>((resolve, reject) => {
-        this.#queue.push({ xml: closeSession({ user: this.user }), name: 'close-session', timeout: this.#timeout, resolve, reject });
+        // Bounded even without a session timeout, so close() cannot hang on a silent backend.
+        const timeout = this.#timeout ?? CLOSE_TIMEOUT_MS;
+        this.#queue.push({ xml: closeSession({ user: this.user }), name: 'close-session', timeout, resolve, reject });
         this.#pump();
       });
       try {
@@ -333,6 +342,12 @@ export class Session {
 
   #onReply(reply: XmlNode): void {
     const req = this.#current;
+    if (!req && this.#helloWaiter) {
+      // The backend refused the hello.
+      const e = rpcErrorOf(reply) ?? new NetconfError(`the backend answered the hello with ${reply.dumps()}`);
+      this.#end(e, `hello refused: ${e.message}`);
+      return;
+    }
     if (!req) {
       // Nothing to match it with: routing it anywhere would be a guess.
       const e = new NetconfError('the backend sent a reply with no request outstanding');

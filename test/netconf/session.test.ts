@@ -366,6 +366,26 @@ describe('Session', () => {
     assert.deepEqual(await iterator.next(), { value: undefined, done: true });
   });
 
+  it('close() on a backend that does not answer close-session still closes', T, async () => {
+    const peer = await startPeer(() => undefined);
+    const session = await connect(peer, { timeout: 50 });
+    await session.close();
+    await peer.closed;
+    assert.equal(session.closed, true);
+    assert.equal(opOf(peer.conns[0]?.received[0] ?? ''), 'close-session');
+  });
+
+  it('a hello answered with rpc-error fails connect with the RpcError', T, async () => {
+    const refusal =
+      `<rpc-reply xmlns="${NC}"><rpc-error><error-type>protocol</error-type><error-tag>access-denied</error-tag>` +
+      `<error-severity>error</error-severity><error-message>no such user</error-message></rpc-error></rpc-reply>`;
+    const peer = await startPeer((_xml, c) => c.send(refusal));
+    const err = await reject(Session.connect({ ...peer.opts, hello: true, user: 'nobody' }));
+    assert.ok(err instanceof RpcError);
+    assert.equal(err.errorTag, 'access-denied');
+    await peer.closed;
+  });
+
   it('onFrame sees every message sent and received', T, async () => {
     const frames: [string, string][] = [];
     const peer = await startPeer((xml, c) => {
