@@ -7,6 +7,8 @@ import { parseString, type XmlNode } from '../xml/index.ts';
 import { logger } from '../log.ts';
 import { Controller, type DatastoreName } from './controller.ts';
 import { DEFAULT_MAX_MESSAGE_BYTES, SimServer } from './server.ts';
+
+export { SocketInUseError } from './server.ts';
 import { parseCreator } from './edit.ts';
 
 const log = logger('sim');

@@ -19,6 +19,26 @@ const log = logger('sim');
 
 export const DEFAULT_MAX_MESSAGE_BYTES = 512 * 1024 * 1024;
 
+/** Another process already serves on the socket path. */
+export class SocketInUseError extends Error {
+  constructor(readonly path: string) {
+    super(`socket ${path} is in use by another process`);
+    this.name = 'SocketInUseError';
+  }
+}
+
+/** Whether something accepts connections on a UNIX socket path. */
+function socketAlive(path: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = net.connect(path);
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once('error', () => resolve(false));
+  });
+}
+
 export class SimSession {
   readonly streams = new Set<string>();
   username?: string;
@@ -112,7 +132,10 @@ export class SimServer {
 
   async listen(opts: { path?: string; host?: string; port?: number }): Promise<void> {
     if (opts.path) {
-      if (existsSync(opts.path)) unlinkSync(opts.path);
+      if (existsSync(opts.path)) {
+        if (await socketAlive(opts.path)) throw new SocketInUseError(opts.path);
+        unlinkSync(opts.path);
+      }
       await this.listenOne((s) => s.listen(opts.path));
       this.path = opts.path;
     }

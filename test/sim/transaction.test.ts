@@ -317,3 +317,53 @@ test('persistence: running survives a restart', async () => {
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('CLI commands: set, commit diff, commit, show, delete', async () => {
+  const { CommandClient, setService, commitDiff, commit, showDevices, showTransactions, deleteService, compare } = await import('../../src/sim/commands.ts');
+  const t = await setup();
+  try {
+    const c = await CommandClient.connect({ path: t.r.sim.path!, user: 'carol' });
+    try {
+      assert.equal(await setService(c, svc('d1', ['k1', 'k2'])), 'OK');
+      assert.match(await compare(c), /^\+ {2}clixon-controller:services \{\n\+ {5}testsvc:testsvc d1 \{\n\+ {8}params \[\n\+ {11}k1\n\+ {11}k2\n/);
+      const served = serveOnce(t.server);
+      const diff = await commitDiff(c);
+      await served;
+      assert.equal(diff, readFileSync(join(WIRE, 'cli-commit-diff-add.txt'), 'utf8').replace(/\n$/, ''));
+      const served2 = serveOnce(t.server);
+      assert.equal(await commit(c), 'OK');
+      await served2;
+      assert.match(await showDevices(c), /^dev1:\n {3}<table xmlns="urn:example:clixon">\n {6}<parameter>\n {9}<name>k1<\/name>/);
+      const tx = (await showTransactions(c)).split('\n');
+      assert.match(tx[0]!, /^TID +STATE +RESULT +USER +DESCRIPTION/);
+      assert.match(tx[2]!, /^2 +DONE +SUCCESS +carol +Controller commit actions:CHANGE push:COMMIT$/);
+      assert.equal(await deleteService(c, "testsvc[name='d1']", TS), 'OK');
+      const served3 = serveOnce(t.server);
+      assert.equal(await commit(c), 'OK');
+      await served3;
+      assert.equal(await showDevices(c), 'dev1:\ndev2:');
+    } finally {
+      c.close();
+    }
+  } finally {
+    await t.r.close();
+  }
+});
+
+test('demo seed: two devices and one ssh-users instance, service known from modules/', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sim-demo-'));
+  try {
+    const sim = await startSimulator({
+      path: join(dir, 's.sock'),
+      config: readFileSync(join(import.meta.dirname, '../../src/sim/demo/config.xml'), 'utf8'),
+      yangDirs: [join(import.meta.dirname, '../../modules')],
+    });
+    const running = sim.datastore('running');
+    assert.deepEqual(running.findAll('devices/device').map((d) => d.child('name')?.getData()), ['dev1', 'dev2']);
+    assert.equal(running.findAll('services/ssh-users').length, 1);
+    await assert.rejects(startSimulator({ path: join(dir, 's.sock') }), /in use/);
+    await sim.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
