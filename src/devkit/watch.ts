@@ -51,27 +51,31 @@ export async function watchTry(opts: WatchOptions): Promise<TryWatcher> {
   let worker: Worker | undefined;
   let timer: NodeJS.Timeout | undefined;
   let closed = false;
+  // A worker booted ahead (tsx and our code loaded, no module yet), so a save only pays for the module.
+  const boot = (): Worker => new Worker(BOOT, { workerData: { entry: ENTRY }, stdout: false, stderr: false });
+  let spare = boot();
 
   const run = (trigger?: string): void => {
     if (worker) void worker.terminate();
-    const w = new Worker(BOOT, { workerData: { entry: ENTRY, job: opts.job }, stdout: false, stderr: false });
+    const w = spare;
+    spare = boot();
     worker = w;
     let answered = false;
-    w.once('message', (outcome: TryOutcome) => {
+    const report = (outcome: TryOutcome): void => {
       answered = true;
       if (worker === w && !closed) opts.onOutcome(outcome, trigger);
-    });
-    w.once('error', (err: Error) => {
-      answered = true;
-      if (worker === w && !closed) opts.onOutcome({ ok: false, error: { kind: 'internal', message: err.stack ?? err.message, frames: [] }, warnings: [] }, trigger);
-    });
+      void w.terminate();
+    };
+    w.once('message', report);
+    w.once('error', (err: Error) => report({ ok: false, error: { kind: 'internal', message: err.stack ?? err.message, frames: [] }, warnings: [] }));
     w.once('exit', (code) => {
       // Stopped for a newer run, or done: only a silent death of the current run is news.
-      if (worker === w) worker = undefined;
-      if (!answered && !closed && code !== 0 && worker === undefined) {
+      if (!answered && worker === w && !closed) {
         opts.onOutcome({ ok: false, error: { kind: 'internal', message: `run stopped (exit ${code})`, frames: [] }, warnings: [] }, trigger);
       }
+      if (worker === w) worker = undefined;
     });
+    w.postMessage(opts.job);
   };
 
   watcher.on('all', (event, path) => {
@@ -87,7 +91,7 @@ export async function watchTry(opts: WatchOptions): Promise<TryWatcher> {
       closed = true;
       clearTimeout(timer);
       await watcher.close();
-      if (worker) await worker.terminate();
+      await Promise.all([worker?.terminate(), spare.terminate()]);
     },
   };
 }
