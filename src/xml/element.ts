@@ -390,10 +390,13 @@ export class Element {
     return this;
   }
 
-  /** Notes a removed child, unless it never reached the datastore (created since parse). */
-  #recordDeleted(el: Element): void {
+  /**
+   * Notes a removed child, unless it never reached the datastore: `probe` (the child, still
+   * in place) or one of its ancestors was created since the parse.
+   */
+  #recordDeleted(el: Element, probe: Element = el): void {
     if (this.#flags & DOCUMENT) return;
-    for (let p: Element | null = el; p; p = p.#parent) if (p.#flags & NEW) return;
+    for (let p: Element | null = probe; p; p = p.#parent) if (p.#flags & NEW) return;
     (this.#deleted ??= []).push(el);
     this.#markDescendant();
   }
@@ -424,12 +427,15 @@ export class Element {
     const p = this.#parent;
     if (p === null) throw new XmlTreeError('cannot replace a node without a parent');
     if (el === this) return this.#node();
+    for (let a: Element | null = p; a; a = a.#parent) {
+      if (a === el) throw new XmlTreeError(`cannot replace a node by its ancestor <${el.#name}>`);
+    }
     el.#detach(true);
+    p.#recordDeleted(this);
     const kids = p.#children!;
     kids[kids.indexOf(this)] = el;
     el.#parent = p;
     this.#parent = null;
-    p.#recordDeleted(this);
     el.#flags |= NEW;
     el.#mark();
     return el.#node();
@@ -438,7 +444,7 @@ export class Element {
   /** Changes the XML name; the old entry counts as deleted from the parent. */
   rename(newName: string): void {
     if (newName === this.#name) return;
-    if (this.#parent) this.#parent.#recordDeleted(this.#clone());
+    if (this.#parent) this.#parent.#recordDeleted(this.#clone(), this);
     this.#name = newName;
     this.#mark();
   }
@@ -661,12 +667,12 @@ function findAttr(a: string[], name: string): number {
   return -1;
 }
 
-const YAML_PLAIN = /^[A-Za-z0-9_./][A-Za-z0-9_ ./:-]*$/;
+const YAML_PLAIN = /^[A-Za-z0-9_/][A-Za-z0-9_ ./-]*$/;
 const YAML_RESERVED = /^(true|false|yes|no|on|off|null|y|n|~|[-+]?[0-9.]+(e[-+]?[0-9]+)?|0x[0-9a-f]+|0o[0-7]+)$/i;
 
 function yamlScalar(s: string): string {
   // JSON strings are valid YAML double-quoted scalars
-  if (s === '' || !YAML_PLAIN.test(s) || YAML_RESERVED.test(s) || s.endsWith(' ') || s.includes(': ')) return JSON.stringify(s);
+  if (s === '' || !YAML_PLAIN.test(s) || YAML_RESERVED.test(s) || s.endsWith(' ')) return JSON.stringify(s);
   return s;
 }
 

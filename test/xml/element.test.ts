@@ -285,6 +285,15 @@ test('modification tracking: deletions are recorded on the parent, not for new n
   const d1 = r3.devices!.device!;
   d1.replace(element('device'));
   assert.deepEqual(r3.devices!.getDeletedChildren(), [d1]);
+  // renaming or replacing what was created since the parse records nothing
+  const r4 = tree();
+  const fresh = r4.services!.create('fresh');
+  fresh.create('inner').rename('other');
+  fresh.rename('renamed');
+  fresh.other!.replace(element('x'));
+  assert.deepEqual(r4.services!.getDeletedChildren(), []);
+  assert.deepEqual(fresh.getDeletedChildren(), []);
+  assert.throws(() => r4.services!.a_b!.replace(r4.services!), XmlTreeError);
 });
 
 test('clearModified forgets changes in the subtree', () => {
@@ -341,6 +350,15 @@ test('toYaml: nested maps and lists, quoting where YAML would misread', () => {
     root.toYaml(),
     ['s:', '  u:', '  - name: a', '    on: "true"', '  - name: "b: c"', '    n: "12"', '  e: ""', ''].join('\n'),
   );
+});
+
+test('toYaml quotes what YAML would read as something else', () => {
+  const values = ['12:30', '.inf', '1e3', 'NULL', '~', 'a #b', '- x', '[x]', 'x\ny', ' lead', 'ianaift:eth'];
+  const root = parseString(`<r>${values.map((v) => `<v>${v}</v>`).join('')}<p>10.0.0.1/24</p><q>plain text</q></r>`);
+  const yaml = root.toYaml();
+  for (const v of values) assert.ok(yaml.includes(`- ${JSON.stringify(v)}`), v);
+  assert.ok(yaml.includes('  p: 10.0.0.1/24\n'));
+  assert.ok(yaml.includes('  q: plain text\n'));
 });
 
 test('inspect prints compact XML', async () => {
