@@ -119,7 +119,13 @@ export class Session {
         resolve();
       });
     });
-    const session = new Session(socket, opts);
+    let session: Session;
+    try {
+      session = new Session(socket, opts);
+    } catch (err) {
+      socket.destroy(); // bad options (no OS user, a non-positive size limit): nothing to keep open
+      throw err;
+    }
     log.debug(`connected to ${where}`);
     if (opts.hello) {
       try {
