@@ -36,7 +36,7 @@ const sim = await startSimulator({
 const server = spawn(process.execPath, ['--import', 'tsx', join(REPO, 'src/server.ts'), '-F', '-l', 'o', '-s', sock, '-m', join(REPO, 'modules'), '-p', join(dir, 'server.pid')], {
   cwd: REPO,
   stdio: ['ignore', 'pipe', 'inherit'],
-  env: { ...process.env, FORCE_COLOR: '0' },
+  env: { ...process.env, NO_COLOR: '1' },
 });
 let serverLog = '';
 const ready = new Promise<void>((resolve, reject) => {

@@ -147,6 +147,7 @@ export class ServiceServer extends EventEmitter {
     const changed = (path: string): void => {
       if (!isModuleFileName(basename(path))) return;
       this.opts.log.info(`module file changed: ${path}`);
+      this.emit('moduleChanged', path);
       clearTimeout(this.reloadTimer);
       this.reloadTimer = setTimeout(() => this.reload(), 50);
     };

@@ -141,7 +141,7 @@ export function startServer(args: string[], env: Record<string, string> = {}): S
   const child = spawn(process.execPath, ['--import', 'tsx', SERVER, ...args], {
     cwd: REPO,
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, NODE_TEST_CONTEXT: '', CLIXON_TSAPI_LOG: '', FORCE_COLOR: '0', ...env },
+    env: { ...process.env, NODE_TEST_CONTEXT: '', CLIXON_TSAPI_LOG: '', NO_COLOR: '1', ...env },
   });
   return new ServerProcess(child);
 }
