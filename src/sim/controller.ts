@@ -15,7 +15,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseString } from '../xml/index.ts';
+import { parseString, registerListKeys } from '../xml/index.ts';
 import { diffText } from '../xml/diff.ts';
 import { logger } from '../log.ts';
 import { SNode, parseXml, escapeText } from './tree.ts';
@@ -85,6 +85,8 @@ export class Controller {
 
   constructor(private readonly opts: ControllerOptions) {
     this.schema.loadDirs(opts.yangDirs ?? []);
+    // The same keys for XmlNode trees in this process (entryKey), e.g. a devkit run beside the simulator.
+    registerListKeys(Object.fromEntries(this.schema.listKeys));
     const initial = sortEntries(loadInitial(opts.config), this.schema);
     const persisted = opts.persistDir ? this.readPersisted() : undefined;
     const running = persisted?.running ?? initial;

@@ -7,7 +7,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { rig, rpc, readJsonl, CTRL, type RawClient } from './helpers.ts';
+import { rig, rpc, readJsonl, CTRL } from './helpers.ts';
 import { compareXml } from './compare.ts';
 
 const TS = 'urn:example:testsvc';
