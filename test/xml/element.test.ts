@@ -4,7 +4,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Element, XmlTreeError, element, parseString, type XmlNode } from '../../src/xml/index.ts';
+import { Element, XmlTreeError, element, escapeAttr, escapeText, parseString, underscoreName, type XmlNode } from '../../src/xml/index.ts';
 
 const CONFIG =
   '<services xmlns="http://clicon.org/controller"><ssh-users><name>u1</name><description>first</description></ssh-users>' +
@@ -359,6 +359,13 @@ test('toYaml quotes what YAML would read as something else', () => {
   for (const v of values) assert.ok(yaml.includes(`- ${JSON.stringify(v)}`), v);
   assert.ok(yaml.includes('  p: 10.0.0.1/24\n'));
   assert.ok(yaml.includes('  q: plain text\n'));
+});
+
+test('underscoreName and the escapers', () => {
+  assert.equal(underscoreName('ssh-users.a:b_c'), 'ssh_users_a_b_c');
+  assert.equal(escapeText('a<b>&"\''), 'a&lt;b&gt;&amp;"\'');
+  assert.equal(escapeAttr('a<b>&"\''), 'a&lt;b&gt;&amp;&quot;\'');
+  assert.equal(escapeText('plain'), 'plain');
 });
 
 test('inspect prints compact XML', async () => {
