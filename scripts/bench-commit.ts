@@ -128,7 +128,8 @@ async function runMode(narrow: boolean): Promise<void> {
         `edit-config ${r.edits} × ${(r.editBytes / r.edits / 1024).toFixed(0)} KB = ${(r.editBytes / 1024).toFixed(0)} KB for ${r.creators} tagged nodes; ` +
         `config read ${(r.configBytes / 1e6).toFixed(2)} MB\n` +
         `    parse ${t.parseMs.toFixed(0)} ms (${pct(t.parseMs)}), modules ${t.modulesMs.toFixed(0)} ms (${pct(t.modulesMs)}), ` +
-        `serialize ${t.serializeMs.toFixed(0)} ms (${pct(t.serializeMs)}), socket+controller ${r.socketMs.toFixed(0)} ms (${pct(r.socketMs)}), main thread rest ${rest.toFixed(0)} ms (${pct(rest)})\n`,
+        `serialize ${t.serializeMs.toFixed(0)} ms (${pct(t.serializeMs)}), socket ${r.socketMs.toFixed(0)} ms (${pct(r.socketMs)}), main thread rest ${rest.toFixed(0)} ms (${pct(rest)})\n` +
+        `    socket by RPC (controller+transfer / reply parse here): ${r.rpcs.map((x) => `${x.name} ${x.waitMs.toFixed(0)}/${x.parseMs.toFixed(0)} ms`).join(', ')}\n`,
     );
   }
   await server.stop();

@@ -64,6 +64,8 @@ export interface TransactionReport {
   /** ms from the notification's arrival to the done/error reply. */
   totalMs: number;
   socketMs: number;
+  /** Per RPC: ms from sending to the reply frame (the controller's time and the transfer), and ms parsing the reply here. */
+  rpcs: { name: string; waitMs: number; parseMs: number; bytesOut: number; bytesIn: number }[];
   timings?: WorkerTimings;
 }
 
@@ -83,6 +85,7 @@ export class ServiceServer extends EventEmitter {
   private stopping = false;
   private readonly served = new Map<string, Served>();
   private lastReply = '';
+  private lastReplyAt = 0;
   private connectLoop: Promise<void> | undefined;
   private wakeUp: (() => void) | undefined;
   private watcher: FSWatcher | undefined;
@@ -204,7 +207,10 @@ export class ServiceServer extends EventEmitter {
       hello: true,
       transport: 'ctrl:services',
       onFrame: (direction, xml) => {
-        if (direction === 'recv' && xml.startsWith('<rpc-reply')) this.lastReply = xml;
+        if (direction === 'recv' && xml.startsWith('<rpc-reply')) {
+          this.lastReply = xml;
+          this.lastReplyAt = performance.now();
+        }
         if (this.opts.debugFrames) log.debug(`${direction === 'send' ? 'send' : 'recv'}: ${this.opts.pretty ? indent(xml) : xml}`);
       },
     });
@@ -253,12 +259,17 @@ export class ServiceServer extends EventEmitter {
     const entries = sc.getElements('service').map((e) => parseServiceEntry(String(e.getData() ?? '')));
     const diff = text(sc.child('diff')) === 'true';
     let socketMs = 0;
+    const rpcs: TransactionReport['rpcs'] = [];
     const rpc = async (xml: string): Promise<XmlNode> => {
       const t = performance.now();
       try {
         return await session.rpc(xml);
       } finally {
-        socketMs += performance.now() - t;
+        const end = performance.now();
+        socketMs += end - t;
+        const at = this.lastReplyAt >= t ? this.lastReplyAt : end;
+        const name = /<rpc[^>]*>\s*<([\w:-]+)/.exec(xml)?.[1] ?? 'rpc';
+        rpcs.push({ name, waitMs: at - t, parseMs: end - at, bytesOut: xml.length, bytesIn: at === end ? 0 : this.lastReply.length });
       }
     };
     log.info(`services-commit tid ${tid}: ${entries.map((e) => e.raw).join(', ') || 'all services'}${diff ? ' (diff)' : ''}`);
@@ -266,7 +277,7 @@ export class ServiceServer extends EventEmitter {
     const user = await this.transactionUser(rpc, session, tid);
     const txn: TransactionInfo = { tid, user, entries, diff };
     const report: TransactionReport = {
-      tid, user, outcome: 'done', served: [], edits: 0, editBytes: 0, configBytes: 0, creators: 0, totalMs: 0, socketMs: 0,
+      tid, user, outcome: 'done', served: [], edits: 0, editBytes: 0, configBytes: 0, creators: 0, totalMs: 0, socketMs: 0, rpcs,
     };
     const finish = (): void => {
       report.totalMs = performance.now() - at;
