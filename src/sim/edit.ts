@@ -141,11 +141,28 @@ export function sortEntries(n: SNode, schema: Schema): SNode {
   return n;
 }
 
+/** Names that are leaf-lists here: YANG says so, or text-only entries repeat on either side. */
+function leafListNames(target: SNode, edits: SNode[], schema: Schema): Set<string> {
+  const out = new Set<string>();
+  const count = (nodes: SNode[]): void => {
+    const seen = new Set<string>();
+    for (const n of nodes) {
+      if (n.children.length > 0) continue;
+      const name = n.localName;
+      if (schema.leafLists.has(name) || seen.has(name)) out.add(name);
+      seen.add(name);
+    }
+  };
+  count(target.children);
+  count(edits);
+  return out;
+}
+
 /** Index of a parent's children by identity, for merging many entries. */
-function indexChildren(parent: SNode, schema: Schema): Map<string, SNode> {
+function indexChildren(parent: SNode, leafLists: Set<string>, schema: Schema): Map<string, SNode> {
   const m = new Map<string, SNode>();
   for (const c of parent.children) {
-    const id = identity(c, schema);
+    const id = identity(c, schema, c.children.length === 0 && leafLists.has(c.localName));
     if (!m.has(id)) m.set(id, c);
   }
   return m;
@@ -153,13 +170,14 @@ function indexChildren(parent: SNode, schema: Schema): Map<string, SNode> {
 
 function editChildren(target: SNode, edits: SNode[], op: EditOp, schema: Schema): void {
   if (edits.length === 0) return;
-  const index = indexChildren(target, schema);
-  for (const e of edits) editNode(target, index, e, op, schema);
+  const leafLists = leafListNames(target, edits, schema);
+  const index = indexChildren(target, leafLists, schema);
+  for (const e of edits) editNode(target, index, e, op, schema, leafLists);
 }
 
-function editNode(target: SNode, index: Map<string, SNode>, e: SNode, inherited: EditOp, schema: Schema): void {
+function editNode(target: SNode, index: Map<string, SNode>, e: SNode, inherited: EditOp, schema: Schema, leafLists: Set<string>): void {
   const op = opOf(e) ?? inherited;
-  const leafList = isLeafList(e, schema) || (e.children.length === 0 && schema.leafLists.has(e.localName));
+  const leafList = e.children.length === 0 && leafLists.has(e.localName);
   const id = identity(e, schema, leafList);
   const existing = index.get(id);
   const targetNs = target.name === '' ? '' : target.ns;

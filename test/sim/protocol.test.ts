@@ -221,3 +221,29 @@ test('get: device state and content selection', async () => {
     await r.close();
   }
 });
+
+test('leaf-lists: from YANG, or recognised by repetition when no YANG names them', async () => {
+  const TSNS = 'urn:example:testsvc';
+  const params = async (c: RawClient): Promise<string[]> => {
+    const x = parseXml(await c.rpc(getConfig('/co:services', 'candidate'))).children[0]!;
+    return x.child('data')?.child('services')?.child('testsvc')?.childrenNamed('params').map((p) => p.text ?? '') ?? [];
+  };
+  const merge = (ps: string[]): string => edit(`<services xmlns="${CTRL}"><testsvc xmlns="${TSNS}"><name>s</name>${ps.map((p) => `<params>${p}</params>`).join('')}</testsvc></services>`);
+  const withYang = await rig();
+  const without = await rig({ yangDirs: [] });
+  try {
+    const a = await withYang.connect();
+    await a.rpc(merge(['p2']));
+    await a.rpc(merge(['p1']));
+    assert.deepEqual(await params(a), ['p1', 'p2'], 'YANG leaf-list: entries added, kept sorted');
+    const b = await without.connect();
+    await b.rpc(merge(['p1']));
+    await b.rpc(merge(['p1', 'p2']));
+    assert.deepEqual(await params(b), ['p1', 'p2'], 'repeated in the edit: no duplicate p1');
+    await b.rpc(merge(['p3']));
+    assert.deepEqual(await params(b), ['p1', 'p2', 'p3'], 'repeated in the datastore');
+  } finally {
+    await withYang.close();
+    await without.close();
+  }
+});
