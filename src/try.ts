@@ -5,6 +5,7 @@
  *
  *   npx tsx src/try.ts <module file|folder> <config.xml> [instance] [--edit|--json] [--watch]
  */
+import { resolve } from 'node:path';
 import { cac } from 'cac';
 import { watchTry } from './devkit/watch.ts';
 import { renderDiff, renderEdits, renderError, renderJson, tryOnce, type TryJob, type TryOutcome } from './devkit/tryrun.ts';
@@ -14,6 +15,7 @@ interface CliOptions {
   json?: boolean;
   watch?: boolean;
   delete?: boolean;
+  save?: string;
   user?: string | number;
   tid?: string | number;
   diff?: boolean;
@@ -31,6 +33,7 @@ cli
   .option('--json', 'Print the result as JSON (one object per run)')
   .option('--watch', 'Run again on every save of the module, its folder, or the config')
   .option('--delete', 'The instance is deleted in this commit: its objects go, the module runs without it')
+  .option('--save <file>', 'Write the config as committed (creator tags as `created` paths) to <file>, to try the next change on it')
   .option('--user <user>', 'The committing user the modules see', { default: 'root' })
   .option('--tid <tid>', 'The transaction id the modules see', { default: '1' })
   .option('--diff', 'Tell the modules this is a `commit diff` dry run (ctx.diff)')
@@ -41,12 +44,14 @@ cli
   .option('-q, --quiet', 'Hide the modules\' logs')
   .example("try modules/banner config.xml \"banner[name='motd']\"")
   .example('try modules/banner config.xml banner motd --watch')
+  .example('try modules/banner config.xml banner motd --save after.xml   # then edit after.xml and try the change')
   .action(async (module: string, config: string, instance: string[], options: CliOptions) => {
     const job: TryJob = {
       modulePath: module,
       configPath: config,
       ...(instance.length > 0 ? { instance: instance.join(' ') } : {}),
       ...(options.delete ? { delete: true } : {}),
+      ...(options.save !== undefined ? { savePath: String(options.save) } : {}),
       user: String(options.user ?? 'root'),
       tid: String(options.tid ?? '1'),
       diff: options.diff === true,
@@ -54,8 +59,8 @@ cli
       ...(options.batchSize !== undefined ? { batchSize: Number(options.batchSize) } : {}),
       logLevel: options.quiet ? 0 : options.debug ? 4 : 3,
     };
-    const color = options.color !== false && process.stdout.isTTY === true;
-    const show = (outcome: TryOutcome): void => print(outcome, options, color);
+    if (options.save !== undefined && resolve(String(options.save)) === resolve(config)) throw new Error('--save must name another file than the config');
+    const show = (outcome: TryOutcome): void => print(outcome, options);
     if (!options.watch) {
       const outcome = await tryOnce(job);
       show(outcome);
@@ -80,17 +85,22 @@ cli
   });
 cli.help();
 
-function print(outcome: TryOutcome, options: CliOptions, color: boolean): void {
+/** Colours on a terminal, unless --no-color or NO_COLOR. */
+function useColor(stream: NodeJS.WriteStream, options: CliOptions): boolean {
+  return options.color !== false && stream.isTTY === true && !process.env.NO_COLOR;
+}
+
+function print(outcome: TryOutcome, options: CliOptions): void {
   for (const w of outcome.warnings) process.stderr.write(`warning: ${w}\n`);
   if (options.json) {
     process.stdout.write(renderJson(outcome));
     return;
   }
   if (!outcome.ok) {
-    process.stderr.write(renderError(outcome.error, color || process.stderr.isTTY === true));
+    process.stderr.write(renderError(outcome.error, useColor(process.stderr, options)));
     return;
   }
-  process.stdout.write(options.edit ? renderEdits(outcome) : renderDiff(outcome, color));
+  process.stdout.write(options.edit ? renderEdits(outcome) : renderDiff(outcome, useColor(process.stdout, options)));
 }
 
 try {

@@ -54,6 +54,12 @@ export interface ServiceRunResult {
   root: XmlNode;
   /** The config as given, before the commit. */
   input: XmlNode;
+  /**
+   * The config as the controller keeps it after the commit: the device changes merged,
+   * creator tags moved into each instance's `created` paths. Feed it to the next run to
+   * try a change or a delete of what this run created.
+   */
+  running: XmlNode;
   /** Per device with a change, the controller's `commit diff` lines. */
   diff: Map<string, string>;
   /** The `<config>` contents of each edit-config the server would send. */
@@ -173,7 +179,57 @@ export async function runLoaded(
     const post = await runServices(after.copy(), modules, txn, log, { phase: 'post-commit', result: 'SUCCESS' });
     calls.push(...post.calls.map(toRecord));
   }
-  return { root, input, diff: deviceDiff(input, after, { leafLists }), edits, entries, calls };
+  return { root, input, running: committed(after, leafLists), diff: deviceDiff(input, after, { leafLists }), edits, entries, calls };
+}
+
+/**
+ * The committed config: creator-tagged device nodes are recorded as `created` paths in the
+ * instance the tag names (path steps as the controller writes them: `name[key="v"]`, a
+ * leaf-list entry `name[.="v"]`), and the edit attributes (creator, operation and their
+ * namespace declarations) are gone, as they are from a datastore.
+ */
+function committed(after: XmlNode, leafLists: ReadonlySet<string>): XmlNode {
+  const out = after.copy();
+  const created = new Map<string, string[]>();
+  const walk = (el: Element, steps: string[]): void => {
+    for (const c of el.getChildren()) {
+      const path = [...steps, pathStep(c, leafLists)];
+      const attrs = c.getAttributes();
+      for (const [k, v] of Object.entries(attrs)) {
+        const local = k.slice(k.indexOf(':') + 1);
+        if (local === 'creator' && !k.startsWith('xmlns')) {
+          const list = created.get(v) ?? [];
+          const text = '/' + path.join('/');
+          if (!list.includes(text)) list.push(text);
+          created.set(v, list);
+        }
+        if (local === 'creator' || local === 'operation' || k === 'xmlns:cl' || k === 'xmlns:nc') c.deleteAttribute(k);
+      }
+      walk(c, path);
+    }
+  };
+  walk(out, []);
+  const services = out.getChildren().find((c) => localName(c) === 'services');
+  for (const [tag, paths] of created) {
+    const entry = parseServiceEntry(tag);
+    const inst = services?.getChildren().find((c) => localName(c) === entry.service && c.getChildren().some((k) => localName(k) === entry.key && k.getData() === entry.instance));
+    if (!inst) continue;
+    const holder = inst.getChildren().find((c) => localName(c) === 'created') ?? inst.create('created');
+    const have = new Set(holder.getChildren().map((p) => p.getData()));
+    for (const p of paths) if (!have.has(p)) holder.create('path', { data: p });
+  }
+  out.clearModified();
+  return out;
+}
+
+/** One step of a `created` path: the name, with list keys or the leaf-list value. */
+function pathStep(el: Element, leafLists: ReadonlySet<string>): string {
+  const name = localName(el);
+  const children = el.getChildren();
+  const keys = getListKeys(name) ?? (children.some((c) => localName(c) === 'name') ? ['name'] : []);
+  if (keys.length > 0) return name + keys.map((k) => `[${k}="${children.find((c) => localName(c) === k)?.getData() ?? ''}"]`).join('');
+  if (children.length === 0 && leafLists.has(name)) return `${name}[.="${el.getData()}"]`;
+  return name;
 }
 
 /**

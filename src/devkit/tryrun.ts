@@ -3,7 +3,7 @@
  * the commit-diff text, the edit-configs, JSON, and errors pointing at the module's own
  * file and line.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createConsola, type ConsolaInstance } from 'consola';
@@ -23,6 +23,8 @@ export interface TryJob {
   diff?: boolean;
   postCommit?: boolean;
   batchSize?: number;
+  /** Write the config as committed (with `created` paths) here, to try the next change on it. */
+  savePath?: string;
   /** Module log level (consola: 0 silent … 4 debug); module logs go to stderr. */
   logLevel?: number;
 }
@@ -77,6 +79,7 @@ export async function tryOnce(job: TryJob): Promise<TryOutcome> {
       },
       failures,
     );
+    if (job.savePath !== undefined) writeFileSync(job.savePath, result.running.toXml({ pretty: true, indent: 2 }));
     return { ok: true, entries: result.entries.map((e) => e.raw), diff: [...result.diff], edits: result.edits, calls: result.calls, warnings };
   } catch (err) {
     return { ok: false, error: reportError(err, roots), warnings };

@@ -186,3 +186,19 @@ test('instances: bracket form, "svc value" form with the YANG key, bare service;
   assert.throws(() => parseInstance('a b c'), DevkitInputError);
   assert.throws(() => parseInstance('svc[oops'), DevkitInputError);
 });
+
+test('running: the committed config, creator tags as created paths, chains add → change → delete', async () => {
+  const add = await runService(MODULE, config([{ name: 's1', params: ['p1', 'p2'] }]), { instance: 'testsvc s1' });
+  assert.deepEqual(add.running.findAll('services/testsvc/created/path').map((p) => p.getData()).sort(), created('p1', 'p2').sort());
+  assert.doesNotMatch(add.running.dumps(), /creator|operation/);
+
+  const next = add.running.dumps().replace('<params>p2</params>', '<params>p9</params>');
+  const change = await runService(MODULE, next, { instance: 'testsvc s1' });
+  assert.match(change.diff.get('dev1')!, /^-         <name>p2<\/name>$/m);
+  assert.match(change.diff.get('dev1')!, /^\+         <name>p9<\/name>$/m);
+  assert.doesNotMatch(change.diff.get('dev1')!, /p1/);
+
+  const del = await runService(MODULE, change.running, { instance: 'testsvc s1', delete: true });
+  assert.equal(del.diff.get('dev2'), ['-   <table xmlns="urn:example:clixon">', ...['p1', 'p9'].flatMap((p) => ['-      <parameter>', `-         <name>${p}</name>`, '-         <value>s1</value>', '-      </parameter>']), '-   </table>', ''].join('\n'));
+  assert.equal(del.running.find('devices/device/config/table'), undefined);
+});

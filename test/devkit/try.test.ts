@@ -51,10 +51,14 @@ const entry = (sign: string, name: string, value: string): string[] => [
 ];
 const bothDevices = (text: string): string => `dev1:\n${text}\ndev2:\n${text}\nOK\n`;
 
-test('add: a new instance prints + lines per device, exit 0', async () => {
-  const r = await runTry([MODULE, RUNNING, 'testsvc', 's2']);
+test('add: a new instance prints + lines per device, exit 0; --save writes the committed config', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'devkit-try-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const saved = join(dir, 'after.xml');
+  const r = await runTry([MODULE, RUNNING, 'testsvc', 's2', '--save', saved]);
   assert.equal(r.code, 0, r.stderr);
   assert.equal(r.stdout, bothDevices(table(entry('+', 'a', 's2'))));
+  assert.match(readFileSync(saved, 'utf8'), /<name>s2<\/name>\n\s*<params>a<\/params>\n\s*<created>\n\s*<path>\/devices\/device\[name="dev1"\]\/config\/table\/parameter\[name="a"\]<\/path>/);
 });
 
 test('change: the instance\'s old objects go, the new ones come', async () => {
