@@ -201,7 +201,7 @@ export class Controller {
   }
 
   private reply(tree: SNode, op: SNode): RpcResult {
-    const depth = op.childText('depth') ?? attrByLocal(op, 'depth');
+    const depth = attrByLocal(op, 'depth') ?? op.childText('depth');
     if (depth !== undefined && /^\d+$/.test(depth)) limitDepth(tree, Number(depth));
     const inner = tree.toXml();
     return { body: inner === '' ? '<data/>' : `<data>${inner}</data>` };

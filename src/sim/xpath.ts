@@ -159,11 +159,15 @@ export function filterTree(doc: SNode, expr: string | undefined, nsmap: Record<s
   return out;
 }
 
-/** Cuts a reply tree below `depth` levels (1 = top-level elements only). */
+/**
+ * Cuts a reply tree as clixon's depth attribute does: level `depth` is printed empty (no
+ * children, no text), 1 being the top-level elements.
+ */
 export function limitDepth(doc: SNode, depth: number): void {
   const cut = (n: SNode, level: number): void => {
     if (level >= depth) {
       n.children = [];
+      n.text = null;
       return;
     }
     for (const c of n.children) cut(c, level + 1);

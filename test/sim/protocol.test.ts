@@ -136,8 +136,10 @@ test('get-config: xpath filters with prefixes, predicates, unions and depth', as
     assert.deepEqual(devs.map((d) => d.children.map((x) => x.localName)), [['name', 'port'], ['name', 'port']]);
     const none = await c.rpc(getConfig("/co:devices/co:device[co:name='nosuch']"));
     assert.equal(none, `<rpc-reply xmlns="${BASE}"><data/></rpc-reply>`);
-    const shallow = parseXml(await c.rpc(rpc('<get-config><source><running/></source><depth>2</depth></get-config>'))).children[0]!;
+    const shallow = parseXml(await c.rpc(rpc('<get-config depth="2"><source><running/></source></get-config>'))).children[0]!;
     assert.deepEqual(shallow.child('data')!.child('devices')!.childrenNamed('device').map((d) => d.children.length), [0, 0]);
+    const three = await c.rpc(rpc('<get-config depth="3"><source><running/></source></get-config>'));
+    assert.match(three, /<device><name\/><enabled\/>/, 'the last level is printed empty');
     const unknown = await c.rpc(rpc('<get-config><source><nosuchds/></source></get-config>'));
     assert.match(unknown, /message-id="42".*<bad-element>nosuchds<\/bad-element>.*with parent: source in namespace/);
   } finally {
