@@ -100,8 +100,6 @@ export interface DeviceInfo {
 
 export type { TransactionOutcome };
 
-const CONTROLLER_TOP = ['services', 'devices'];
-
 export class Clixon implements AsyncDisposable {
   readonly sockpath: string;
   readonly user: string;
@@ -171,9 +169,8 @@ export class Clixon implements AsyncDisposable {
   getRoot(options: GetRootOptions & { path: string }): Promise<XmlNode | undefined>;
   async getRoot(options: GetRootOptions = {}): Promise<XmlNode | undefined> {
     return this.#guard(async () => {
-      const xpath = prefixXpath(options.xpath ?? '/');
       const namespaces = { ctrl: CONTROLLER_NS, ...options.namespaces };
-      const reply = await this.#rpc(rpc.getConfig({ user: this.user, source: this.source, xpath, namespaces }));
+      const reply = await this.#rpc(rpc.getConfig({ user: this.user, source: this.source, xpath: options.xpath ?? '/', namespaces }));
       const data = reply.child('data') ?? parseString('<data/>').child('data');
       if (!data) throw new UnexpectedReplyError('get-config', reply.dumps());
       this.#trees.push(data);
@@ -182,8 +179,10 @@ export class Clixon implements AsyncDisposable {
   }
 
   /**
-   * Writes what changed in `root` (default: in every tree getRoot returned) to the
-   * target, then commits with `commit`.
+   * Writes to the target: with no argument what changed in every tree getRoot returned;
+   * with a node from such a tree, what changed in that tree; with a tree of your own
+   * (parsed or built, its top-level children being `services`, `devices`, …) all of it,
+   * as pyapi's set_root did. Then commits with `commit`.
    */
   async setRoot(root?: XmlNode): Promise<void> {
     return this.#guard(async () => {
@@ -191,8 +190,18 @@ export class Clixon implements AsyncDisposable {
         log.info('read-only: setRoot sends nothing');
         return;
       }
-      if (root && !this.#trees.includes(root)) this.#trees.push(root);
-      await this.#sendChanges(root ? [root] : this.#trees);
+      if (root === undefined) {
+        await this.#sendChanges(this.#trees);
+      } else {
+        const tracked = this.#trees.find((t) => t === root || root.getParents().includes(t));
+        if (tracked) await this.#sendChanges([tracked]);
+        else {
+          const body = root.getChildren().map((c) => c.dumps()).join('');
+          if (body !== '') await this.#rpcOk('edit-config', rpc.editConfig({ user: this.user, target: this.target, config: body }));
+          root.clearModified();
+          this.#trees.push(root);
+        }
+      }
       if (this.commitOnExit) await this.commit();
     });
   }
@@ -302,8 +311,8 @@ export class Clixon implements AsyncDisposable {
     return this.#guard(async () => {
       const device = options.device ?? '*';
       await this.pull({ device, transient: true });
-      const text = diffText(await this.#rpc(rpc.datastoreDiff({ user: this.user, device, configType1: 'TRANSIENT', configType2: 'RUNNING' })));
-      return options.dictFormat ? splitPerDevice(text) : text;
+      const texts = diffTexts(await this.#rpc(rpc.datastoreDiff({ user: this.user, device, configType1: 'TRANSIENT', configType2: 'RUNNING' })));
+      return options.dictFormat ? perDevice(texts) : texts.join('');
     });
   }
 
@@ -363,9 +372,9 @@ export class Clixon implements AsyncDisposable {
     this.#finished = true;
     try {
       if (error !== undefined || this.#failed) {
-        log.info('scope left with an error: nothing sent');
+        log.debug('scope left with an error: nothing sent');
       } else if (this.readOnly) {
-        log.info('read-only: leaving without sending');
+        log.debug('read-only: leaving without sending');
       } else {
         await this.#sendChanges(this.#trees);
         if (this.commitOnExit) await this.commit();
@@ -461,14 +470,6 @@ export async function withClixon<T>(options: ClixonOptions, fn: (cx: Clixon) => 
   return result;
 }
 
-/** pyapi's get_root: `/services…` and `/devices…` are the controller's, prefix them. */
-export function prefixXpath(xpath: string): string {
-  for (const top of CONTROLLER_TOP) {
-    if (xpath.startsWith(`/${top}`) && !xpath.startsWith('/ctrl:')) return xpath.replace(`/${top}`, `/ctrl:${top}`);
-  }
-  return xpath;
-}
-
 /** What goes inside the inline template's `<config>`: pyapi took a `<config>` element, bare elements do too. */
 function inlineConfig(template: string): string {
   const doc = parseString(template);
@@ -491,24 +492,26 @@ function serviceApply(user: string, instance: string, diff: boolean): string {
 }
 
 /** The text of every `<diff>` in a datastore-diff reply (one per device for device diffs). */
-function diffText(reply: XmlNode): string {
-  return reply
-    .getElements('diff')
-    .map((d) => d.getData())
-    .join('');
+function diffTexts(reply: XmlNode): string[] {
+  return reply.getElements('diff').map((d) => d.getData());
 }
 
-/** pyapi's dict_format: a line `name:` starts that device's part of the diff. */
-function splitPerDevice(diff: string): Record<string, string> {
+function diffText(reply: XmlNode): string {
+  return diffTexts(reply).join('');
+}
+
+/**
+ * pyapi's dict_format: device name → its diff lines. The controller sends one `<diff>`
+ * per device whose text opens with a `name:` line.
+ */
+function perDevice(texts: string[]): Record<string, string> {
   const out: Record<string, string> = {};
-  let key: string | undefined;
-  for (const line of diff.split('\n')) {
-    if (line.endsWith(':') && !line.includes('<') && !line.includes('>')) {
-      key = line.slice(0, -1);
-      out[key] = '';
-    } else if (key !== undefined && line !== '') {
-      out[key] += `${line}\n`;
-    }
+  for (const t of texts) {
+    const nl = t.indexOf('\n');
+    const head = nl < 0 ? t : t.slice(0, nl);
+    if (!head.endsWith(':')) continue;
+    const name = head.slice(0, -1);
+    out[name] = (out[name] ?? '') + (nl < 0 ? '' : t.slice(nl + 1));
   }
   return out;
 }

@@ -5,7 +5,6 @@
 export {
   Clixon,
   withClixon,
-  prefixXpath,
   DEFAULT_SOCKPATH,
   type ClixonOptions,
   type GetRootOptions,

@@ -8,7 +8,6 @@ import assert from 'node:assert/strict';
 import {
   Clixon,
   withClixon,
-  prefixXpath,
   RpcError,
   TimeoutError,
   SessionClosedError,
@@ -25,6 +24,7 @@ import {
   transactionNotification,
   type Handler,
 } from './peer.ts';
+import { parseString } from '../../src/xml/index.ts';
 
 const DATA =
   '<services xmlns="http://clicon.org/controller"><testsvc xmlns="urn:example:testsvc"><name>s1</name><params>a</params><params>b</params></testsvc><testsvc xmlns="urn:example:testsvc"><name>s2</name><params>c</params></testsvc></services>' +
@@ -57,9 +57,6 @@ test('getRoot: the tree, the xpath prefixed and namespaces declared, a client-si
     assert.match(last, /nc:select="\/ctrl:devices\/device\/name" xmlns:ctrl="http:\/\/clicon.org\/controller" xmlns:ex="urn:example:clixon"/);
     assert.match(last, /<source><actions xmlns="http:\/\/clicon.org\/controller"\/><\/source>/);
   });
-  assert.equal(prefixXpath('/services/x'), '/ctrl:services/x');
-  assert.equal(prefixXpath('/ctrl:devices'), '/ctrl:devices');
-  assert.equal(prefixXpath('/other'), '/other');
 });
 
 test('leaving the scope sends only what changed, then commits and pushes', async () => {
@@ -83,6 +80,24 @@ test('leaving the scope sends only what changed, then commits and pushes', async
     );
     const ops = peer.received.map(op);
     assert.deepEqual(ops.slice(ops.indexOf('edit-config')), ['edit-config', 'commit', 'create-subscription', 'controller-commit', 'close-session']);
+  });
+});
+
+test('setRoot: changes of fetched trees (also through a node of one), or a tree of your own whole', async () => {
+  await withPeer(controllerLike({ data: DATA }), async (peer) => {
+    await withClixon({ sockpath: peer.path, user: 'u', target: 'candidate' }, async (cx) => {
+      const cfg = await cx.getRoot({ path: "devices/device[name='dev2']/config" });
+      cfg!.create('x', { attributes: { xmlns: 'urn:x' }, data: '1' });
+      await cx.setRoot(cfg);
+      await cx.setRoot();
+      const own = parseString('<services xmlns="http://clicon.org/controller"><testsvc xmlns="urn:example:testsvc"><name>s9</name></testsvc></services>');
+      await cx.setRoot(own);
+    });
+    const bodies = sent(peer, 'edit-config').map(configBody);
+    assert.deepEqual(bodies, [
+      '<devices xmlns="http://clicon.org/controller"><device><name>dev2</name><config><x xmlns="urn:x">1</x></config></device></devices>',
+      '<services xmlns="http://clicon.org/controller"><testsvc xmlns="urn:example:testsvc"><name>s9</name></testsvc></services>',
+    ]);
   });
 });
 
