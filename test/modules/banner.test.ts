@@ -2,7 +2,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
-import { runService } from '../../src/devkit/index.ts';
+import { readFileSync } from 'node:fs';
+import { formatDeviceDiff, runService } from '../../src/devkit/index.ts';
 
 const BANNER = fileURLToPath(new URL('../../modules/banner', import.meta.url));
 const OC = 'http://openconfig.net/yang/system';
@@ -56,4 +57,10 @@ test('banner: deleting the instance removes its banner and leaves the rest', asy
 test('banner: re-applying an unchanged instance changes nothing on the devices', async () => {
   const r = await runService(BANNER, config({ text: 'Same', devices: ['dev1'], created: [bannerPath('dev1')], dev1Banner: 'Same' }), { instance: 'banner motd' });
   assert.equal(r.diff.size, 0);
+});
+
+test('banner: the example config (test/modules/banner.xml) as try shows it', async () => {
+  const cfg = readFileSync(fileURLToPath(new URL('./banner.xml', import.meta.url)), 'utf8');
+  const r = await runService(BANNER, cfg, { instance: 'banner motd' });
+  assert.equal(formatDeviceDiff(r.diff), ['dev1:', `      <config xmlns="${OC}">`, '+         <login-banner>Authorised use only</login-banner>', '      </config>', 'OK', ''].join('\n'));
 });

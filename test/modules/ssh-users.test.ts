@@ -2,6 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
 import { runService } from '../../src/devkit/index.ts';
 import { registerListKeys } from '../../src/xml/index.ts';
 
@@ -99,4 +100,11 @@ test('ssh-users: deleting the instance removes all its users', async () => {
   assert.match(r.diff.get('dev1')!, /^- {3}<system xmlns="http:\/\/openconfig.net\/yang\/system">\n/);
   assert.equal((r.diff.get('dev1')!.match(/^- +<user>$/gm) ?? []).length, 2);
   assert.deepEqual(r.edits, []);
+});
+
+test('ssh-users: the example config (test/modules/ssh-users.xml) adds alice to both devices', async () => {
+  const cfg = readFileSync(fileURLToPath(new URL('./ssh-users.xml', import.meta.url)), 'utf8');
+  const r = await runService(SSH_USERS, cfg, { instance: 'ssh-users admins' });
+  assert.deepEqual([...r.diff.keys()], ['dev1', 'dev2']);
+  assert.match(r.diff.get('dev2')!, /^\+ {18}<username>alice<\/username>$/m);
 });
