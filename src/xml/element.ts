@@ -84,7 +84,9 @@ export interface ToXmlOptions {
 
 /** Internal access for the parser and path code (not exported from index.ts). */
 export interface Internals {
+  /** A parsed element; the parser hands over the children with setChildren. */
   make(name: string, attrs: string[] | null, parent: Element): Element;
+  setChildren(el: Element, children: Element[]): void;
   makeDocument(): Element;
   setText(el: Element, text: string): void;
   getText(el: Element): string;
@@ -136,12 +138,10 @@ export class Element {
         const el = new Element(name, undefined, INTERNAL);
         el.#attrs = attrs;
         el.#parent = parent;
-        // a child ends whitespace that only indented the parent's first line
-        if (parent.#children === null) {
-          parent.#children = [el];
-          if (parent.#data !== '') parent.#data = parent.#data.trim() === '' ? '' : parent.#data;
-        } else parent.#children.push(el);
         return el;
+      },
+      setChildren(el, children) {
+        el.#children = children;
       },
       makeDocument() {
         const el = new Element('', undefined, INTERNAL);

@@ -93,15 +93,26 @@ function allSpace(xml: string, from: number, to: number): boolean {
 }
 
 function scan(xml: string, doc: Element): void {
-  const { make, setText, getText, hasChildren } = internals;
+  const { make, setText, getText, setChildren } = internals;
   let len = xml.length;
   // Clixon's internal messages may end in NUL bytes (clixon-pyapi strips them too)
   while (len > 0 && xml.charCodeAt(len - 1) === 0) len--;
   // names repeat endlessly in configs: share one string per distinct name
   const names = new Map<string, string>();
+  const intern = (raw: string): string => {
+    const hit = names.get(raw);
+    if (hit !== undefined) return hit;
+    names.set(raw, raw);
+    return raw;
+  };
   const open: Element[] = [];
   const openNames: string[] = [];
   const openAt: number[] = [];
+  // Children of every open element, stacked; each gets an exact-size array on close
+  // (growing arrays one push at a time left most of their capacity unused).
+  const kids: Element[] = [];
+  const firstKid: number[] = [];
+  let kidsFrom = 0;
   let cur = doc;
   let seenElement = false;
   let pos = xml.charCodeAt(0) === 0xfeff ? 1 : 0;
@@ -114,23 +125,30 @@ function scan(xml: string, doc: Element): void {
       if (!allSpace(text, 0, text.length)) fail(seenElement ? 'text after the root element' : 'text before the root element', at);
       return;
     }
-    if (hasChildren(cur)) {
-      // whitespace between child elements is layout, not data
-      if (allSpace(text, 0, text.length)) return;
-    }
+    // whitespace between child elements is layout, not data
+    if (kids.length > kidsFrom && allSpace(text, 0, text.length)) return;
     const prev = getText(cur);
     setText(cur, prev === '' ? text : prev + text);
   };
 
+  const addChild = (el: Element): void => {
+    // a first child ends whitespace that only indented the parent's first line
+    if (kids.length === kidsFrom && open.length > 0) {
+      const data = getText(cur);
+      if (data !== '' && allSpace(data, 0, data.length)) setText(cur, '');
+    }
+    kids.push(el);
+  };
+
   while (pos < len) {
     const lt = xml.indexOf('<', pos);
-    const end = lt < 0 ? len : lt;
+    const end = lt < 0 || lt > len ? len : lt;
     if (end > pos) {
       let text = xml.slice(pos, end);
       if (text.indexOf('&') >= 0) text = decodeEntities(text, xml, pos);
       addText(text, pos);
     }
-    if (lt < 0) break;
+    if (end === len) break;
     const c = xml.charCodeAt(lt + 1);
 
     if (c === 47 /* / */) {
@@ -144,9 +162,15 @@ function scan(xml: string, doc: Element): void {
       }
       while (isSpace(xml.charCodeAt(p))) p++;
       if (xml.charCodeAt(p) !== 62) fail(`unterminated closing tag </${name}>`, lt);
+      if (kids.length > kidsFrom) {
+        setChildren(cur, kids.slice(kidsFrom));
+        kids.length = kidsFrom;
+      }
       open.pop();
       openNames.pop();
       openAt.pop();
+      firstKid.pop();
+      kidsFrom = depth > 1 ? firstKid[depth - 2]! : 0;
       cur = depth > 1 ? open[depth - 2]! : doc;
       pos = p + 1;
       continue;
@@ -195,8 +219,7 @@ function scan(xml: string, doc: Element): void {
     if (name === undefined) {
       const first = raw.charCodeAt(0);
       if ((first >= 48 && first <= 57) || first === 45 || first === 46) fail(`bad tag name ${raw}`, lt + 1);
-      names.set(raw, raw);
-      name = raw;
+      name = intern(raw);
     }
     let attrs: string[] | null = null;
     for (;;) {
@@ -206,16 +229,19 @@ function scan(xml: string, doc: Element): void {
       const ch = xml.charCodeAt(p);
       if (ch === 62 /* > */) {
         const el = make(name, attrs, cur);
+        addChild(el);
         open.push(el);
         openNames.push(name);
         openAt.push(lt);
+        kidsFrom = kids.length;
+        firstKid.push(kidsFrom);
         cur = el;
         pos = p + 1;
         break;
       }
       if (ch === 47 /* / */) {
         if (xml.charCodeAt(p + 1) !== 62) fail('expected /> ', p);
-        make(name, attrs, cur);
+        addChild(make(name, attrs, cur));
         pos = p + 2;
         break;
       }
@@ -226,7 +252,7 @@ function scan(xml: string, doc: Element): void {
         if (a === 61 || isSpace(a) || a === 62 || a === 47 || a === 60 || a === 34 || a === 39) break;
       }
       if (p === an) fail('bad attribute', p);
-      const aname = xml.slice(an, p);
+      const aname = intern(xml.slice(an, p));
       while (p < len && isSpace(xml.charCodeAt(p))) p++;
       if (xml.charCodeAt(p) !== 61) fail(`attribute ${aname} without a value`, an);
       p++;
@@ -249,4 +275,5 @@ function scan(xml: string, doc: Element): void {
     seenElement = true;
   }
   if (open.length > 0) fail(`unclosed tag <${openNames[open.length - 1]}>`, openAt[open.length - 1]!);
+  if (kids.length > 0) setChildren(doc, kids.slice());
 }

@@ -14,6 +14,8 @@ let shared: Uint8Array = new Uint8Array(INITIAL);
 export class ByteWriter {
   #buf: Uint8Array;
   #n = 0;
+  /** Only ASCII written so far: the end result can be read as latin1, much faster than UTF-8. */
+  #ascii = true;
 
   constructor() {
     this.#buf = shared;
@@ -77,6 +79,7 @@ export class ByteWriter {
 
   /** Encodes the non-ASCII character at i; returns the index of its last code unit. */
   #utf8(s: string, i: number, c: number): number {
+    this.#ascii = false;
     const buf = this.#buf;
     let n = this.#n;
     if (c < 0x800) {
@@ -100,7 +103,7 @@ export class ByteWriter {
 
   /** The text written so far; the writer must not be used afterwards. */
   done(): string {
-    const out = Buffer.from(this.#buf.buffer, this.#buf.byteOffset, this.#n).toString('utf8');
+    const out = Buffer.from(this.#buf.buffer, this.#buf.byteOffset, this.#n).toString(this.#ascii ? 'latin1' : 'utf8');
     shared = this.#buf.length > KEEP ? new Uint8Array(INITIAL) : this.#buf;
     return out;
   }
