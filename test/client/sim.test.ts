@@ -106,6 +106,19 @@ test('sim: removals reach the datastore; an error in the scope writes nothing', 
   });
 });
 
+test('sim: a write refused on leaving rejects with RpcError and commits nothing', async () => {
+  await withSim(async ({ sim, opts }) => {
+    const err = await withClixon(opts({ source: 'running', target: 'candidate', commit: true }), async (cx) => {
+      const root = await cx.getRoot();
+      root.create('nosuch', { attributes: { xmlns: 'urn:example:none' } }).create('x', { data: '1' });
+      root.find("devices/device[name='dev1']/config/table/parameter/value")!.setData('5');
+    }).catch((e: unknown) => e);
+    assert.ok(err instanceof RpcError, String(err));
+    assert.equal(err.errorTag, 'unknown-element');
+    assert.equal(param(sim.datastore('running'), 'dev1', 'p1'), '1');
+  });
+});
+
 test('sim: await using writes on leaving the block', async () => {
   await withSim(async ({ sim, opts }) => {
     {
@@ -268,6 +281,27 @@ test('sim: the controller going away fails the waiting call with SessionClosedEr
     await sim.close().catch(() => undefined);
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('sim: pull on open; a session of your own stays open after the scope', async () => {
+  await withSim(async ({ sockpath, opts }) => {
+    await withClixon(opts({ pull: true, readOnly: true }), async (cx) => {
+      const [t] = await cx.showTransactions();
+      assert.equal(t?.description, 'Controller pull');
+      assert.equal(t?.result, 'SUCCESS');
+    });
+    const session = await Session.connect({ path: sockpath, user: 'bob', timeout: 5000 });
+    try {
+      await withClixon({ session, user: 'bob', readOnly: true }, async (cx) => {
+        assert.equal(cx.session, session);
+        await cx.showDevices();
+      });
+      assert.equal(session.closed, false);
+      assert.ok((await session.rpc(rpc.devicesQuery({ user: 'bob' }))).child('data'));
+    } finally {
+      await session.close();
+    }
+  });
 });
 
 test('sim: connectionOpen, showDevices, showTransactions', async () => {
