@@ -232,7 +232,12 @@ export class SimServer {
       return;
     }
     s.send(`<rpc-reply xmlns="${NS.base}">${result.body}</rpc-reply>`);
-    result.after?.();
+    try {
+      result.after?.();
+    } catch (e) {
+      // The reply is out; a failure after it must not take the simulator down.
+      log.error(e);
+    }
   }
 }
 
