@@ -4,6 +4,7 @@
  * public method returns. Internals (parser, serializer, paths) work on raw elements.
  * Also owns modification tracking and the compact/pretty/JSON/YAML writers.
  */
+import { entryKey } from './keys.ts';
 import { selectPath } from './path.ts';
 import { ByteWriter } from './writer.ts';
 
@@ -256,8 +257,9 @@ export class Element {
   }
 
   /**
-   * The entry among children named `name` whose list key matches: `key` is the value of
-   * its `name` child (or of the single registered key), or a record of key children.
+   * The entry among children named `name` whose list key matches: `key` is its entryKey
+   * (the registered key's value, else its `name` child; a leaf-list entry's text), or a
+   * record of key children and their values.
    */
   getEntry(name: string, key: string | Record<string, string>): XmlNode | undefined {
     const kids = this.#children;
@@ -265,7 +267,7 @@ export class Element {
     for (const c of kids) {
       if (!nameMatches(c.#name, name)) continue;
       if (typeof key === 'string') {
-        if (textOf(c.#child('name')) === key) return c.#node();
+        if (entryKey(c) === key) return c.#node();
       } else if (Object.entries(key).every(([k, v]) => textOf(c.#child(k)) === v)) return c.#node();
     }
     return undefined;

@@ -4,7 +4,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Element, XmlTreeError, element, escapeAttr, escapeText, parseString, underscoreName, type XmlNode } from '../../src/xml/index.ts';
+import { Element, XmlTreeError, element, escapeAttr, escapeText, parseString, registerListKeys, underscoreName, type XmlNode } from '../../src/xml/index.ts';
 
 const CONFIG =
   '<services xmlns="http://clicon.org/controller"><ssh-users><name>u1</name><description>first</description></ssh-users>' +
@@ -108,6 +108,10 @@ test('getEntry selects a list entry by key in one call', () => {
   assert.equal(root.devices?.getEntry('device', 'r2')?.name?.getData(), 'r2');
   assert.equal(root.devices?.getEntry('device', { name: 'r1' })?.config?.type?.getData(), 't');
   assert.equal(root.devices?.getEntry('device', 'r9'), undefined);
+  const lists = parseString('<s><params>a</params><params>b</params><route><id>7</id></route></s>');
+  assert.equal(lists.s?.getEntry('params', 'b')?.getData(), 'b');
+  registerListKeys({ route: ['id'] });
+  assert.equal(lists.s?.getEntry('route', '7')?.id?.getData(), '7');
 });
 
 test('getData / setData with conversion; toString gives the text', () => {
