@@ -130,7 +130,11 @@ export class ModuleHost {
         worker.off('message', onMessage);
         worker.off('error', onError);
         worker.off('exit', onExit);
-        for (const f of msg.failures) this.opts.log.error(`module ${f.name} not loaded: ${f.error}`);
+        for (const f of msg.failures) {
+          // A file that imported but is no module (a helper beside the modules) is only worth a warning.
+          if (f.kind === 'contract') this.opts.log.warn(`${f.name} skipped: ${f.error}`);
+          else this.opts.log.error(`module ${f.name} not loaded: ${f.error}`);
+        }
         this.opts.log.info(`modules loaded: ${msg.modules.map((m) => `${m.name} (${m.service})`).join(', ') || 'none'}`);
         resolve({ worker, modules: msg.modules, failures: msg.failures, files });
       };

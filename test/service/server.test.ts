@@ -144,6 +144,11 @@ test('hot reload: an edited module runs on the next commit; a broken edit fails 
   // Its device config was not dropped.
   assert.deepEqual(deviceParams(s, 'dev1'), ['p1=v2', 'p3=v2']);
   await op.discard();
+  // SIGHUP reloads everything too.
+  mark = server.lines.length;
+  server.child.kill('SIGHUP');
+  await server.waitFor(/SIGHUP: reloading/, 20_000, mark);
+  await server.waitFor(/modules loaded/, 20_000, mark);
   // Another service still runs.
   assertSuccess(await op.apply('<banner xmlns="urn:example:banner"><name>b</name><text>ho</text></banner>'));
   assert.equal(bannerOf(s, 'dev1'), 'ho-b');
@@ -204,6 +209,42 @@ test('notifications arriving during a transaction are queued and answered in ord
   assert.equal(order[0], `services-commit tid ${prev}`);
   assert.match(order[1]!, new RegExp(`^tid ${prev}: (done|transaction-error)`));
   assert.equal(order[2], `services-commit tid ${tid}`);
+});
+
+test('SIGTERM during a transaction: it is finished and answered, then the server exits 0', async (t) => {
+  const dir = tempDir();
+  const go = join(dir, 'go');
+  writeFiles(join(dir, 'modules'), {
+    'held.ts': [
+      "import { existsSync } from 'node:fs';",
+      "import type { ServiceModule } from '" + REPO + "src/service/module.ts';",
+      "export const SERVICE = 'testsvc';",
+      "export const setup: ServiceModule['setup'] = async (root) => {",
+      `  while (!existsSync(${JSON.stringify(go)})) await new Promise((r) => setTimeout(r, 20));`,
+      "  const t = root.devices!.child('device')!.child('config')!.child('table')!;",
+      "  t.create('parameter', { attributes: { 'cl:creator': \"testsvc[name='s1']\", 'xmlns:cl': 'http://clicon.org/lib' } }).create('name', { data: 'late' }).getParent()!.create('value', { data: 'x' });",
+      '};',
+    ].join('\n'),
+  });
+  const s = await sim(dir);
+  const server = startServer(['-F', '-l', 'o', '-s', s.path!, '-m', join(dir, 'modules'), '-p', join(dir, 'pid')]);
+  t.after(async () => {
+    await server.stop();
+    await s.close();
+    cleanup(dir);
+  });
+  await server.waitFor(/waiting for services-commit/);
+  const op = await Operator.connect(s.path!);
+  t.after(() => op.close());
+  await op.edit(svc('s1', 'p1'));
+  const tid = await op.commit();
+  await server.waitFor(new RegExp(`services-commit tid ${tid}`));
+  server.child.kill('SIGTERM');
+  await server.waitFor(/SIGTERM: finishing/);
+  writeFileSync(go, '');
+  assertSuccess(await op.outcome(tid));
+  assert.deepEqual(deviceParams(s, 'dev1'), ['late=x']);
+  assert.equal(await server.exited, 0);
 });
 
 test('backend restart: the server reconnects, subscribes again and serves', async (t) => {
