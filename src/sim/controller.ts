@@ -413,6 +413,15 @@ export class Controller {
     const t = this.newTransaction(user, description, devices, push);
     if (devices.length === 0 && push !== 'NONE')
       this.failNow(t, 'No devices are selected (or no devices exist) and you have requested commit PUSH');
+    if (push !== 'NONE') {
+      // As the controller: a device with candidate changes must be connected to push to it.
+      const wanted = this.ds.candidate;
+      const closed = devices.find(
+        (d) => this.connState.get(d)?.state !== 'OPEN' && !treesEqual(this.deviceConfig(this.ds.running, d), this.deviceConfig(wanted, d), this.schema),
+      );
+      if (closed !== undefined)
+        this.failNow(t, `Device is closed: '${closed}' (try 'connection open' or edit, local commit, and connect)`, closed);
+    }
     const tidReply = `<tid xmlns="${NS.ctrl}">${t.tid}</tid>`;
     if (actions === 'NONE') {
       const changed = devices.filter((d) => !treesEqual(this.deviceConfig(this.ds.running, d), this.synced.get(d), this.schema));
@@ -556,7 +565,7 @@ export class Controller {
   private configPull(op: SNode, user: string): RpcResult {
     const devices = this.selectDevices(op, true);
     const transient = op.childText('transient') === 'true';
-    const t = this.newTransaction(user, 'Controller pull', devices);
+    const t = this.newTransaction(user, 'pull', devices);
     return {
       body: `<tid xmlns="${NS.ctrl}">${t.tid}</tid>`,
       after: () => {
@@ -611,7 +620,7 @@ export class Controller {
     const devices = this.selectDevices(op, false);
     if (type === 'RPC') {
       const { body } = this.template('rpc-template', op);
-      const t = this.newTransaction(user, 'Controller device RPC', devices);
+      const t = this.newTransaction(user, 'rpc-device template', devices);
       return {
         body: `<tid xmlns="${NS.ctrl}">${t.tid}</tid>`,
         after: () => {

@@ -367,3 +367,20 @@ test('demo seed: two devices and one ssh-users instance, service known from modu
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a push to a closed device with changes fails at once, naming the device', async () => {
+  const r = await rig();
+  try {
+    const c = await r.connect();
+    await c.rpc(SUB('controller-transaction'));
+    await c.rpc(rpc(`<connection-change xmlns="${CTRL}"><operation>CLOSE</operation><device>dev2</device></connection-change>`));
+    assert.match(await c.notification(), /SUCCESS/);
+    await c.rpc(rpc(`<edit-config><target><candidate/></target><config><devices xmlns="${CTRL}"><device><name>dev2</name><config><table xmlns="urn:example:clixon"><parameter><name>p</name></parameter></table></config></device></devices></config></edit-config>`));
+    const reply = await c.rpc(ccommit('CHANGE', 'COMMIT'));
+    assert.match(reply, /<error-message>Device is closed: 'dev2' \(try 'connection open' or edit, local commit, and connect\)<\/error-message>/);
+    const n = parseXml(await c.notification()).children[0]!.child('controller-transaction')!;
+    assert.deepEqual([n.childText('result'), n.childText('origin')], ['FAILED', 'dev2']);
+  } finally {
+    await r.close();
+  }
+});
