@@ -121,15 +121,22 @@ cli
   .action(async (o: ConnOpts & { config?: string; yang?: unknown; persist?: string; serviceTimeout?: number; interactive?: boolean; debug?: boolean }) => {
     if (o.debug) setLogLevel(4);
     const config = o.config ?? DEMO_CONFIG;
-    const sim = await startSimulator({
-      path: o.port === undefined ? (o.socket ?? DEFAULT_SOCKET) : undefined,
-      host: o.host,
-      port: o.port,
-      config: existsSync(config) ? readFileSync(config, 'utf8') : config,
-      yangDirs: list(o.yang),
-      persistDir: o.persist,
-      serviceTimeout: o.serviceTimeout !== undefined ? Number(o.serviceTimeout) * 1000 : undefined,
-    });
+    let sim: Simulator;
+    try {
+      sim = await startSimulator({
+        path: o.port === undefined ? (o.socket ?? DEFAULT_SOCKET) : undefined,
+        host: o.host,
+        port: o.port,
+        config: existsSync(config) ? readFileSync(config, 'utf8') : config,
+        yangDirs: list(o.yang),
+        persistDir: o.persist,
+        serviceTimeout: o.serviceTimeout !== undefined ? Number(o.serviceTimeout) * 1000 : undefined,
+      });
+    } catch (e) {
+      console.error(`cannot start: ${e instanceof Error ? e.message : String(e)}`);
+      process.exitCode = 1;
+      return;
+    }
     console.log(`simulated controller on ${sim.path ?? `port ${sim.port}`}`);
     const stop = (): void => {
       void sim.close().then(() => process.exit(0));
