@@ -19,6 +19,7 @@ export {
   type RunServiceOptions,
   type ServiceRunResult,
 } from './run.ts';
+export { EditRejectedError } from './controller.ts';
 export { ModuleRunError, BrokenModuleError } from '../service/runner.ts';
 export { formatDeviceDiff, diffText, deviceDiff } from '../xml/diff.ts';
 
@@ -26,7 +27,8 @@ export { formatDeviceDiff, diffText, deviceDiff } from '../xml/diff.ts';
  * Runs a module (an imported module object, or a module file or folder loaded with the
  * server's loader) on `config` (XML text as get-config returns it, or a tree). With no
  * `instance`, every instance is re-applied. A module that throws rejects with
- * ModuleRunError; a file that fails to load, with BrokenModuleError.
+ * ModuleRunError; a file that fails to load, with BrokenModuleError; an edit-config the
+ * controller would refuse, with EditRejectedError.
  */
 export async function runService(
   module: ServiceModule | string,

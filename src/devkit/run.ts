@@ -5,15 +5,17 @@
  * `try --watch` worker all come through here.
  */
 import { deviceDiff } from '../xml/diff.ts';
-import { readdirSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { entryKey, getListKeys, parseString, registerListKeys, type Element, type XmlNode } from '../xml/index.ts';
+import { dirname } from 'node:path';
+import { getListKeys, parseString, type Element, type XmlNode } from '../xml/index.ts';
 import { buildEdits } from '../service/edits.ts';
 import { findModuleFiles, loadModules, type LoadFailure } from '../service/loader.ts';
 import { checkModule, type LoadedModule, type ServiceModule } from '../service/module.ts';
 import { parseServiceEntry, runServices, type ServiceEntry, type TransactionInfo } from '../service/runner.ts';
+import { matchingModules, narrowing } from '../service/server.ts';
+import type { ModuleInfo } from '../service/worker-messages.ts';
+import type { HookName } from '../service/module.ts';
 import { removeCreatedBy } from '../sim/index.ts';
-import { Schema } from '../sim/schema.ts';
+import { commitEdits, loadSchema, narrow } from './controller.ts';
 import { logger, type ConsolaInstance } from '../log.ts';
 
 export interface RunServiceOptions {
@@ -28,7 +30,7 @@ export interface RunServiceOptions {
   user?: string;
   /** The context's `diff` flag (a `commit diff` dry run); default false. */
   diff?: boolean;
-  /** Run the post-commit hooks as after a SUCCESS transaction; default true. */
+  /** Run the post-commit hooks as after a SUCCESS transaction (not for `diff`, as the server); default true. */
   postCommit?: boolean;
   /** Creator-tagged nodes per edit-config, as the server's `batchSize`. */
   batchSize?: number;
@@ -50,14 +52,14 @@ export interface CallRecord {
 }
 
 export interface ServiceRunResult {
-  /** The config tree after the modules ran (the tree the server builds its edits from). */
+  /** The config tree the modules ran on, as they left it (the tree the server builds its edits from). */
   root: XmlNode;
   /** The config as given, before the commit. */
   input: XmlNode;
   /**
-   * The config as the controller keeps it after the commit: the device changes merged,
-   * creator tags moved into each instance's `created` paths. Feed it to the next run to
-   * try a change or a delete of what this run created.
+   * The config as the controller keeps it after the commit: the edits merged into the
+   * actions datastore, creator tags moved into each instance's `created` paths. Feed it to
+   * the next run to try a change or a delete of what this run created.
    */
   running: XmlNode;
   /** Per device with a change, the controller's `commit diff` lines. */
@@ -156,100 +158,52 @@ export async function runLoaded(
   opts: RunServiceOptions = {},
   broken: readonly LoadFailure[] = [],
 ): Promise<ServiceRunResult> {
-  const leafLists = learnYang([...new Set(modules.map((m) => dirname(m.file)))], opts.yangDirs ?? []);
+  const schema = loadSchema([...new Set(modules.map((m) => dirname(m.file)))], opts.yangDirs ?? []);
+  const leafLists = schema.leafLists;
   const input = readConfig(config);
   const entries = (typeof opts.instance === 'string' ? [opts.instance] : (opts.instance ?? [])).map(parseInstance);
   if (opts.delete && entries.length === 0) throw new DevkitInputError('delete needs the instance(s) to delete');
   const log = opts.log ?? logger('devkit');
 
-  // What the server reads from the actions datastore: the config with the committed
-  // instances' objects stripped by the controller, unmodified as if freshly read.
-  const root = input.copy();
-  const containers = containersOf(root);
-  removeCreatedBy(root, entries.map((e) => e.raw));
-  if (opts.delete) for (const e of entries) deleteInstance(root, e);
+  // The actions datastore: the config with the committed instances' objects stripped by
+  // the controller (and, for a delete, without the instance).
+  const actions = input.copy();
+  const containers = containersOf(actions);
+  removeCreatedBy(actions, entries.map((e) => e.raw));
+  pruneEmptied(actions, containers, (name) => schema.isList(name));
+  if (opts.delete) for (const e of entries) deleteInstance(actions, e);
+
+  // What the server reads of it (its get-config, narrowed by SERVICE_XPATH), unmodified as if freshly parsed.
+  const infos = modules.map(moduleInfo);
+  const filter = narrowing(matchingModules(infos, entries));
+  const root = narrow(actions, filter, schema);
   root.clearModified();
 
   const txn: TransactionInfo = { tid: opts.tid ?? '1', user: opts.user ?? 'root', entries, diff: opts.diff ?? false };
   const run = await runServices(root, modules, txn, log, { broken });
   const edits = buildEdits(root, opts.batchSize !== undefined ? { batchSize: opts.batchSize } : {});
-  const after = effectiveConfig(root, containers);
+  const running = commitEdits(actions, edits, schema);
   const calls = run.calls.map(toRecord);
-  if (opts.postCommit ?? true) {
-    const post = await runServices(after.copy(), modules, txn, log, { phase: 'post-commit', result: 'SUCCESS' });
+  // As the server: after SUCCESS of a real commit (not a `commit diff`), the post-commit hooks read running, narrowed by their modules' XPath.
+  const withHook = matchingModules(infos, entries).filter((m) => m.hooks.includes('setupPostCommit'));
+  if ((opts.postCommit ?? true) && !txn.diff && withHook.length > 0) {
+    const post = await runServices(narrow(running, narrowing(withHook), schema), modules, txn, log, { phase: 'post-commit', result: 'SUCCESS' });
     calls.push(...post.calls.map(toRecord));
   }
-  return { root, input, running: committed(after, leafLists), diff: deviceDiff(input, after, { leafLists }), edits, entries, calls };
+  return { root, input, running, diff: deviceDiff(input, running, { leafLists }), edits, entries, calls };
 }
 
-/**
- * The committed config: creator-tagged device nodes are recorded as `created` paths in the
- * instance the tag names (path steps as the controller writes them: `name[key="v"]`, a
- * leaf-list entry `name[.="v"]`), and the edit attributes (creator, operation and their
- * namespace declarations) are gone, as they are from a datastore.
- */
-function committed(after: XmlNode, leafLists: ReadonlySet<string>): XmlNode {
-  const out = after.copy();
-  const created = new Map<string, string[]>();
-  const walk = (el: Element, steps: string[]): void => {
-    for (const c of el.getChildren()) {
-      const path = [...steps, pathStep(c, leafLists)];
-      const attrs = c.getAttributes();
-      for (const [k, v] of Object.entries(attrs)) {
-        const local = k.slice(k.indexOf(':') + 1);
-        if (local === 'creator' && !k.startsWith('xmlns')) {
-          const list = created.get(v) ?? [];
-          const text = '/' + path.join('/');
-          if (!list.includes(text)) list.push(text);
-          created.set(v, list);
-        }
-        if (local === 'creator' || local === 'operation' || k === 'xmlns:cl' || k === 'xmlns:nc') c.deleteAttribute(k);
-      }
-      walk(c, path);
-    }
+/** What the server's main thread knows of a module (how it picks modules and narrows reads). */
+function moduleInfo(m: LoadedModule): ModuleInfo {
+  const hooks = (['setupPreCommit', 'setupPostCommit', 'setupPostCommitFailed'] as HookName[]).filter((h) => m.module[h] !== undefined);
+  return {
+    file: m.file,
+    name: m.name,
+    service: m.module.SERVICE,
+    hooks,
+    ...(m.module.SERVICE_XPATH !== undefined ? { xpath: m.module.SERVICE_XPATH } : {}),
+    ...(m.module.SERVICE_NAMESPACES !== undefined ? { namespaces: m.module.SERVICE_NAMESPACES } : {}),
   };
-  walk(out, []);
-  const services = out.getChildren().find((c) => localName(c) === 'services');
-  for (const [tag, paths] of created) {
-    const entry = parseServiceEntry(tag);
-    const inst = services?.getChildren().find((c) => localName(c) === entry.service && c.getChildren().some((k) => localName(k) === entry.key && k.getData() === entry.instance));
-    if (!inst) continue;
-    const holder = inst.getChildren().find((c) => localName(c) === 'created') ?? inst.create('created');
-    const have = new Set(holder.getChildren().map((p) => p.getData()));
-    for (const p of paths) if (!have.has(p)) holder.create('path', { data: p });
-  }
-  out.clearModified();
-  return out;
-}
-
-/** One step of a `created` path: the name, with list keys or the leaf-list value. */
-function pathStep(el: Element, leafLists: ReadonlySet<string>): string {
-  const name = localName(el);
-  const children = el.getChildren();
-  const keys = getListKeys(name) ?? (children.some((c) => localName(c) === 'name') ? ['name'] : []);
-  if (keys.length > 0) return name + keys.map((k) => `[${k}="${children.find((c) => localName(c) === k)?.getData() ?? ''}"]`).join('');
-  if (children.length === 0 && leafLists.has(name)) return `${name}[.="${el.getData()}"]`;
-  return name;
-}
-
-/**
- * Reads list keys and leaf-lists from the `.yang` files beside the modules and in
- * `yangDirs` (with the simulator's YANG reader); registers the keys for entry matching.
- */
-export function learnYang(moduleDirs: readonly string[], yangDirs: readonly string[] = []): Set<string> {
-  const schema = new Schema();
-  for (const dir of moduleDirs) {
-    let names: string[];
-    try {
-      names = readdirSync(dir);
-    } catch {
-      continue;
-    }
-    for (const n of names) if (n.endsWith('.yang')) schema.loadText(readFileSync(join(dir, n), 'utf8'));
-  }
-  schema.loadDirs([...yangDirs]);
-  registerListKeys(Object.fromEntries(schema.listKeys));
-  return new Set(schema.leafLists);
 }
 
 function toRecord(c: { module: LoadedModule; fn: string; instance?: string }): CallRecord {
@@ -269,28 +223,6 @@ function localName(el: Element): string {
   return n.slice(n.indexOf(':') + 1);
 }
 
-/**
- * The config the controller ends up with after merging the edits: nodes a module marked
- * `nc:operation="delete"`/`"remove"` are gone; a node a module created beside an existing
- * one of the same identity (a second `table`, an entry with the same key) is merged into
- * it, as the controller's merge does; and a container left empty (it had children in the
- * config read) is removed, as clixon drops empty non-presence containers.
- */
-function effectiveConfig(root: XmlNode, containers: ReadonlySet<Element>): XmlNode {
-  const out = root.copy();
-  const marks: Marks = { created: new Set(), containers: new Set() };
-  mark(root, out, containers, marks);
-  normalize(out, marks);
-  return out;
-}
-
-interface Marks {
-  /** Nodes a module created or changed (copy() forgets it). */
-  created: Set<Element>;
-  /** Nodes that had element children in the config read. */
-  containers: Set<Element>;
-}
-
 /** Every node with element children, before the pre-removal and the modules change the tree. */
 function containersOf(el: Element, out = new Set<Element>()): Set<Element> {
   for (const c of el.getChildren()) {
@@ -300,44 +232,15 @@ function containersOf(el: Element, out = new Set<Element>()): Set<Element> {
   return out;
 }
 
-/** Carries marks from `orig` over to its copy. */
-function mark(orig: Element, copy: Element, containers: ReadonlySet<Element>, marks: Marks): void {
-  const a = orig.getChildren();
-  const b = copy.getChildren();
-  for (let i = 0; i < a.length; i++) {
-    if (a[i]!.isModified()) marks.created.add(b[i]!);
-    if (containers.has(a[i]!)) marks.containers.add(b[i]!);
-    mark(a[i]!, b[i]!, containers, marks);
-  }
-}
-
-function operationOf(el: Element): string | undefined {
-  for (const [k, v] of Object.entries(el.getAttributes())) if (k === 'operation' || k.endsWith(':operation')) return v;
-  return undefined;
-}
-
-function normalize(el: Element, marks: Marks): void {
-  const firstOf = new Map<string, Element>();
+/**
+ * Removes the containers the pre-removal emptied, as clixon drops empty non-presence
+ * containers; like the simulator, a device `config` and list entries stay.
+ */
+function pruneEmptied(el: Element, containers: ReadonlySet<Element>, isList: (name: string) => boolean): void {
   for (const c of el.getChildren()) {
-    const op = operationOf(c);
-    if (op === 'delete' || op === 'remove') {
-      c.delete();
-      continue;
-    }
-    const leaf = c.getChildren().length === 0;
-    const key = entryKey(c);
-    const id = `${c.getName()}\u0000${key}\u0000${leaf ? 'leaf' : ''}`;
-    const first = firstOf.get(id);
-    // Same-identity siblings: a created one joins an existing one; list entries with a real key always do.
-    if (first && (leaf || key !== '' || (!marks.created.has(first) && marks.created.has(c)))) {
-      if (!leaf) for (const k of c.getChildren()) first.add(k);
-      c.delete();
-      continue;
-    }
-    if (!first) firstOf.set(id, c);
-  }
-  for (const c of el.getChildren()) {
-    normalize(c, marks);
-    if (marks.containers.has(c) && c.getChildren().length === 0 && c.getData() === '') c.delete();
+    pruneEmptied(c, containers, isList);
+    const name = localName(c);
+    if (name === 'config' || isList(name)) continue;
+    if (containers.has(c) && c.getChildren().length === 0 && c.getData() === '') c.delete();
   }
 }

@@ -10,6 +10,7 @@ import { createConsola, type ConsolaInstance } from 'consola';
 import { formatDeviceDiff } from '../xml/diff.ts';
 import { parseString } from '../xml/index.ts';
 import { BrokenModuleError, ModuleRunError } from '../service/runner.ts';
+import { EditRejectedError } from './controller.ts';
 import { DevkitInputError, ModuleLoadError, loadPath, runLoaded, type CallRecord } from './run.ts';
 
 /** What `try` was asked to run. */
@@ -37,8 +38,11 @@ export interface SourcePosition {
 }
 
 export interface ErrorReport {
-  /** 'input': the config or instance; 'load': a module failed to load; 'module': a module function threw. */
-  kind: 'input' | 'load' | 'module' | 'internal';
+  /**
+   * 'input': the config or instance; 'load': a module failed to load; 'module': a module
+   * function threw; 'commit': the controller would refuse the edit-config.
+   */
+  kind: 'input' | 'load' | 'module' | 'commit' | 'internal';
   message: string;
   /** The first position in the module's sources, when known. */
   at?: SourcePosition;
@@ -104,6 +108,7 @@ export function moduleRoot(modulePath: string): string {
 /** An error as a report: its message, and where in the module's sources it happened. */
 export function reportError(err: unknown, roots: readonly string[]): ErrorReport {
   if (err instanceof DevkitInputError) return { kind: 'input', message: err.message, frames: [] };
+  if (err instanceof EditRejectedError) return { kind: 'commit', message: err.message, frames: [] };
   if (err instanceof ModuleRunError) {
     const frames = moduleFrames(err.error, roots);
     const at = frames.length > 0 ? positionIn(frames[0]!) : undefined;

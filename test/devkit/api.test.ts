@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BrokenModuleError, DevkitInputError, ModuleRunError, formatDeviceDiff, parseInstance, runService } from '../../src/devkit/index.ts';
+import { BrokenModuleError, DevkitInputError, EditRejectedError, ModuleRunError, formatDeviceDiff, parseInstance, runService } from '../../src/devkit/index.ts';
 import { parseString } from '../../src/xml/index.ts';
 import * as testsvc from './fixtures/testsvc.ts';
 
@@ -118,12 +118,16 @@ export function setup(root: any, log: any, ctx: any) { seen.push('setup ' + ctx.
 export function setupPostCommit(root: any, log: any, ctx: any) { seen.push('post ' + ctx.result); }
 `,
   );
-  const r = await runService(join(dir, 'hooks.ts'), RUNNING, { instance: ['testsvc s1', 'testsvc s2'], user: 'alice', tid: '42', diff: true });
-  assert.deepEqual(seen, ['pre s1 alice 42 true', 'pre s2 alice 42 true', 'setup s1 testsvc', 'setup s2 testsvc', 'post SUCCESS', 'post SUCCESS']);
+  const r = await runService(join(dir, 'hooks.ts'), RUNNING, { instance: ['testsvc s1', 'testsvc s2'], user: 'alice', tid: '42' });
+  assert.deepEqual(seen, ['pre s1 alice 42 false', 'pre s2 alice 42 false', 'setup s1 testsvc', 'setup s2 testsvc', 'post SUCCESS', 'post SUCCESS']);
   assert.deepEqual(
     r.calls.map((c) => c.fn),
     ['setupPreCommit', 'setupPreCommit', 'setup', 'setup', 'setupPostCommit', 'setupPostCommit'],
   );
+  // A `commit diff` pushes nothing, so no post-commit hooks (as the server); nor when asked not to.
+  seen.length = 0;
+  await runService(join(dir, 'hooks.ts'), RUNNING, { instance: 'testsvc s1', diff: true });
+  assert.deepEqual(seen, ['pre s1 root 1 true', 'setup s1 testsvc']);
   seen.length = 0;
   await runService(join(dir, 'hooks.ts'), RUNNING, { instance: 'testsvc s1', postCommit: false });
   assert.deepEqual(seen, ['pre s1 root 1 false', 'setup s1 testsvc']);
@@ -142,17 +146,16 @@ test('a module file that does not load rejects with BrokenModuleError naming fil
   assert.match(err.message, new RegExp(`${join(dir, 'bad.ts').replace(/[.]/g, '\\.')}:\\d+:\\d+`));
 });
 
-test('the result follows the controller merge: removed nodes go, a duplicate container merges into the existing one', async () => {
+test('the result is the controller merge of the edits: a removed node goes, a duplicate container merges', async () => {
   const mod = {
     SERVICE: 'testsvc',
     setup(root: import('../../src/xml/index.ts').XmlNode) {
       for (const d of root.devices!.getElements('device')) {
         const cfg = d.config!;
+        cfg.table!.getEntry('parameter', 'p1')!.delete();
         // A second table beside the existing one: the controller merges them.
         const extra = cfg.create('table', { attributes: { xmlns: 'urn:example:clixon' } });
         extra.create('parameter').create('name', { data: 'z' });
-        // Every existing entry removed: the old table would be empty, but the merge refills it.
-        for (const p of cfg.table!.getElements('parameter')) p.delete();
       }
     },
   };
@@ -165,10 +168,6 @@ test('the result follows the controller merge: removed nodes go, a duplicate con
       '-         <name>p1</name>',
       '-         <value>s1</value>',
       '-      </parameter>',
-      '-      <parameter>',
-      '-         <name>p2</name>',
-      '-         <value>s1</value>',
-      '-      </parameter>',
       '+      <parameter>',
       '+         <name>z</name>',
       '+      </parameter>',
@@ -177,6 +176,21 @@ test('the result follows the controller merge: removed nodes go, a duplicate con
     ].join('\n'),
   );
   assert.match(r.edits.join(''), /nc:operation="remove"/);
+  assert.deepEqual(
+    r.running.findAll("devices/device[name='dev2']/config/table/parameter/name").map((n) => n.getData()),
+    ['p2', 'z'],
+  );
+});
+
+test('an edit the controller would refuse rejects with EditRejectedError', async () => {
+  const mod = {
+    SERVICE: 'testsvc',
+    setup(root: import('../../src/xml/index.ts').XmlNode) {
+      const table = root.devices!.device!.config!.table!;
+      table.create('parameter', { attributes: { 'nc:operation': 'create' } }).create('name', { data: 'p2' });
+    },
+  };
+  await assert.rejects(runService(mod, RUNNING, { instance: 'testsvc s2' }), (e: unknown) => e instanceof EditRejectedError && /data-exists/.test(e.message));
 });
 
 test('instances: bracket form, "svc value" form with the YANG key, bare service; bad forms are input errors', () => {
