@@ -14,7 +14,7 @@ import { cac } from 'cac';
 import { setLogLevel } from '../log.ts';
 import { startSimulator, type Simulator } from './index.ts';
 import {
-  CommandClient, CommandError, applyServices, commit, commitDiff, compare, deleteService, discard, setService,
+  CommandClient, CommandError, applyServices, commit, commitDiff, compare, connection, deleteService, discard, setService,
   showDevices, showServices, showTransactions,
 } from './commands.ts';
 
@@ -58,6 +58,7 @@ const HELP = `commands:
   apply diff [svc[key='v']]  re-run and show the device diff only
   compare                 running vs candidate (text diff)
   discard                 drop candidate changes
+  connection open|close|reconnect [device]   connect devices (a device added by commit starts closed)
   show devices [candidate|actions]   device configs
   show services [candidate]          service instances
   show transactions
@@ -74,6 +75,7 @@ async function interactive(c: CommandClient, line: string): Promise<string> {
     case 'apply': return rest[0] === 'diff' ? applyServices(c, rest[1], true) : applyServices(c, rest[0]);
     case 'compare': return compare(c);
     case 'discard': return discard(c);
+    case 'connection': return connection(c, rest[0] ?? 'OPEN', rest[1]);
     case 'show':
       if (rest[0] === 'devices') return showDevices(c, rest[1]);
       if (rest[0] === 'services') return showServices(c, rest[1]);
@@ -157,6 +159,7 @@ cli.command('commit-diff', 'run the changed services and show the device diff, w
 cli.command('apply [instance]', 're-run all services, or one instance, and push').option('--diff', 'show the device diff only').action((inst: string | undefined, o: ConnOpts & { diff?: boolean }) => run(o, (c) => applyServices(c, inst, o.diff === true)));
 cli.command('compare', 'running vs candidate').action((o: ConnOpts) => run(o, compare));
 cli.command('discard', 'drop candidate changes').action((o: ConnOpts) => run(o, discard));
+cli.command('connection <operation> [device]', 'open, close or reconnect devices (pattern, default *)').action((op: string, dev: string | undefined, o: ConnOpts) => run(o, (c) => connection(c, op, dev)));
 cli.command('show <what> [datastore]', 'show devices | services | transactions').action((what: string, ds: string | undefined, o: ConnOpts) =>
   run(o, (c) => (what === 'devices' ? showDevices(c, ds) : what === 'services' ? showServices(c, ds) : showTransactions(c))),
 );

@@ -169,6 +169,17 @@ export async function compare(c: CommandClient): Promise<string> {
   return (reply.child('diff')?.text ?? '').replace(/\n$/, '');
 }
 
+/** `connection open|close|reconnect <device pattern>`. */
+export async function connection(c: CommandClient, operation: string, device = '*'): Promise<string> {
+  await c.rpc(`<create-subscription xmlns="${NS.netmodNotif}"><stream>controller-transaction</stream></create-subscription>`);
+  const reply = await c.rpc(
+    `<connection-change xmlns="${NS.ctrl}"><operation>${escapeText(operation.toUpperCase())}</operation><device>${escapeText(device)}</device></connection-change>`,
+  );
+  const tid = reply.childText('tid');
+  if (tid === undefined) throw new CommandError('no transaction id in reply');
+  return outcome(await c.transactionResult(tid));
+}
+
 export async function discard(c: CommandClient): Promise<string> {
   await c.rpc('<discard-changes/>');
   return 'OK';

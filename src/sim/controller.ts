@@ -130,7 +130,32 @@ export class Controller {
 
   private setDs(name: DatastoreName, doc: SNode): void {
     this.ds[name] = doc;
+    if (name === 'running') this.devicesCommitted();
     if (name !== 'actions') this.persist();
+  }
+
+  /**
+   * Connection side effects of a new running, as the controller's commit callback:
+   * a device disabled is disconnected, a device added starts closed (connect it with
+   * connection-change), a device removed is forgotten.
+   */
+  private devicesCommitted(): void {
+    const names = new Set<string>();
+    for (const dev of this.deviceNodes(this.ds.running)) {
+      const name = dev.childText('name') ?? '';
+      names.add(name);
+      if (!this.connState.has(name)) {
+        this.connState.set(name, { state: 'CLOSED', ts: timestamp() });
+        this.synced.set(name, new SNode('config'));
+      } else if (dev.childText('enabled') === 'false' && this.connState.get(name)!.state !== 'CLOSED')
+        this.connState.set(name, { state: 'CLOSED', ts: timestamp() });
+    }
+    for (const name of [...this.connState.keys()])
+      if (!names.has(name)) {
+        this.connState.delete(name);
+        this.synced.delete(name);
+        this.transient.delete(name);
+      }
   }
 
   // ---- sessions ----

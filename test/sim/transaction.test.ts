@@ -384,3 +384,24 @@ test('a push to a closed device with changes fails at once, naming the device', 
     await r.close();
   }
 });
+
+test('devices: one added by commit starts closed until connected; a disabled one closes', async () => {
+  const { CommandClient, connection } = await import('../../src/sim/commands.ts');
+  const r = await rig();
+  try {
+    const c = await r.connect();
+    const state = async (): Promise<string> =>
+      [...(await c.rpc(rpc(`<get><filter type="xpath" select="/co:devices/co:device/co:conn-state" xmlns:co="${CTRL}"/></get>`))).matchAll(/<name>(\w+)<\/name><conn-state>(\w+)</g)]
+        .map((m) => `${m[1]}=${m[2]}`)
+        .join(' ');
+    await c.rpc(rpc(`<edit-config><target><candidate/></target><config><devices xmlns="${CTRL}"><device><name>dev3</name><enabled>true</enabled><config/></device><device><name>dev2</name><enabled>false</enabled></device></devices></config></edit-config>`));
+    await c.rpc(rpc('<commit/>'));
+    assert.equal(await state(), 'dev1=OPEN dev2=CLOSED dev3=CLOSED');
+    const cc = await CommandClient.connect({ path: r.sim.path! });
+    assert.equal(await connection(cc, 'open', 'dev3'), 'OK');
+    cc.close();
+    assert.equal(await state(), 'dev1=OPEN dev2=CLOSED dev3=OPEN');
+  } finally {
+    await r.close();
+  }
+});
