@@ -216,3 +216,25 @@ test('running: the committed config, creator tags as created paths, chains add â
   assert.equal(del.diff.get('dev2'), ['-   <table xmlns="urn:example:clixon">', ...['p1', 'p9'].flatMap((p) => ['-      <parameter>', `-         <name>${p}</name>`, '-         <value>s1</value>', '-      </parameter>']), '-   </table>', ''].join('\n'));
   assert.equal(del.running.find('devices/device/config/table'), undefined);
 });
+
+test('SERVICE_XPATH narrows what the module reads, as the server\'s get-config does', async () => {
+  const seen: string[] = [];
+  const mod = {
+    SERVICE: 'testsvc',
+    SERVICE_XPATH: "/ctrl:devices/ctrl:device[ctrl:name='dev2']",
+    SERVICE_NAMESPACES: { ctrl: 'http://clicon.org/controller' },
+    setup(root: import('../../src/xml/index.ts').XmlNode) {
+      seen.push(root.getChildren().map((c) => c.getName()).join(','));
+      for (const d of root.devices!.getElements('device')) {
+        seen.push(d.name!.getData());
+        d.config!.create('mark', { attributes: { xmlns: 'urn:x' }, data: '1' });
+      }
+    },
+  };
+  const r = await runService(mod, RUNNING, { instance: 'testsvc s2' });
+  assert.deepEqual(seen, ['devices', 'dev2']);
+  assert.deepEqual([...r.diff.keys()], ['dev2']);
+  assert.equal(r.diff.get('dev2'), '+   <mark xmlns="urn:x">1</mark>\n');
+  // The rest of the datastore is untouched by the narrowing.
+  assert.equal(r.running.findAll('services/testsvc').length, 2);
+});
