@@ -44,6 +44,7 @@ export class ModuleHost {
   private generation = 0;
   private nextId = 1;
   private closed = false;
+  private spare: Promise<Worker> | undefined;
 
   constructor(private readonly opts: HostOptions) {
     this.current = this.spawn(this.files());
@@ -103,6 +104,9 @@ export class ModuleHost {
 
   async close(): Promise<void> {
     this.closed = true;
+    const spare = this.spare;
+    this.spare = undefined;
+    if (spare) void spare.then((w) => w.terminate(), () => undefined);
     await this.chain.catch(() => undefined);
     const l = await this.current.catch(() => undefined);
     if (l) await l.worker.terminate();
@@ -118,12 +122,49 @@ export class ModuleHost {
     return p;
   }
 
-  private spawn(files: string[]): Promise<Loaded> {
+  /** Starts a worker and resolves once its code is imported (tsx registered, runner and parser loaded). */
+  private boot(): Promise<Worker> {
     const worker = new Worker(BOOT, { workerData: { entry: ENTRY, logLevel: this.opts.logLevel } });
     // Module log lines arrive here as long as the worker lives.
     worker.on('message', (msg: FromWorker) => {
       if (msg.type === 'log') this.opts.onModuleLog(msg.level, msg.tag, msg.message);
     });
+    return new Promise<Worker>((resolve, reject) => {
+      const onMessage = (msg: FromWorker): void => {
+        if (msg.type !== 'ready') return;
+        worker.off('message', onMessage);
+        worker.off('error', onError);
+        worker.off('exit', onExit);
+        resolve(worker);
+      };
+      const onError = (err: Error): void => reject(err);
+      const onExit = (code: number): void => reject(new Error(`module worker exited (${code}) while starting`));
+      worker.on('message', onMessage);
+      worker.once('error', onError);
+      worker.once('exit', onExit);
+    });
+  }
+
+  /**
+   * A started worker: the spare when there is one, then a new spare is started. Workers
+   * hold no module code until loaded, so a spare started before an edit still loads the
+   * edited files fresh; it saves the worker start (most of a reload's time).
+   */
+  private async takeWorker(): Promise<Worker> {
+    const spare = this.spare;
+    this.spare = undefined;
+    let worker: Worker | undefined;
+    if (spare) worker = await spare.catch(() => undefined);
+    worker ??= await this.boot();
+    if (!this.closed) {
+      this.spare = this.boot();
+      this.spare.catch(() => undefined);
+    }
+    return worker;
+  }
+
+  private async spawn(files: string[]): Promise<Loaded> {
+    const worker = await this.takeWorker();
     return new Promise<Loaded>((resolve, reject) => {
       const onMessage = (msg: FromWorker): void => {
         if (msg.type !== 'loaded') return;

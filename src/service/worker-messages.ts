@@ -47,6 +47,7 @@ export interface RunFailure {
 }
 
 export type FromWorker =
+  | { type: 'ready' }
   | { type: 'loaded'; modules: ModuleInfo[]; failures: LoadFailure[] }
   | { type: 'call'; id: number; service: string; file: string; fn: string; instance?: string }
   | { type: 'log'; level: number; tag: string; message: string }

@@ -39,6 +39,7 @@ let modules: LoadedModule[] = [];
 port.on('message', (msg: ToWorker) => {
   void handle(msg);
 });
+send({ type: 'ready' });
 
 async function handle(msg: ToWorker): Promise<void> {
   if (msg.type === 'load') {
