@@ -1,11 +1,12 @@
 /**
  * Running service modules offline for one services-commit, the way the server does: the
- * server's loader, runner and edit builder, the simulator's creator-tag pre-removal, then
- * the controller's `commit diff` text of the result. The testing API, `try` and the
+ * server's loader, module selection, XPath narrowing, runner and edit builder; on the
+ * controller's side the simulator's creator-tag pre-removal and edit-config merge; then the
+ * controller's `commit diff` text of the result. The testing API, `try` and the
  * `try --watch` worker all come through here.
  */
+import { dirname, isAbsolute } from 'node:path';
 import { deviceDiff } from '../xml/diff.ts';
-import { dirname } from 'node:path';
 import { getListKeys, parseString, type Element, type XmlNode } from '../xml/index.ts';
 import { buildEdits } from '../service/edits.ts';
 import { findModuleFiles, loadModules, type LoadFailure } from '../service/loader.ts';
@@ -158,7 +159,8 @@ export async function runLoaded(
   opts: RunServiceOptions = {},
   broken: readonly LoadFailure[] = [],
 ): Promise<ServiceRunResult> {
-  const schema = loadSchema([...new Set(modules.map((m) => dirname(m.file)))], opts.yangDirs ?? []);
+  const moduleDirs = [...new Set(modules.filter((m) => isAbsolute(m.file)).map((m) => dirname(m.file)))];
+  const schema = loadSchema(moduleDirs, opts.yangDirs ?? []);
   const leafLists = schema.leafLists;
   const input = readConfig(config);
   const entries = (typeof opts.instance === 'string' ? [opts.instance] : (opts.instance ?? [])).map(parseInstance);
