@@ -71,6 +71,8 @@ cli
       job,
       onOutcome: (outcome, trigger) => {
         // A header per run on stderr keeps stdout the plain results (one JSON object per run with --json).
+        // On a terminal each run replaces the last on screen, so the diff shown is the current one.
+        if (!options.json && process.stdout.isTTY) process.stdout.write('\x1b[2J\x1b[H');
         const time = new Date().toTimeString().slice(0, 8);
         process.stderr.write(`── ${time} ${trigger ? `${trigger} saved` : 'first run'} ──\n`);
         show(outcome);
