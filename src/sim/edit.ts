@@ -8,7 +8,7 @@
  */
 import { SNode } from './tree.ts';
 import { NS, type Schema } from './schema.ts';
-import { findByPath } from './xpath.ts';
+import { findByPath, splitTopLevel } from './xpath.ts';
 
 /** An rpc-error to send back; `echoId` when the backend echoes message-id. */
 export class SimRpcError extends Error {
@@ -279,31 +279,62 @@ function creatorOf(n: SNode): string | undefined {
 
 /** Collects and removes cl:creator attributes: creator tag → created paths, in document order. */
 function collectCreators(configEl: SNode, schema: Schema): Map<string, string[]> {
-  const out = new Map<string, string[]>();
+  const out = new Map<string, Set<string>>();
   const walk = (n: SNode): void => {
     const c = creatorOf(n);
     if (c !== undefined) {
-      const p = pathFromConfig(n, configEl, schema);
-      const list = out.get(c) ?? [];
-      if (!list.includes(p)) list.push(p);
-      out.set(c, list);
+      let paths = out.get(c);
+      if (!paths) out.set(c, (paths = new Set()));
+      paths.add(pathFromConfig(n, configEl, schema));
     }
     for (const ch of n.children) walk(ch);
   };
   for (const ch of configEl.children) walk(ch);
-  return out;
+  return new Map([...out].map(([c, paths]) => [c, [...paths]]));
+}
+
+/** One step of a `created` path: `parameter[name="a"]`, as clixon's xml2xpath writes it. */
+function stepOf(x: SNode, schema: Schema): string {
+  const keys = schema.keysOf(x.localName, (k) => x.child(k) !== undefined);
+  let step = x.localName;
+  for (const k of keys) step += `[${k}="${x.childText(k) ?? ''}"]`;
+  if (keys.length === 0 && isLeafList(x, schema)) step += `[.="${x.text ?? ''}"]`;
+  return step;
 }
 
 function pathFromConfig(n: SNode, configEl: SNode, schema: Schema): string {
   const steps: string[] = [];
-  for (let x: SNode | null = n; x && x !== configEl; x = x.parent) {
-    const keys = schema.keysOf(x.localName, (k) => x!.child(k) !== undefined);
-    let step = x.localName;
-    for (const k of keys) step += `[${k}="${x.childText(k) ?? ''}"]`;
-    if (keys.length === 0 && isLeafList(x, schema)) step += `[.="${x.text ?? ''}"]`;
-    steps.unshift(step);
-  }
+  for (let x: SNode | null = n; x && x !== configEl; x = x.parent) steps.unshift(stepOf(x, schema));
   return '/' + steps.join('/');
+}
+
+/** Resolves many `created` paths in one tree: children indexed by step, built once per parent. */
+class PathIndex {
+  private readonly byParent = new Map<SNode, Map<string, SNode>>();
+
+  constructor(
+    private readonly doc: SNode,
+    private readonly schema: Schema,
+  ) {}
+
+  find(path: string): SNode | undefined {
+    let cur = this.doc;
+    for (const step of splitTopLevel(path.replace(/^\//, ''), '/')) {
+      let m = this.byParent.get(cur);
+      if (!m) {
+        m = new Map();
+        for (const c of cur.children) {
+          const k = stepOf(c, this.schema);
+          if (!m.has(k)) m.set(k, c);
+        }
+        this.byParent.set(cur, m);
+      }
+      const next = m.get(step);
+      if (!next) return findByPath(this.doc, path);
+      cur = next;
+    }
+    return cur;
+  }
 }
 
 export interface CreatorTag {
@@ -432,15 +463,24 @@ export function stripCreated(target: SNode, source: SNode, tags: string[], schem
     const paths = inst.child('created')?.children.map((p) => p.text ?? '') ?? [];
     for (const p of paths) (isRemoved(inst) ? removing : keepPaths).add(p);
   }
+  // Find everything first, then remove per parent in one pass (thousands of paths).
+  const index = new PathIndex(target, schema);
+  const doomed = new Set<SNode>();
   for (const p of removing) {
     if (keepPaths.has(p)) continue;
-    const node = findByPath(target, p);
-    const parent = node?.parent;
-    if (node && parent) {
-      parent.remove(node);
-      pruneEmpty(parent, schema);
-    }
+    const node = index.find(p);
+    if (node?.parent) doomed.add(node);
   }
+  const parents = new Set<SNode>();
+  for (const n of doomed) parents.add(n.parent!);
+  for (const parent of parents) {
+    parent.children = parent.children.filter((c) => {
+      if (!doomed.has(c)) return true;
+      c.parent = null;
+      return false;
+    });
+  }
+  for (const parent of parents) pruneEmpty(parent, schema);
   for (const t of parsed) {
     const inst = findInstance(target, t);
     const created = inst?.child('created');

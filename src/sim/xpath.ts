@@ -27,7 +27,8 @@ interface Step {
 }
 type LocPath = Step[];
 
-function splitTopLevel(s: string, sep: string): string[] {
+/** Splits at `sep` outside predicates and quotes. */
+export function splitTopLevel(s: string, sep: string): string[] {
   const out: string[] = [];
   let depth = 0;
   let quote = '';
