@@ -287,7 +287,12 @@ export class ServiceServer extends EventEmitter {
     };
     const fail = async (reason: string): Promise<void> => {
       log.error(`tid ${tid}: transaction-error: ${reason.trim()}`);
-      await rpc(transactionError(user, tid, ORIGIN, reason));
+      try {
+        await rpc(transactionError(user, tid, ORIGIN, reason));
+      } catch (err) {
+        if (!(err instanceof RpcError)) throw err;
+        log.error(`tid ${tid}: the controller refused transaction-error: ${err.message}`);
+      }
       report.outcome = 'error';
       report.reason = reason;
       finish();
@@ -331,7 +336,17 @@ export class ServiceServer extends EventEmitter {
         report.editBytes += edit.length;
       }
       report.served = outcome.served;
-      await rpc(actionsDone(user, tid, outcome.served));
+      try {
+        await rpc(actionsDone(user, tid, outcome.served));
+      } catch (err) {
+        // Refused (e.g. the controller timed the transaction out meanwhile): that was our one answer; say so and stop.
+        if (!(err instanceof RpcError)) throw err;
+        log.error(`tid ${tid}: the controller refused transaction-actions-done: ${err.message}`);
+        report.outcome = 'error';
+        report.reason = err.message;
+        finish();
+        return;
+      }
       log.info(`tid ${tid}: done (${report.edits} edit-config, ${report.editBytes} bytes)`);
       finish();
     } catch (err) {
