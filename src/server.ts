@@ -122,9 +122,10 @@ function parseCommandLine(argv: string[]): { options: CliOptions; help: () => vo
     .option('-V, --version', 'Print the version')
     .option('--timeout <seconds>', `Stop a transaction's modules after this long (default ${DEFAULT_TIMEOUT_S})`)
     .option('--batch-size <n>', `Creator-tagged nodes per edit-config (default ${DEFAULT_BATCH_SIZE})`);
-  cli.help();
+  // One command only: list its options, not a commands section.
+  cli.help((sections) => sections.filter((sec) => sec.title !== 'Commands' && !sec.title?.startsWith('For more info')));
   let options: CliOptions | undefined;
-  cli.command('', 'Run the service server').action((opts: CliOptions) => {
+  cli.command('', 'Run the service server').usage('[options]  (runs service modules on each services-commit)').action((opts: CliOptions) => {
     options = opts;
   });
   const parsed = cli.parse(['node', 'clixon_server', ...argv]);

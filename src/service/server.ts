@@ -455,7 +455,8 @@ export function indent(xml: string): string {
   for (const tok of xml.replace(/>\s*</g, '>\n<').split('\n')) {
     if (/^<\//.test(tok)) depth = Math.max(0, depth - 1);
     out.push('  '.repeat(depth) + tok);
-    if (/^<[^!?/][^>]*[^/]>$/.test(tok) && !/<\/[^>]+>$/.test(tok)) depth += 1;
+    // An opening tag alone on its line (not self-closed, not a leaf with its closing tag).
+    if (/^<[^!?/][^>]*>$/.test(tok) && !tok.endsWith('/>')) depth += 1;
   }
   return out.join('\n');
 }
