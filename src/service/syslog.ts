@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { inspect } from 'node:util';
 import type { ConsolaReporter, LogObject } from 'consola';
 
-/** syslog facility daemon (3), as the Python server's SysLogHandler default is user; daemon suits a service. */
+/** syslog facility daemon (3): this is a system service (the Python server's handler logs as user). */
 const FACILITY = 3;
 
 export interface SyslogOptions {
