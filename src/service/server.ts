@@ -167,7 +167,10 @@ export class ServiceServer extends EventEmitter {
       try {
         session = await this.connect();
       } catch (err) {
-        this.opts.log.warn(`backend not reachable at ${this.where()} (${errText(err)}); retrying in ${delay} ms`);
+        // Said once per outage as a warning; each retry after that only in debug.
+        const message = `backend not reachable at ${this.where()} (${errText(err)}); retrying in ${delay} ms`;
+        if (delay === min) this.opts.log.warn(message);
+        else this.opts.log.debug(message);
         await this.sleep(delay);
         delay = Math.min(max, delay * 2);
         continue;
