@@ -60,7 +60,7 @@ export class ModuleHost {
   /** The module set the next run will use (waits for a reload under way). */
   async moduleSet(): Promise<{ modules: ModuleInfo[]; failures: LoadFailure[] }> {
     return this.enqueue(async () => {
-      const l = await this.current;
+      const l = await this.loaded();
       return { modules: l.modules, failures: l.failures };
     });
   }
@@ -97,7 +97,7 @@ export class ModuleHost {
   /** Runs one request in the worker; a module past the timeout is stopped and reported as a failure. */
   run(req: RunRequest): Promise<RunOutcome> {
     return this.enqueue(async () => {
-      const loaded = await this.current;
+      const loaded = await this.loaded();
       return this.runIn(loaded, req);
     });
   }
@@ -110,6 +110,18 @@ export class ModuleHost {
     await this.chain.catch(() => undefined);
     const l = await this.current.catch(() => undefined);
     if (l) await l.worker.terminate();
+  }
+
+  /** The current worker; if it failed to start, one more try (its error goes to the caller). */
+  private async loaded(): Promise<Loaded> {
+    try {
+      return await this.current;
+    } catch (err) {
+      this.opts.log.error(`module worker not available (${err instanceof Error ? err.message : String(err)}); starting a new one`);
+      this.current = this.spawn(this.filesOr([]));
+      this.current.catch(() => undefined);
+      return this.current;
+    }
   }
 
   private files(): string[] {
