@@ -287,7 +287,7 @@ test('sim: pull on open; a session of your own stays open after the scope', asyn
   await withSim(async ({ sockpath, opts }) => {
     await withClixon(opts({ pull: true, readOnly: true }), async (cx) => {
       const [t] = await cx.showTransactions();
-      assert.equal(t?.description, 'Controller pull');
+      assert.equal(t?.description, 'pull');
       assert.equal(t?.result, 'SUCCESS');
     });
     const session = await Session.connect({ path: sockpath, user: 'bob', timeout: 5000 });
