@@ -550,7 +550,7 @@ export class Controller {
       const xp = op.childText('xpath');
       const x1 = xp ? select(a, xp, null)[0] : a;
       const x2 = xp ? select(b, xp, null)[0] : b;
-      const text = format === 'text' ? TextDiff.between(x1 ?? new SNode(''), x2 ?? new SNode(''), this.schema) : xmlDiff(x1, x2);
+      const text = format === 'text' ? TextDiff.between(x1 ?? new SNode(''), x2 ?? new SNode(''), this.schema) : xmlDiff(x1, x2, this.schema);
       return { body: `<diff xmlns="${NS.ctrl}">${escapeText(text)}</diff>` };
     }
     if (!op.child('device') && !op.child('device-group')) throw operationFailed('No device or device-group');
@@ -562,7 +562,7 @@ export class Controller {
     for (const name of this.selectDevices(op, false)) {
       const a = this.deviceConfigOfType(name, t1);
       const b = this.deviceConfigOfType(name, t2);
-      const text = format === 'text' ? TextDiff.between(a ?? new SNode('config'), b ?? new SNode('config'), this.schema) : xmlDiff(a, b);
+      const text = format === 'text' ? TextDiff.between(a ?? new SNode('config'), b ?? new SNode('config'), this.schema) : xmlDiff(a, b, this.schema);
       if (text !== '') body += `<diff xmlns="${NS.ctrl}">${escapeText(`${name}:\n${text}`)}</diff>`;
     }
     return { body };
@@ -717,7 +717,8 @@ function deviceRpcReply(body: SNode[]): SNode {
   return data;
 }
 
-function xmlDiff(a: SNode | undefined, b: SNode | undefined): string {
+/** The device diff text of two subtrees; YANG's leaf-lists so that single entries are matched as entries. */
+function xmlDiff(a: SNode | undefined, b: SNode | undefined, schema: Schema): string {
   const conv = (n: SNode | undefined) => {
     if (!n) return undefined;
     const wrap = n.clone();
@@ -725,7 +726,7 @@ function xmlDiff(a: SNode | undefined, b: SNode | undefined): string {
     if (!wrap.attrs.has('xmlns') && n.name !== '') wrap.attrs.set('xmlns', n.ns);
     return parseString(wrap.toXml()).getChildren()[0];
   };
-  return diffText(conv(a), conv(b), { indent: 3 });
+  return diffText(conv(a), conv(b), { indent: 3, leafLists: schema.leafLists });
 }
 
 /** The initial datastore: XML text, or a file path; top-level services/devices, optionally wrapped in config/data. */

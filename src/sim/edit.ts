@@ -168,14 +168,37 @@ function indexChildren(parent: SNode, leafLists: Set<string>, schema: Schema): M
   return m;
 }
 
-function editChildren(target: SNode, edits: SNode[], op: EditOp, schema: Schema): void {
+/**
+ * What one edit changed, so that a failed edit leaves the datastore as it was: each
+ * touched node's children and text as they were before its first change. Also the
+ * containers a removal emptied, pruned only once the whole edit is applied (a later
+ * sibling of the same edit may fill them again).
+ */
+class Journal {
+  private readonly saved = new Map<SNode, { children: SNode[]; text: string | null }>();
+  readonly emptied: SNode[] = [];
+
+  touch(n: SNode): void {
+    if (!this.saved.has(n)) this.saved.set(n, { children: n.children.slice(), text: n.text });
+  }
+
+  rollback(): void {
+    for (const [n, s] of this.saved) {
+      n.children = s.children;
+      n.text = s.text;
+      for (const c of s.children) c.parent = n;
+    }
+  }
+}
+
+function editChildren(target: SNode, edits: SNode[], op: EditOp, schema: Schema, j: Journal): void {
   if (edits.length === 0) return;
   const leafLists = leafListNames(target, edits, schema);
   const index = indexChildren(target, leafLists, schema);
-  for (const e of edits) editNode(target, index, e, op, schema, leafLists);
+  for (const e of edits) editNode(target, index, e, op, schema, leafLists, j);
 }
 
-function editNode(target: SNode, index: Map<string, SNode>, e: SNode, inherited: EditOp, schema: Schema, leafLists: Set<string>): void {
+function editNode(target: SNode, index: Map<string, SNode>, e: SNode, inherited: EditOp, schema: Schema, leafLists: Set<string>, j: Journal): void {
   const op = opOf(e) ?? inherited;
   const leafList = e.children.length === 0 && leafLists.has(e.localName);
   const id = identity(e, schema, leafList);
@@ -186,37 +209,40 @@ function editNode(target: SNode, index: Map<string, SNode>, e: SNode, inherited:
     stripOps(c);
     return sortEntries(c, schema);
   };
+  const insert = (n: SNode): SNode => {
+    j.touch(target);
+    return insertOrdered(target, n, schema);
+  };
   switch (op) {
     case 'create':
       if (existing) throw new SimRpcError('application', 'data-exists', 'Data already exists; cannot create new resource');
-      index.set(id, insertOrdered(target, fresh(), schema));
+      index.set(id, insert(fresh()));
       return;
     case 'delete':
-      if (!existing) throw new SimRpcError('application', 'data-missing', 'Data does not exist; cannot delete resource');
+    case 'remove':
+      if (!existing) {
+        if (op === 'delete') throw new SimRpcError('application', 'data-missing', 'Data does not exist; cannot delete resource');
+        return;
+      }
+      j.touch(target);
       target.remove(existing);
       index.delete(id);
-      pruneEmpty(target, schema);
-      return;
-    case 'remove':
-      if (existing) {
-        target.remove(existing);
-        index.delete(id);
-        pruneEmpty(target, schema);
-      }
+      if (target.children.length === 0) j.emptied.push(target);
       return;
     case 'replace':
       if (existing) {
+        j.touch(target);
         const i = target.children.indexOf(existing);
         target.remove(existing);
         index.set(id, target.insertAt(i, fresh()));
-      } else index.set(id, insertOrdered(target, fresh(), schema));
+      } else index.set(id, insert(fresh()));
       return;
     case 'merge':
     case 'none': {
       if (!existing) {
         if (op === 'none' && !hasExplicitOp(e)) return;
         if (op === 'merge' && !e.children.some(hasExplicitOp)) {
-          index.set(id, insertOrdered(target, fresh(), schema));
+          index.set(id, insert(fresh()));
           return;
         }
         const shell = new SNode(e.localName, e.ns !== targetNs ? { xmlns: e.ns } : {});
@@ -224,25 +250,30 @@ function editNode(target: SNode, index: Map<string, SNode>, e: SNode, inherited:
           const kc = e.child(k);
           if (kc) shell.append(new SNode(k, {}, kc.text));
         }
-        insertOrdered(target, shell, schema);
-        index.set(id, shell);
+        index.set(id, insert(shell));
         if (e.children.length === 0) {
           if (op === 'merge') shell.text = e.text;
           return;
         }
-        editChildren(shell, e.children, op, schema);
+        editChildren(shell, e.children, op, schema, j);
         return;
       }
       if (e.children.length === 0) {
-        if (op === 'merge' && existing.children.length === 0) existing.text = e.text;
-        else if (op === 'merge' && e.text !== null && e.text.trim() !== '') {
+        if (op === 'merge' && existing.children.length === 0) {
+          j.touch(existing);
+          existing.text = e.text;
+        } else if (op === 'merge' && e.text !== null && e.text.trim() !== '') {
+          j.touch(existing);
           existing.children = [];
           existing.text = e.text;
         }
         return;
       }
-      existing.text = null;
-      editChildren(existing, e.children, op, schema);
+      if (existing.text !== null) {
+        j.touch(existing);
+        existing.text = null;
+      }
+      editChildren(existing, e.children, op, schema, j);
       return;
     }
   }
@@ -252,11 +283,12 @@ function editNode(target: SNode, index: Map<string, SNode>, e: SNode, inherited:
  * Removes a container left empty by a deletion, and its emptied ancestors, as clixon
  * does for non-presence containers; a device `config` and list entries stay.
  */
-export function pruneEmpty(n: SNode, schema: Schema): void {
+export function pruneEmpty(n: SNode, schema: Schema, j?: Journal): void {
   for (let x: SNode | null = n; x && x.parent && x.name !== ''; ) {
     if (x.children.length > 0 || (x.text ?? '') !== '' || x.localName === 'config') return;
     if (schema.isList(x.localName)) return;
     const p: SNode = x.parent;
+    j?.touch(p);
     p.remove(x);
     x = p;
   }
@@ -361,12 +393,13 @@ export function findInstance(doc: SNode, tag: CreatorTag): SNode | undefined {
   return services.children.find((c) => c.localName === tag.service && c.childText(tag.key) === tag.instance);
 }
 
-function recordCreated(doc: SNode, creators: Map<string, string[]>, schema: Schema): void {
+function recordCreated(doc: SNode, creators: Map<string, string[]>, schema: Schema, j: Journal): void {
   for (const [tagText, paths] of creators) {
     const tag = parseCreator(tagText);
     if (!tag) throw new SimRpcError('application', 'operation-failed', 'Translation for creator attributes to created tag');
     let inst = findInstance(doc, tag);
     if (!inst) {
+      j.touch(doc);
       const services = topServices(doc, true, schema)!;
       const ns =
         schema.services.get(tag.service)?.ns ??
@@ -374,29 +407,42 @@ function recordCreated(doc: SNode, creators: Map<string, string[]>, schema: Sche
       if (ns === undefined) continue;
       inst = new SNode(tag.service, ns !== NS.ctrl ? { xmlns: ns } : {});
       inst.append(new SNode(tag.key, {}, tag.instance));
+      j.touch(services);
       insertOrdered(services, inst, schema);
     }
     let created = inst.child('created');
-    if (!created) created = inst.append(new SNode('created'));
-    const have = new Set(created.children.map((p) => p.text ?? ''));
-    for (const p of paths) {
-      if (have.has(p)) continue;
-      have.add(p);
-      insertOrdered(created, new SNode('path', {}, p), schema);
+    if (!created) {
+      j.touch(inst);
+      created = inst.append(new SNode('created'));
     }
+    const have = new Set(created.children.map((p) => p.text ?? ''));
+    const added = paths.filter((p) => !have.has(p) && (have.add(p), true));
+    if (added.length === 0) continue;
+    // One sort of old and new (ordered-by system, as insertOrdered keeps it), not a scan per path.
+    j.touch(created);
+    const all = created.children.concat(added.map((p) => new SNode('path', {}, p)));
+    all.sort((a, b) => compareKeys([a.text ?? ''], [b.text ?? '']));
+    created.children = [];
+    for (const p of all) created.append(p);
   }
 }
 
 /**
- * Applies an edit-config `<config>` to a datastore copy and returns the new tree; the
- * original is untouched when an error is thrown.
+ * Applies an edit-config `<config>` to a datastore in place and returns it; when an
+ * error is thrown the datastore is as it was (the edit is rolled back).
  */
 export function applyEdit(doc: SNode, configEl: SNode, defaultOp: EditOp, schema: Schema): SNode {
   const creators = collectCreators(configEl, schema);
-  const next = doc.clone();
-  editChildren(next, configEl.children, defaultOp, schema);
-  recordCreated(next, creators, schema);
-  return next;
+  const j = new Journal();
+  try {
+    editChildren(doc, configEl.children, defaultOp, schema, j);
+    for (const n of j.emptied) pruneEmpty(n, schema, j);
+    recordCreated(doc, creators, schema, j);
+  } catch (e) {
+    j.rollback();
+    throw e;
+  }
+  return doc;
 }
 
 /** Structural equality ignoring sibling order of list entries. */

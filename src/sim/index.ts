@@ -3,7 +3,7 @@
  * UNIX socket and/or TCP port and speaks the controller's internal protocol as recorded
  * in shared/clixon-wire; `removeCreatedBy` is its creator-tag pre-removal for offline use.
  */
-import { parseString, type XmlNode } from '../xml/index.ts';
+import { getListKeys, parseString, type XmlNode } from '../xml/index.ts';
 import { logger } from '../log.ts';
 import { Controller, type DatastoreName } from './controller.ts';
 import { DEFAULT_MAX_MESSAGE_BYTES, SimServer } from './server.ts';
@@ -76,7 +76,8 @@ function localName(n: XmlNode): string {
  * The controller's creator-tag pre-removal on a config tree (a document root holding
  * `services` and `devices`): for each listed instance (`testsvc[name='s1']`) removes the
  * objects its `created` paths name, unless another instance's `created` also names them,
- * and drops its `created`. An empty list means all instances, and then, as the controller
+ * and drops its `created`; containers the removal empties go too (not a device `config`
+ * nor a list entry). An empty list means all instances, and then, as the controller
  * does, only the `created` bookkeeping goes and the objects stay.
  */
 export function removeCreatedBy(root: XmlNode, instances: string[]): void {
@@ -97,12 +98,32 @@ export function removeCreatedBy(root: XmlNode, instances: string[]): void {
       strip.push(created);
     } else for (const p of paths) keep.add(p);
   }
+  const emptied: XmlNode[] = [];
   if (instances.length > 0)
     for (const path of removing) {
       if (keep.has(path)) continue;
-      root.find(path)?.delete();
+      const node = root.find(path);
+      const parent = node?.getParent();
+      node?.delete();
+      if (parent) emptied.push(parent);
     }
   for (const c of strip) c.delete();
+  for (const n of emptied) pruneEmptied(n);
+}
+
+/**
+ * As the simulator's pruneEmpty (what clixon does with non-presence containers): a
+ * container the removal left empty goes, and so do its emptied ancestors; a device
+ * `config` and list entries (keys registered, see registerListKeys) stay.
+ */
+function pruneEmptied(n: XmlNode): void {
+  for (let x: XmlNode | undefined = n; x && !x.isDocument(); ) {
+    const parent: XmlNode | undefined = x.getParent();
+    if (!parent || x.getChildren().length > 0 || x.getData() !== '' || localName(x) === 'config') return;
+    if (getListKeys(localName(x)) !== undefined) return;
+    x.delete();
+    x = parent;
+  }
 }
 
 export type { DatastoreName };
