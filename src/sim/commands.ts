@@ -9,7 +9,7 @@ import { userInfo } from 'node:os';
 import { parseString } from '../xml/index.ts';
 import { formatDeviceDiff } from '../xml/diff.ts';
 import { SNode, parseXml, escapeText } from './tree.ts';
-import { ServerDecoder, encodeChunk } from './framing.ts';
+import { createDecoder, encodeFrame } from '../netconf/index.ts';
 import { NS } from './schema.ts';
 
 export class CommandError extends Error {
@@ -23,7 +23,7 @@ const WAIT_MS = 30_000;
 
 /** One framed session; replies in order, notifications kept aside. */
 export class CommandClient {
-  private readonly decoder = new ServerDecoder(1024 * 1024 * 1024);
+  private readonly decoder = createDecoder('chunked', { maxMessageBytes: 1024 * 1024 * 1024 });
   private readonly replies: string[] = [];
   private readonly notes: string[] = [];
   private wake: (() => void) | undefined;
@@ -69,7 +69,7 @@ export class CommandClient {
 
   /** Sends one request, returns its `<rpc-reply>`; an rpc-error becomes a CommandError. */
   async rpc(body: string): Promise<SNode> {
-    this.socket.write(encodeChunk(`<rpc xmlns="${NS.base}" username="${escapeText(this.user)}" message-id="1">${body}</rpc>`));
+    this.socket.write(encodeFrame(`<rpc xmlns="${NS.base}" username="${escapeText(this.user)}" message-id="1">${body}</rpc>`, 'chunked'));
     const reply = parseXml(await this.waitFor(this.replies, 'a reply')).children[0]!;
     const err = reply.child('rpc-error');
     if (err) throw new CommandError(`${err.childText('error-tag')}: ${err.childText('error-message')}`);

@@ -1,6 +1,7 @@
 /**
- * The simulated controller's protocol side: sessions on a UNIX/TCP socket, framing,
- * hello, RPC dispatch with the recorded reply and rpc-error shapes, notifications.
+ * The simulated controller's protocol side: sessions on a UNIX/TCP socket, framing
+ * (src/netconf's chunked codec), hello, RPC dispatch with the recorded reply and
+ * rpc-error shapes, notifications.
  * Each message is handled to completion before the next; a reply is written before
  * the notifications its RPC causes, except services-commit, which the controller emits
  * while handling controller-commit (before the `<tid>` reply).
@@ -10,7 +11,7 @@ import { unlinkSync, existsSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { logger } from '../log.ts';
 import { SNode, parseXml, escapeText, SimXmlError } from './tree.ts';
-import { ServerDecoder, SimFramingError, encodeChunk } from './framing.ts';
+import { createDecoder, encodeFrame, FramingError, type Decoder } from '../netconf/index.ts';
 import { NS } from './schema.ts';
 import { SimRpcError } from './edit.ts';
 import type { Controller } from './controller.ts';
@@ -43,7 +44,7 @@ export class SimSession {
   readonly streams = new Set<string>();
   username?: string;
   closed = false;
-  private readonly decoder: ServerDecoder;
+  private readonly decoder: Decoder;
 
   constructor(
     readonly id: number,
@@ -51,7 +52,8 @@ export class SimSession {
     private readonly server: SimServer,
     maxMessageBytes: number,
   ) {
-    this.decoder = new ServerDecoder(maxMessageBytes);
+    // Chunked from the first byte, as the backend reads its socket; per read, the messages it completed.
+    this.decoder = createDecoder('chunked', { maxMessageBytes });
     socket.on('data', (d) => this.onData(d));
     socket.on('error', () => this.end());
     socket.on('close', () => this.end());
@@ -59,7 +61,7 @@ export class SimSession {
 
   send(xml: string): void {
     if (this.closed || this.socket.destroyed) return;
-    this.socket.write(encodeChunk(xml));
+    this.socket.write(encodeFrame(xml, 'chunked'));
   }
 
   /** Drops the connection without a reply (what the backend does on broken framing). */
@@ -75,7 +77,7 @@ export class SimSession {
     try {
       msgs = this.decoder.push(data);
     } catch (e) {
-      if (e instanceof SimFramingError) {
+      if (e instanceof FramingError) {
         log.debug(`session ${this.id}: ${e.message}, closing`);
         this.end();
         return;
