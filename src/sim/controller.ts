@@ -73,6 +73,12 @@ const NOT_SUPPORTED = new Set([
 export class Controller {
   readonly schema = new Schema();
   private ds: Record<DatastoreName, SNode>;
+  /**
+   * Trees that more than one holder references (datastores sharing one tree, synced
+   * device configs pointing into it): never edited in place; a datastore about to be
+   * edited gets its own copy first (writable). Any other datastore tree is its own.
+   */
+  private readonly shared = new WeakSet<SNode>();
   /** What each device holds (its config as last pushed or pulled). */
   private readonly synced = new Map<string, SNode>();
   private readonly transient = new Map<string, SNode>();
@@ -92,13 +98,14 @@ export class Controller {
     const running = persisted?.running ?? initial;
     this.ds = {
       running,
-      candidate: persisted?.candidate ?? running.clone(),
-      actions: running.clone(),
+      candidate: persisted?.candidate ?? running,
+      actions: running,
     };
+    this.shared.add(running);
     const now = timestamp();
     for (const dev of this.deviceNodes(running)) {
       const name = dev.childText('name') ?? '';
-      this.synced.set(name, (dev.child('config') ?? new SNode('config')).clone());
+      this.synced.set(name, dev.child('config') ?? new SNode('config'));
       this.connState.set(name, { state: dev.childText('enabled') === 'false' ? 'CLOSED' : 'OPEN', ts: now });
     }
   }
@@ -126,6 +133,24 @@ export class Controller {
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, 'running_db.xml'), `<config>${this.ds.running.toXml()}</config>\n`);
     writeFileSync(join(dir, 'candidate_db.xml'), `<config>${this.ds.candidate.toXml()}</config>\n`);
+  }
+
+  /** A datastore to edit in place: its own copy first when its tree is shared. */
+  private writable(name: DatastoreName): SNode {
+    if (this.shared.has(this.ds[name])) this.ds[name] = this.ds[name].clone();
+    return this.ds[name];
+  }
+
+  /** `to` takes `from`'s tree without a copy; whichever is edited next copies it. */
+  private share(to: DatastoreName, from: DatastoreName): void {
+    this.shared.add(this.ds[from]);
+    this.setDs(to, this.ds[from]);
+  }
+
+  /** A device config kept as synced, pointing into a datastore tree (which is shared from then on). */
+  private setSynced(name: string, tree: SNode, config: SNode | undefined): void {
+    this.shared.add(tree);
+    this.synced.set(name, config ?? new SNode('config'));
   }
 
   private setDs(name: DatastoreName, doc: SNode): void {
@@ -293,10 +318,8 @@ export class Controller {
     const dop = (op.childText('default-operation') ?? 'merge') as EditOp;
     if (!['merge', 'replace', 'none'].includes(dop))
       throw new SimRpcError('protocol', 'invalid-value', `Invalid default-operation: ${dop}`);
-    let base = this.ds[db];
-    if (dop === 'replace') {
-      base = new SNode('');
-    }
+    // In place (applyEdit rolls back on error); replace starts from an empty tree.
+    const base = dop === 'replace' ? new SNode('') : this.writable(db);
     this.setDs(db, applyEdit(base, config, dop === 'replace' ? 'merge' : dop, this.schema));
     return ok();
   }
@@ -304,13 +327,13 @@ export class Controller {
   private commit(s: SimSession): RpcResult {
     this.checkLock(s, 'running');
     this.checkLock(s, 'candidate');
-    this.setDs('running', this.ds.candidate.clone());
+    this.share('running', 'candidate');
     return ok();
   }
 
   private discard(s: SimSession): RpcResult {
     this.checkLock(s, 'candidate');
-    this.setDs('candidate', this.ds.running.clone());
+    this.share('candidate', 'running');
     return ok();
   }
 
@@ -353,8 +376,14 @@ export class Controller {
     return devices?.childrenNamed('device') ?? [];
   }
 
-  private deviceConfig(doc: SNode, name: string): SNode | undefined {
-    return this.deviceNodes(doc).find((d) => d.childText('name') === name)?.child('config');
+  /** Each device's config by name (the first device of a name). */
+  private deviceConfigs(doc: SNode): Map<string, SNode | undefined> {
+    const m = new Map<string, SNode | undefined>();
+    for (const d of this.deviceNodes(doc)) {
+      const name = d.childText('name') ?? '';
+      if (!m.has(name)) m.set(name, d.child('config'));
+    }
+    return m;
   }
 
   private selectDevices(op: SNode, enabledOnly: boolean): string[] {
@@ -373,7 +402,7 @@ export class Controller {
     const old = dev.child('config');
     const fresh = config.clone();
     fresh.name = 'config';
-    fresh.attrs.clear();
+    fresh.attrs = new Map();
     if (old) {
       const i = dev.children.indexOf(old);
       dev.remove(old);
@@ -440,21 +469,25 @@ export class Controller {
       this.failNow(t, 'No devices are selected (or no devices exist) and you have requested commit PUSH');
     if (push !== 'NONE') {
       // As the controller: a device with candidate changes must be connected to push to it.
-      const wanted = this.ds.candidate;
+      const running = this.deviceConfigs(this.ds.running);
+      const wanted = this.deviceConfigs(this.ds.candidate);
       const closed = devices.find(
-        (d) => this.connState.get(d)?.state !== 'OPEN' && !treesEqual(this.deviceConfig(this.ds.running, d), this.deviceConfig(wanted, d), this.schema),
+        (d) => this.connState.get(d)?.state !== 'OPEN' && !treesEqual(running.get(d), wanted.get(d), this.schema),
       );
       if (closed !== undefined)
         this.failNow(t, `Device is closed: '${closed}' (try 'connection open' or edit, local commit, and connect)`, closed);
     }
     const tidReply = `<tid xmlns="${NS.ctrl}">${t.tid}</tid>`;
     if (actions === 'NONE') {
-      const changed = devices.filter((d) => !treesEqual(this.deviceConfig(this.ds.running, d), this.synced.get(d), this.schema));
+      const running = this.deviceConfigs(this.ds.running);
+      const changed = devices.filter((d) => !treesEqual(running.get(d), this.synced.get(d), this.schema));
       if (changed.length === 0) this.failNow(t, 'No changes to push');
       return {
         body: tidReply,
         after: () => {
-          if (push === 'COMMIT') for (const d of changed) this.synced.set(d, this.deviceConfig(this.ds.running, d)!.clone());
+          const tree = this.ds.running;
+          const now = this.deviceConfigs(tree);
+          if (push === 'COMMIT') for (const d of changed) this.setSynced(d, tree, now.get(d));
           this.finish(t, 'SUCCESS');
         },
       };
@@ -464,10 +497,11 @@ export class Controller {
     const changes = changedInstances(this.ds.running, this.ds.candidate, this.schema);
     let tags = changes.tags;
     if (actions === 'FORCE' || actions === 'DELETE') tags = instance ? [instance] : [];
-    const next = this.ds.candidate.clone();
-    this.ds.actions = next;
+    // Actions starts as candidate; the pre-removal below edits its own copy.
+    this.shared.add(this.ds.candidate);
+    this.ds.actions = this.ds.candidate;
     if (changes.any && actions === 'DELETE') {
-      this.strip(next, tags);
+      this.strip(this.writable('actions'), tags);
       return { body: tidReply, after: () => this.afterActions(t) };
     }
     if (changes.any && (actions === 'FORCE' || tags.length > 0) && this.hasServicesSubscriber()) {
@@ -475,7 +509,7 @@ export class Controller {
       if (diff) body += '<diff>true</diff>';
       for (const tag of tags) body += `<service>${escapeText(tag)}</service>`;
       this.server.notify('services-commit', body + '</services-commit>');
-      this.strip(next, tags);
+      this.strip(this.writable('actions'), tags);
       t.state = 'ACTIONS';
       t.timer = setTimeout(() => {
         if (t.state !== 'DONE') this.finish(t, 'FAILED', 'Actions', 'Timeout waiting for service daemon');
@@ -499,12 +533,13 @@ export class Controller {
       return;
     }
     const actions = this.ds.actions;
-    const changed = t.devices.filter(
-      (d) => !treesEqual(this.deviceConfig(actions, d), this.deviceConfig(this.ds.running, d), this.schema),
-    );
-    for (const d of changed) this.synced.set(d, (this.deviceConfig(actions, d) ?? new SNode('config')).clone());
-    this.setDs('candidate', actions.clone());
-    this.setDs('running', actions.clone());
+    const after = this.deviceConfigs(actions);
+    const before = this.deviceConfigs(this.ds.running);
+    const changed = t.devices.filter((d) => !treesEqual(after.get(d), before.get(d), this.schema));
+    for (const d of changed) this.setSynced(d, actions, after.get(d));
+    // One tree for all three (no copies): the next edit of any of them copies it.
+    this.share('candidate', 'actions');
+    this.share('running', 'actions');
     if (changed.length === 0) this.finish(t, 'SUCCESS', undefined, 'No device  configuration changed, no push necessary');
     else this.finish(t, 'SUCCESS');
   }
@@ -558,10 +593,14 @@ export class Controller {
     if (t1 === undefined) throw operationFailed('No config-type1');
     const t2 = op.childText('config-type2');
     if (t2 === undefined) throw operationFailed('No config-type1');
+    const names = this.selectDevices(op, false);
+    if (names.length === 0) return { body: '' };
+    const of1 = this.deviceConfigsOfType(t1);
+    const of2 = this.deviceConfigsOfType(t2);
     let body = '';
-    for (const name of this.selectDevices(op, false)) {
-      const a = this.deviceConfigOfType(name, t1);
-      const b = this.deviceConfigOfType(name, t2);
+    for (const name of names) {
+      const a = of1.get(name);
+      const b = of2.get(name);
       const text = format === 'text' ? TextDiff.between(a ?? new SNode('config'), b ?? new SNode('config'), this.schema) : xmlDiff(a, b, this.schema);
       if (text !== '') body += `<diff xmlns="${NS.ctrl}">${escapeText(`${name}:\n${text}`)}</diff>`;
     }
@@ -574,13 +613,13 @@ export class Controller {
     return this.ds[name];
   }
 
-  private deviceConfigOfType(name: string, type: string): SNode | undefined {
+  private deviceConfigsOfType(type: string): ReadonlyMap<string, SNode | undefined> {
     switch (type) {
-      case 'RUNNING': return this.deviceConfig(this.ds.running, name);
-      case 'CANDIDATE': return this.deviceConfig(this.ds.candidate, name);
-      case 'ACTIONS': return this.deviceConfig(this.ds.actions, name);
-      case 'SYNCED': return this.synced.get(name);
-      case 'TRANSIENT': return this.transient.get(name);
+      case 'RUNNING': return this.deviceConfigs(this.ds.running);
+      case 'CANDIDATE': return this.deviceConfigs(this.ds.candidate);
+      case 'ACTIONS': return this.deviceConfigs(this.ds.actions);
+      case 'SYNCED': return this.synced;
+      case 'TRANSIENT': return this.transient;
     }
     throw operationFailed('Unexpected config-type');
   }
@@ -598,12 +637,10 @@ export class Controller {
           const cfg = (this.synced.get(d) ?? new SNode('config')).clone();
           if (transient) this.transient.set(d, cfg);
           else {
-            const running = this.ds.running.clone();
-            const candidate = this.ds.candidate.clone();
-            this.putDeviceConfig(running, d, cfg);
-            this.putDeviceConfig(candidate, d, cfg);
-            this.setDs('running', running);
-            this.setDs('candidate', candidate);
+            this.putDeviceConfig(this.writable('running'), d, cfg);
+            this.putDeviceConfig(this.writable('candidate'), d, cfg);
+            this.setDs('running', this.ds.running);
+            this.setDs('candidate', this.ds.candidate);
           }
         }
         this.finish(t, 'SUCCESS');
@@ -663,7 +700,7 @@ export class Controller {
       const cfg = dev.append(new SNode('config'));
       for (const b of body) cfg.append(b.clone());
     }
-    this.setDs('candidate', applyEdit(this.ds.candidate, config, 'merge', this.schema));
+    this.setDs('candidate', applyEdit(this.writable('candidate'), config, 'merge', this.schema));
     return ok();
   }
 
@@ -723,7 +760,7 @@ function xmlDiff(a: SNode | undefined, b: SNode | undefined, schema: Schema): st
     if (!n) return undefined;
     const wrap = n.clone();
     if (wrap.name === '') wrap.name = 'root';
-    if (!wrap.attrs.has('xmlns') && n.name !== '') wrap.attrs.set('xmlns', n.ns);
+    if (!wrap.attrs.has('xmlns') && n.name !== '') wrap.setAttr('xmlns', n.ns);
     return parseString(wrap.toXml()).getChildren()[0];
   };
   return diffText(conv(a), conv(b), { indent: 3, leafLists: schema.leafLists });

@@ -12,16 +12,39 @@ export class SimXmlError extends Error {
   }
 }
 
+/**
+ * Shared by every node without attributes (most datastore nodes), so that a tree of
+ * many thousand nodes does not hold a Map each. Reading, deleting and clearing are
+ * no-ops; setting throws: add attributes with SNode.setAttr.
+ */
+class NoAttrs extends Map<string, string> {
+  override set(): this {
+    throw new TypeError('attributes of a node without any: use setAttr');
+  }
+}
+const NO_ATTRS: Map<string, string> = new NoAttrs();
+/** Shared by every node without children; frozen, so a stray push fails loudly. */
+const NO_CHILDREN = Object.freeze([]) as unknown as SNode[];
+
+function attrsOf(attrs: Record<string, string> | Map<string, string> | undefined): Map<string, string> {
+  if (attrs instanceof Map) return attrs.size === 0 ? NO_ATTRS : attrs;
+  if (attrs === undefined) return NO_ATTRS;
+  const keys = Object.keys(attrs);
+  return keys.length === 0 ? NO_ATTRS : new Map(keys.map((k) => [k, attrs[k]!]));
+}
+
 export class SNode {
   name: string;
+  /** Read freely; write with setAttr (a node without attributes shares one empty map). */
   attrs: Map<string, string>;
-  children: SNode[] = [];
+  /** Change through append/insertAt/remove or by assigning a new array (leaves share one frozen empty array). */
+  children: SNode[] = NO_CHILDREN;
   text: string | null = null;
   parent: SNode | null = null;
 
   constructor(name: string, attrs?: Record<string, string> | Map<string, string>, text?: string | null) {
     this.name = name;
-    this.attrs = attrs instanceof Map ? attrs : new Map(Object.entries(attrs ?? {}));
+    this.attrs = attrsOf(attrs);
     if (text !== undefined) this.text = text;
   }
 
@@ -35,10 +58,16 @@ export class SNode {
     return i < 0 ? '' : this.name.slice(0, i);
   }
 
+  setAttr(name: string, value: string): void {
+    if (this.attrs === NO_ATTRS) this.attrs = new Map();
+    this.attrs.set(name, value);
+  }
+
   /** The namespace bound to a prefix ('' = default) at this node. */
   lookupNs(prefix: string): string | undefined {
     const key = prefix === '' ? 'xmlns' : `xmlns:${prefix}`;
     for (let n: SNode | null = this; n; n = n.parent) {
+      if (n.attrs.size === 0) continue;
       const v = n.attrs.get(key);
       if (v !== undefined) return v;
     }
@@ -52,13 +81,15 @@ export class SNode {
 
   append(child: SNode): SNode {
     child.parent = this;
-    this.children.push(child);
+    if (this.children === NO_CHILDREN) this.children = [child];
+    else this.children.push(child);
     return child;
   }
 
   insertAt(index: number, child: SNode): SNode {
     child.parent = this;
-    this.children.splice(index, 0, child);
+    if (this.children === NO_CHILDREN) this.children = [child];
+    else this.children.splice(index, 0, child);
     return child;
   }
 
@@ -86,38 +117,54 @@ export class SNode {
 
   /** Deep copy, detached. */
   clone(): SNode {
-    const n = new SNode(this.name, new Map(this.attrs), this.text);
-    for (const c of this.children) n.append(c.clone());
+    const n = new SNode(this.name, this.attrs === NO_ATTRS ? NO_ATTRS : new Map(this.attrs), this.text);
+    const kids = this.children;
+    if (kids.length > 0) {
+      const out = new Array<SNode>(kids.length);
+      for (let i = 0; i < kids.length; i++) {
+        const c = kids[i]!.clone();
+        c.parent = n;
+        out[i] = c;
+      }
+      n.children = out;
+    }
     return n;
   }
 
   /** Compact XML; a document root (name '') prints its children only. */
   toXml(): string {
-    const out: string[] = [];
-    if (this.name === '') for (const c of this.children) c.write(out);
-    else this.write(out);
-    return out.join('');
-  }
-
-  private write(out: string[]): void {
-    out.push('<', this.name);
-    for (const [k, v] of this.attrs) out.push(' ', k, '="', escapeAttr(v), '"');
-    if (this.children.length === 0 && (this.text === null || this.text === '')) {
-      out.push('/>');
-      return;
-    }
-    out.push('>');
-    if (this.children.length > 0) for (const c of this.children) c.write(out);
-    else out.push(escapeText(this.text ?? ''));
-    out.push('</', this.name, '>');
+    if (this.name !== '') return write(this);
+    let s = '';
+    for (const c of this.children) s += write(c);
+    return s;
   }
 }
 
+// String concatenation rather than an array join: V8 builds ropes, far cheaper for
+// hundreds of thousands of small pieces (the datastores are megabytes).
+function write(n: SNode): string {
+  let s = '<' + n.name;
+  if (n.attrs.size > 0) for (const [k, v] of n.attrs) s += ' ' + k + '="' + escapeAttr(v) + '"';
+  const kids = n.children;
+  if (kids.length === 0) {
+    const t = n.text;
+    return t === null || t === '' ? s + '/>' : s + '>' + escapeText(t) + '</' + n.name + '>';
+  }
+  s += '>';
+  for (let i = 0; i < kids.length; i++) s += write(kids[i]!);
+  return s + '</' + n.name + '>';
+}
+
+const TEXT_SPECIAL = /[&<>]/;
+const ATTR_SPECIAL = /[&<"]/;
+
 export function escapeText(s: string): string {
+  if (!TEXT_SPECIAL.test(s)) return s;
   return s.replace(/[&<>]/g, (c) => (c === '&' ? '&amp;' : c === '<' ? '&lt;' : '&gt;'));
 }
 
 export function escapeAttr(s: string): string {
+  if (!ATTR_SPECIAL.test(s)) return s;
   return s.replace(/[&<"]/g, (c) => (c === '&' ? '&amp;' : c === '<' ? '&lt;' : '&quot;'));
 }
 
@@ -238,7 +285,7 @@ export function parseXml(src: string): SNode {
         const raw = src.slice(p + 1, end);
         if (raw.includes('<')) throw new SimXmlError('< in attribute', p);
         if (el.attrs.has(a[0])) throw new SimXmlError('duplicate attribute', p);
-        el.attrs.set(a[0], decodeEntities(raw, p));
+        el.setAttr(a[0], decodeEntities(raw, p));
         p = end + 1;
       }
       pos = p;
