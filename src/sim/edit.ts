@@ -447,14 +447,36 @@ export function applyEdit(doc: SNode, configEl: SNode, defaultOp: EditOp, schema
 
 /** Structural equality ignoring sibling order of list entries. */
 export function treesEqual(a: SNode | undefined, b: SNode | undefined, schema: Schema): boolean {
+  if (a === b) return true;
   if (!a || !b) return (a?.children.length ?? 0) === 0 && (b?.children.length ?? 0) === 0 && (a?.text ?? '') === (b?.text ?? '');
   if (a.children.length !== b.children.length) return false;
   if (a.children.length === 0) return (a.text ?? '') === (b.text ?? '');
+  const inOrder = sameInOrder(a, b, schema);
+  if (inOrder !== undefined) return inOrder;
   const idx = new Map<string, SNode>();
   for (const c of b.children) idx.set(identity(c, schema), c);
   for (const c of a.children) {
     const o = idx.get(identity(c, schema));
     if (!o || o.ns !== c.ns || !treesEqual(c, o, schema)) return false;
+  }
+  return true;
+}
+
+/**
+ * The datastores keep siblings in one order, so pairing children by position settles
+ * most comparisons without an identity index: true when every pair is equal, false at
+ * a pair of one identity whose subtrees differ, undefined (compare by identity) when
+ * the order differs.
+ */
+function sameInOrder(a: SNode, b: SNode, schema: Schema): boolean | undefined {
+  const ka = a.children;
+  const kb = b.children;
+  for (let i = 0; i < ka.length; i++) {
+    const x = ka[i]!;
+    const y = kb[i]!;
+    if (x.name !== y.name || x.attrs.get('xmlns') !== y.attrs.get('xmlns')) return undefined;
+    if (treesEqual(x, y, schema)) continue;
+    return identity(x, schema) === identity(y, schema) ? false : undefined;
   }
   return true;
 }
