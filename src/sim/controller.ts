@@ -23,7 +23,7 @@ import { NS, Schema } from './schema.ts';
 import {
   SimRpcError, applyEdit, canonical, changedInstances, dropAllCreated, sortEntries, stripCreated, treesEqual, type EditOp,
 } from './edit.ts';
-import { filterTree, limitDepth, select, XPathError } from './xpath.ts';
+import { filterTree, limitDepth, select, selectsAll, XPathError } from './xpath.ts';
 import { TextDiff } from './textdiff.ts';
 import {
   type RpcResult, type SimSession, type SimServer, attrByLocal, operationFailed, timestamp, unknownRpc,
@@ -250,17 +250,22 @@ export class Controller {
     return { select: attrByLocal(f, 'select') ?? '/', nsmap };
   }
 
-  private reply(tree: SNode, op: SNode): RpcResult {
+  /** The reply; `reply.own` false: the tree is a datastore's, copied before cutting it to a depth. */
+  private reply(reply: { tree: SNode; own: boolean }, op: SNode): RpcResult {
+    let tree = reply.tree;
     const depth = attrByLocal(op, 'depth') ?? op.childText('depth');
-    if (depth !== undefined && /^\d+$/.test(depth)) limitDepth(tree, Number(depth));
+    if (depth !== undefined && /^\d+$/.test(depth)) limitDepth((tree = reply.own ? tree : tree.clone()), Number(depth));
     const inner = tree.toXml();
     return { body: inner === '' ? '<data/>' : `<data>${inner}</data>` };
   }
 
-  private filtered(doc: SNode, op: SNode): SNode {
+  /** The filter's selection of `doc`: `doc` itself when it selects everything (no copy of a whole datastore). */
+  private filtered(doc: SNode, op: SNode, own: boolean): { tree: SNode; own: boolean } {
     const { select: sel, nsmap } = this.filterOf(op);
+    const expr = sel === '' ? '/' : sel;
     try {
-      return filterTree(doc, sel === '' ? '/' : sel, nsmap, this.schema);
+      if (selectsAll(expr)) return { tree: doc, own };
+      return { tree: filterTree(doc, expr, nsmap, this.schema), own: true };
     } catch (e) {
       if (e instanceof XPathError) throw new SimRpcError('application', 'invalid-value', e.message);
       throw e;
@@ -269,14 +274,14 @@ export class Controller {
 
   private getConfig(op: SNode): RpcResult {
     const db = this.dbName(op, 'source', ['running', 'candidate', 'actions']);
-    return this.reply(this.filtered(this.ds[db], op), op);
+    return this.reply(this.filtered(this.ds[db], op, false), op);
   }
 
   private get(op: SNode): RpcResult {
     const content = attrByLocal(op, 'content') ?? 'all';
     const doc = content === 'nonconfig' ? new SNode('') : this.ds.running.clone();
     if (content !== 'config') this.addState(doc);
-    return this.reply(this.filtered(doc, op), op);
+    return this.reply(this.filtered(doc, op, true), op);
   }
 
   /** Merges the operational state (device connection state, transactions) into a tree. */

@@ -131,13 +131,18 @@ export function findByPath(doc: SNode, path: string): SNode | undefined {
   }
 }
 
+/** Whether a filter selects the whole tree (no filter, `/`, or `/` in a union). Throws XPathError. */
+export function selectsAll(expr: string | undefined): boolean {
+  return expr === undefined || parseXPath(expr).some((p) => p.length === 0);
+}
+
 /**
  * The reply tree for a filter: every selected node whole, each ancestor with its list
  * keys only, in document order. `/` (or no filter) is the whole tree.
  */
 export function filterTree(doc: SNode, expr: string | undefined, nsmap: Record<string, string>, schema: Schema): SNode {
-  const paths = expr === undefined ? [[]] : parseXPath(expr);
-  if (paths.some((p) => p.length === 0)) return doc.clone();
+  if (selectsAll(expr)) return doc.clone();
+  const paths = parseXPath(expr!);
   const matched = new Set<SNode>();
   for (const p of paths) for (const n of evalPath(doc, p, nsmap)) matched.add(n);
   const onPath = new Set<SNode>();
