@@ -34,18 +34,86 @@ function attrsOf(attrs: Record<string, string> | Map<string, string> | undefined
 }
 
 export class SNode {
-  name: string;
-  /** Read freely; write with setAttr (a node without attributes shares one empty map). */
-  attrs: Map<string, string>;
-  /** Change through append/insertAt/remove or by assigning a new array (leaves share one frozen empty array). */
-  children: SNode[] = NO_CHILDREN;
-  text: string | null = null;
+  #name: string;
+  #attrs: Map<string, string>;
+  #children: SNode[] = NO_CHILDREN;
+  #text: string | null = null;
   parent: SNode | null = null;
+  /**
+   * This element's XML while it and its subtree are unchanged (elements with children
+   * only): a datastore is served whole after a few edits, so most of it is not
+   * serialized again. Every change goes through a setter or method below, which drops
+   * the cache here and in the ancestors; a copy keeps it (strings are immutable).
+   */
+  #xml: string | undefined;
 
   constructor(name: string, attrs?: Record<string, string> | Map<string, string>, text?: string | null) {
-    this.name = name;
-    this.attrs = attrsOf(attrs);
-    if (text !== undefined) this.text = text;
+    this.#name = name;
+    this.#attrs = attrsOf(attrs);
+    if (text !== undefined) this.#text = text;
+  }
+
+  get name(): string {
+    return this.#name;
+  }
+
+  set name(v: string) {
+    this.#name = v;
+    this.changed();
+  }
+
+  /** Read freely; add with setAttr, or assign a new map (a node without attributes shares one empty map). */
+  get attrs(): Map<string, string> {
+    return this.#attrs;
+  }
+
+  set attrs(v: Map<string, string>) {
+    this.#attrs = attrsOf(v);
+    this.changed();
+  }
+
+  /** Change through append/insertAt/remove or by assigning a new array (leaves share one frozen empty array). */
+  get children(): SNode[] {
+    return this.#children;
+  }
+
+  set children(v: SNode[]) {
+    this.#children = v;
+    this.changed();
+  }
+
+  get text(): string | null {
+    return this.#text;
+  }
+
+  set text(v: string | null) {
+    this.#text = v;
+    this.changed();
+  }
+
+  /**
+   * Drops the cached XML here and above. Above, the first ancestor without a cache ends
+   * the walk: serializing an element caches every element with children below it, and
+   * each change clears upward, so nothing above an uncached ancestor has a cache.
+   */
+  private changed(): void {
+    this.#xml = undefined;
+    for (let n = this.parent; n && n.#xml !== undefined; n = n.parent) n.#xml = undefined;
+  }
+
+  /** Compact XML of this element, cached for elements with children (see #xml). */
+  static write(n: SNode): string {
+    if (n.#xml !== undefined) return n.#xml;
+    let s = '<' + n.#name;
+    if (n.#attrs.size > 0) for (const [k, v] of n.#attrs) s += ' ' + k + '="' + escapeAttr(v) + '"';
+    const kids = n.#children;
+    if (kids.length === 0) {
+      const t = n.#text;
+      return t === null || t === '' ? s + '/>' : s + '>' + escapeText(t) + '</' + n.#name + '>';
+    }
+    s += '>';
+    for (let i = 0; i < kids.length; i++) s += SNode.write(kids[i]!);
+    return (n.#xml = s + '</' + n.#name + '>');
   }
 
   get localName(): string {
@@ -59,8 +127,9 @@ export class SNode {
   }
 
   setAttr(name: string, value: string): void {
-    if (this.attrs === NO_ATTRS) this.attrs = new Map();
-    this.attrs.set(name, value);
+    if (this.#attrs === NO_ATTRS) this.#attrs = new Map();
+    this.#attrs.set(name, value);
+    this.changed();
   }
 
   /** The namespace bound to a prefix ('' = default) at this node. */
@@ -81,21 +150,26 @@ export class SNode {
 
   append(child: SNode): SNode {
     child.parent = this;
-    if (this.children === NO_CHILDREN) this.children = [child];
-    else this.children.push(child);
+    if (this.#children === NO_CHILDREN) this.#children = [child];
+    else this.#children.push(child);
+    this.changed();
     return child;
   }
 
   insertAt(index: number, child: SNode): SNode {
     child.parent = this;
-    if (this.children === NO_CHILDREN) this.children = [child];
-    else this.children.splice(index, 0, child);
+    if (this.#children === NO_CHILDREN) this.#children = [child];
+    else this.#children.splice(index, 0, child);
+    this.changed();
     return child;
   }
 
   remove(child: SNode): void {
-    const i = this.children.indexOf(child);
-    if (i >= 0) this.children.splice(i, 1);
+    const i = this.#children.indexOf(child);
+    if (i >= 0) {
+      this.#children.splice(i, 1);
+      this.changed();
+    }
     child.parent = null;
   }
 
@@ -117,8 +191,9 @@ export class SNode {
 
   /** Deep copy, detached. */
   clone(): SNode {
-    const n = new SNode(this.name, this.attrs === NO_ATTRS ? NO_ATTRS : new Map(this.attrs), this.text);
-    const kids = this.children;
+    const n = new SNode(this.#name, this.#attrs === NO_ATTRS ? NO_ATTRS : new Map(this.#attrs), this.#text);
+    n.#xml = this.#xml;
+    const kids = this.#children;
     if (kids.length > 0) {
       const out = new Array<SNode>(kids.length);
       for (let i = 0; i < kids.length; i++) {
@@ -126,33 +201,21 @@ export class SNode {
         c.parent = n;
         out[i] = c;
       }
-      n.children = out;
+      n.#children = out;
     }
     return n;
   }
 
-  /** Compact XML; a document root (name '') prints its children only. */
+  /**
+   * Compact XML; a document root (name '') prints its children only. Built by string
+   * concatenation (V8 ropes: far cheaper than joining hundreds of thousands of pieces).
+   */
   toXml(): string {
-    if (this.name !== '') return write(this);
+    if (this.#name !== '') return SNode.write(this);
     let s = '';
-    for (const c of this.children) s += write(c);
+    for (const c of this.#children) s += SNode.write(c);
     return s;
   }
-}
-
-// String concatenation rather than an array join: V8 builds ropes, far cheaper for
-// hundreds of thousands of small pieces (the datastores are megabytes).
-function write(n: SNode): string {
-  let s = '<' + n.name;
-  if (n.attrs.size > 0) for (const [k, v] of n.attrs) s += ' ' + k + '="' + escapeAttr(v) + '"';
-  const kids = n.children;
-  if (kids.length === 0) {
-    const t = n.text;
-    return t === null || t === '' ? s + '/>' : s + '>' + escapeText(t) + '</' + n.name + '>';
-  }
-  s += '>';
-  for (let i = 0; i < kids.length; i++) s += write(kids[i]!);
-  return s + '</' + n.name + '>';
 }
 
 const TEXT_SPECIAL = /[&<>]/;
