@@ -7,11 +7,8 @@
  */
 import {
   CONTROLLER_NS,
-  NETCONF_NS,
   Session,
   defaultUser,
-  escapeAttr,
-  escapeText,
   rpc,
   replyOk,
   replyTid,
@@ -19,7 +16,7 @@ import {
 } from '../netconf/index.ts';
 import { parseString, type XmlNode } from '../xml/index.ts';
 import { logger } from '../log.ts';
-import { changedConfig } from './changes.ts';
+import { changedConfig } from '../xml/changes.ts';
 import { ReadOnlyError, TransactionFailedError, UnexpectedReplyError } from './errors.ts';
 import { TransactionWatcher, type TransactionOutcome } from './transactions.ts';
 
@@ -288,7 +285,18 @@ export class Clixon implements AsyncDisposable {
   async applyService(service: string, instance: string, diff = true): Promise<string> {
     return this.#guard(async () => {
       if (this.readOnly && !diff) throw new ReadOnlyError('applyService without diff');
-      await this.#transaction('apply-service', serviceApply(this.user, `${service}[service-name='${instance}']`, diff));
+      await this.#transaction(
+        'apply-service',
+        rpc.controllerCommit({
+          user: this.user,
+          header: 'base',
+          device: '*',
+          push: diff ? 'NONE' : 'COMMIT',
+          actions: 'FORCE',
+          serviceInstance: `${service}[service-name='${instance}']`,
+          source: 'ds:candidate',
+        }),
+      );
       return diffText(await this.#rpc(rpc.datastoreDiff({ user: this.user, device: '*', configType1: 'RUNNING', configType2: 'ACTIONS' })));
     });
   }
@@ -476,19 +484,6 @@ function inlineConfig(template: string): string {
   const top = doc.getChildren();
   if (top.length === 1 && top[0]!.getName() === 'config') return top[0]!.getChildren().map((c) => c.dumps()).join('');
   return doc.dumps();
-}
-
-/**
- * controller-commit forcing one service instance's actions from candidate. Built here,
- * not with rpc.controllerCommit: pyapi sent this one with the other rpc header (no
- * xmlns:nc, message-id before username; session-client.jsonl seq 37).
- */
-function serviceApply(user: string, instance: string, diff: boolean): string {
-  return (
-    `<rpc xmlns="${NETCONF_NS}" message-id="42" username="${escapeAttr(user)}"><controller-commit xmlns="${CONTROLLER_NS}">` +
-    `<device>*</device><push>${diff ? 'NONE' : 'COMMIT'}</push><actions>FORCE</actions>` +
-    `<service-instance>${escapeText(instance)}</service-instance><source>ds:candidate</source></controller-commit></rpc>`
-  );
 }
 
 /** The text of every `<diff>` in a datastore-diff reply (one per device for device diffs). */

@@ -57,6 +57,11 @@ function checkChars(s: string): void {
   if (bad) throw new TypeError(`value holds U+${bad[0].charCodeAt(0).toString(16).padStart(4, '0')}, which XML cannot carry`);
 }
 
+/** `s` with every character XML cannot carry replaced by U+FFFD: for text we relay but did not write (a module's error). */
+export function xmlCarriable(s: string): string {
+  return s.replace(new RegExp(FORBIDDEN.source, 'gu'), '\ufffd');
+}
+
 /** Escapes element text: `&`, `<`, `>` and CR (which a parser would otherwise turn into LF). */
 export function escapeText(s: string): string {
   checkChars(s);
@@ -224,6 +229,11 @@ export function createSubscription(opts: UserOption & { stream: string }): strin
 }
 
 export interface ControllerCommitOptions extends UserOption, DeviceChoice {
+  /**
+   * The rpc's start tag: 'nc' (default) username then xmlns:nc, as pyapi's push sent it;
+   * 'base' message-id then username, as its apply-service did (session-client.jsonl seq 37).
+   */
+  header?: 'nc' | 'base';
   push?: PushType;
   actions?: ActionsType;
   /** A datastore reference such as `ds:running` (the default) or `ds:candidate`. */
@@ -241,7 +251,7 @@ export interface ControllerCommitOptions extends UserOption, DeviceChoice {
 export function controllerCommit(opts: ControllerCommitOptions = {}): string {
   const instance = opts.serviceInstance === undefined ? '' : leaf('service-instance', opts.serviceInstance);
   return (
-    `${openUserNc(opts)}<controller-commit xmlns="${CONTROLLER_NS}">${deviceChoice(opts, '*')}` +
+    `${opts.header === 'base' ? openIdUser(opts) : openUserNc(opts)}<controller-commit xmlns="${CONTROLLER_NS}">${deviceChoice(opts, '*')}` +
     `${leaf('push', opts.push ?? 'NONE')}${leaf('actions', opts.actions ?? 'NONE')}${instance}` +
     `${leaf('source', opts.source ?? 'ds:running')}</controller-commit></rpc>`
   );

@@ -54,7 +54,9 @@ interface Request {
   xml: string;
   name: string;
   timeout: number | undefined;
-  resolve: (reply: XmlNode) => void;
+  /** Resolve with the reply's text, parsed only when it holds an rpc-error. */
+  raw?: boolean;
+  resolve: (reply: XmlNode | string) => void;
   reject: (err: Error) => void;
   timer?: NodeJS.Timeout;
 }
@@ -151,14 +153,18 @@ export class Session {
    * Sends one `<rpc>` and resolves with its `<rpc-reply>` element; rejects RpcError when
    * the reply holds an error, TimeoutError after `timeout` ms (the session then closes),
    * SessionClosedError when the session ends first. Calls are answered in call order.
+   * With `raw`, resolves with the reply's text unparsed (for a big get-config that is
+   * parsed elsewhere); only a reply naming rpc-error is parsed, to reject RpcError.
    */
-  rpc(xml: string, opts: { timeout?: number } = {}): Promise<XmlNode> {
+  rpc(xml: string, opts: { timeout?: number; raw: true }): Promise<string>;
+  rpc(xml: string, opts?: { timeout?: number; raw?: false }): Promise<XmlNode>;
+  rpc(xml: string, opts: { timeout?: number; raw?: boolean } = {}): Promise<XmlNode | string> {
     const name = rpcName(xml);
     if (this.#closed || this.#closing) {
       return Promise.reject(new SessionClosedError(`session closed: <${name}> not sent`));
     }
     return new Promise((resolve, reject) => {
-      this.#queue.push({ xml, name, timeout: opts.timeout ?? this.#timeout, resolve, reject });
+      this.#queue.push({ xml, name, timeout: opts.timeout ?? this.#timeout, raw: opts.raw === true, resolve, reject });
       this.#pump();
     });
   }
@@ -224,10 +230,10 @@ export class Session {
   close(): Promise<void> {
     if (this.#closed) return this.#socketClosed;
     this.#closing ??= (async () => {
-      const bye = new Promise<XmlNode>((resolve, reject) => {
+      const bye = new Promise<void>((resolve, reject) => {
         // Bounded even without a session timeout, so close() cannot hang on a silent backend.
         const timeout = this.#timeout ?? CLOSE_TIMEOUT_MS;
-        this.#queue.push({ xml: closeSession({ user: this.user }), name: 'close-session', timeout, resolve, reject });
+        this.#queue.push({ xml: closeSession({ user: this.user }), name: 'close-session', timeout, resolve: () => resolve(), reject });
         this.#pump();
       });
       try {
@@ -324,6 +330,11 @@ export class Session {
 
   #dispatch(xml: string): void {
     this.#frameHook('recv', xml);
+    // A raw request's reply goes out as text: only its head and whether it names rpc-error are looked at.
+    if (this.#current?.raw && topName(xml) === 'rpc-reply' && !xml.includes('rpc-error')) {
+      this.#settle(this.#current, xml);
+      return;
+    }
     let top: XmlNode | undefined;
     try {
       top = parseString(xml).getChildren()[0];
@@ -360,14 +371,21 @@ export class Session {
       this.#end(e, e.message);
       return;
     }
+    const err = rpcErrorOf(reply);
+    if (err) {
+      this.#settle(req, err);
+      return;
+    }
+    if (reply.child('rpc-error')) log.warn(`<${req.name}> answered with warnings: ${reply.dumps()}`);
+    this.#settle(req, req.raw ? reply.dumps() : reply);
+  }
+
+  /** Answers the outstanding request (its reply, or the error to reject with) and sends the next one. */
+  #settle(req: Request, result: XmlNode | string | Error): void {
     clearTimeout(req.timer);
     this.#current = undefined;
-    const err = rpcErrorOf(reply);
-    if (err) req.reject(err);
-    else {
-      if (reply.child('rpc-error')) log.warn(`<${req.name}> answered with warnings: ${reply.dumps()}`);
-      req.resolve(reply);
-    }
+    if (result instanceof Error) req.reject(result);
+    else req.resolve(result);
     this.#pump();
   }
 
@@ -429,4 +447,9 @@ export class Session {
       log.error(`a close listener threw: ${(err as Error).message}`);
     }
   }
+}
+
+/** The local name of a message's top element, from its first start tag (an XML declaration or comments before it skipped). */
+function topName(xml: string): string | undefined {
+  return /^(?:\s|<\?[\s\S]*?\?>|<!--[\s\S]*?-->)*<(?:[\w.-]+:)?([\w.-]+)/.exec(xml)?.[1];
 }

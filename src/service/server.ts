@@ -13,11 +13,10 @@ import { basename } from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
 import { performance } from 'node:perf_hooks';
 import type { ConsolaInstance } from '../log.ts';
-import { RpcError, Session, SessionClosedError } from '../netconf/index.ts';
+import { RpcError, Session, SessionClosedError, rpc as build } from '../netconf/index.ts';
 import type { XmlNode } from '../xml/index.ts';
 import { ModuleHost } from './host.ts';
 import { isModuleFileName } from './loader.ts';
-import { actionsDone, editActions, getConfig, getTransaction, subscribe, transactionError } from './messages.ts';
 import { brokenFor, parseServiceEntry, type RunPhase, type ServiceEntry, type TransactionInfo } from './runner.ts';
 import type { ModuleInfo, RunFailure, WorkerTimings } from './worker-messages.ts';
 import { DEFAULT_BATCH_SIZE } from './edits.ts';
@@ -84,7 +83,7 @@ export class ServiceServer extends EventEmitter {
   private pumping: Promise<void> | undefined;
   private stopping = false;
   private readonly served = new Map<string, Served>();
-  private lastReply = '';
+  private lastReplyBytes = 0;
   private lastReplyAt = 0;
   private connectLoop: Promise<void> | undefined;
   private wakeUp: (() => void) | undefined;
@@ -211,7 +210,7 @@ export class ServiceServer extends EventEmitter {
       transport: 'ctrl:services',
       onFrame: (direction, xml) => {
         if (direction === 'recv' && xml.startsWith('<rpc-reply')) {
-          this.lastReply = xml;
+          this.lastReplyBytes = xml.length;
           this.lastReplyAt = performance.now();
         }
         if (this.opts.debugFrames) log.debug(`${direction === 'send' ? 'send' : 'recv'}: ${this.opts.pretty ? indent(xml) : xml}`);
@@ -222,8 +221,8 @@ export class ServiceServer extends EventEmitter {
       this.pump();
     });
     try {
-      await session.rpc(subscribe(session.user, 'services-commit'));
-      await session.rpc(subscribe(session.user, 'controller-transaction'));
+      await session.rpc(build.createSubscription({ user: session.user, stream: 'services-commit' }));
+      await session.rpc(build.createSubscription({ user: session.user, stream: 'controller-transaction' }));
     } catch (err) {
       session.destroy();
       throw err;
@@ -263,18 +262,20 @@ export class ServiceServer extends EventEmitter {
     const diff = text(sc.child('diff')) === 'true';
     let socketMs = 0;
     const rpcs: TransactionReport['rpcs'] = [];
-    const rpc = async (xml: string): Promise<XmlNode> => {
+    const timed = async <T>(xml: string, send: () => Promise<T>): Promise<T> => {
       const t = performance.now();
       try {
-        return await session.rpc(xml);
+        return await send();
       } finally {
         const end = performance.now();
         socketMs += end - t;
         const at = this.lastReplyAt >= t ? this.lastReplyAt : end;
-        const name = /<rpc[^>]*>\s*<([\w:-]+)/.exec(xml)?.[1] ?? 'rpc';
-        rpcs.push({ name, waitMs: at - t, parseMs: end - at, bytesOut: xml.length, bytesIn: at === end ? 0 : this.lastReply.length });
+        rpcs.push({ name: build.rpcName(xml), waitMs: at - t, parseMs: end - at, bytesOut: xml.length, bytesIn: at === end ? 0 : this.lastReplyBytes });
       }
     };
+    const rpc = (xml: string): Promise<XmlNode> => timed(xml, () => session.rpc(xml));
+    // The config goes to the worker as text: never parsed on this thread.
+    const rpcRaw = (xml: string): Promise<string> => timed(xml, () => session.rpc(xml, { raw: true }));
     log.info(`services-commit tid ${tid}: ${entries.map((e) => e.raw).join(', ') || 'all services'}${diff ? ' (diff)' : ''}`);
 
     const user = await this.transactionUser(rpc, session, tid);
@@ -291,7 +292,7 @@ export class ServiceServer extends EventEmitter {
     const fail = async (reason: string): Promise<void> => {
       log.error(`tid ${tid}: transaction-error: ${reason.trim()}`);
       try {
-        await rpc(transactionError(user, tid, ORIGIN, reason));
+        await rpc(build.transactionError({ user, tid, origin: ORIGIN, reason: build.xmlCarriable(reason) }));
       } catch (err) {
         if (!(err instanceof RpcError)) throw err;
         log.error(`tid ${tid}: the controller refused transaction-error: ${err.message}`);
@@ -308,13 +309,12 @@ export class ServiceServer extends EventEmitter {
       if (matching.length === 0 && broken.length === 0) {
         log.info(`tid ${tid}: no module serves ${entries.map((e) => e.service).join(', ') || 'any service'}`);
         report.served = [...new Set(entries.map((e) => e.service))];
-        await rpc(actionsDone(user, tid, report.served));
+        await rpc(build.transactionActionsDone({ user, tid, services: report.served }));
         finish();
         return;
       }
       const filter = narrowing(matching);
-      await rpc(getConfig(user, 'actions', filter.xpath, filter.namespaces));
-      const configXml = this.lastReply;
+      const configXml = await rpcRaw(build.getConfig({ user, source: 'actions', xpath: filter.xpath, namespaces: filter.namespaces }));
       report.configBytes = configXml.length;
       const outcome = await this.host.run({
         phase: 'commit', configXml, txn, broken, batchSize: this.opts.batchSize ?? DEFAULT_BATCH_SIZE,
@@ -327,7 +327,7 @@ export class ServiceServer extends EventEmitter {
       report.creators = outcome.creators;
       for (const edit of outcome.edits) {
         try {
-          await rpc(editActions(user, edit));
+          await rpc(build.editConfig({ user, target: 'actions', config: edit }));
         } catch (err) {
           if (err instanceof RpcError) {
             await fail(`\nedit-config of the service changes was refused by the controller:\n\n${err.message}`);
@@ -340,7 +340,7 @@ export class ServiceServer extends EventEmitter {
       }
       report.served = outcome.served;
       try {
-        await rpc(actionsDone(user, tid, outcome.served));
+        await rpc(build.transactionActionsDone({ user, tid, services: outcome.served }));
       } catch (err) {
         // Refused (e.g. the controller timed the transaction out meanwhile): that was our one answer; say so and stop.
         if (!(err instanceof RpcError)) throw err;
@@ -364,7 +364,7 @@ export class ServiceServer extends EventEmitter {
 
   private async transactionUser(rpc: (xml: string) => Promise<XmlNode>, session: Session, tid: string): Promise<string> {
     try {
-      const reply = await rpc(getTransaction(session.user, tid));
+      const reply = await rpc(build.transactionsQuery({ user: session.user, tid }));
       const user = reply.find('data/transactions/transaction/username')?.getData();
       if (user !== undefined && user !== null && String(user) !== '') return String(user);
     } catch (err) {
@@ -393,10 +393,10 @@ export class ServiceServer extends EventEmitter {
     if (withHook.length === 0) return;
     this.opts.log.info(`tid ${tid}: ${result}; running ${hook} hooks`);
     const filter = narrowing(withHook);
-    await session.rpc(getConfig(served.user, 'running', filter.xpath, filter.namespaces));
+    const configXml = await session.rpc(build.getConfig({ user: served.user, source: 'running', xpath: filter.xpath, namespaces: filter.namespaces }), { raw: true });
     const outcome = await this.host.run({
       phase,
-      configXml: this.lastReply,
+      configXml,
       txn: { tid, user: served.user, entries: served.entries, diff: served.diff },
       result: result === 'SUCCESS' ? 'SUCCESS' : 'FAILED',
       ...(reason !== '' ? { reason } : {}),

@@ -1,6 +1,7 @@
 /**
  * The messages between the server's main thread and the module worker. Only plain data
- * crosses: config and edits as XML text, errors as strings.
+ * crosses: the config as UTF-8 bytes whose buffer is transferred (a multi-MB string
+ * would be copied by structured clone), edits as XML text, errors as strings.
  */
 import type { LoadFailure } from './loader.ts';
 import type { HookName } from './module.ts';
@@ -27,10 +28,13 @@ export interface RunRequest {
   batchSize: number;
 }
 
-export type ToWorker = { type: 'load'; files: string[] } | ({ type: 'run'; id: number } & RunRequest);
+export type ToWorker =
+  | { type: 'load'; files: string[] }
+  | ({ type: 'run'; id: number; config: ArrayBuffer } & Omit<RunRequest, 'configXml'>);
 
 /** Where a transaction's time went inside the worker, in ms. */
 export interface WorkerTimings {
+  /** Decoding the config bytes and parsing them. */
   parseMs: number;
   modulesMs: number;
   serializeMs: number;

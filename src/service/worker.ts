@@ -1,7 +1,7 @@
 /**
  * The module worker: a thread that imports the service modules and runs them for the main
  * thread. A fresh worker is a fresh ESM module graph (how hot reload gets no stale code)
- * and can be terminated when a module hangs. Gets config as XML text, returns edit-config
+ * and can be terminated when a module hangs. Gets config as UTF-8 bytes, returns edit-config
  * contents as text. Started through worker-boot.mjs, which registers tsx first.
  */
 import { parentPort, workerData } from 'node:worker_threads';
@@ -62,7 +62,7 @@ async function handle(msg: ToWorker): Promise<void> {
   const { id } = msg;
   try {
     const t0 = performance.now();
-    const root = parseString(dataContent(msg.configXml));
+    const root = parseString(dataContent(Buffer.from(msg.config).toString('utf8')));
     const t1 = performance.now();
     const run = await runServices(root, modules, msg.txn, log, {
       phase: msg.phase,

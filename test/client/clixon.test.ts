@@ -73,9 +73,10 @@ test('leaving the scope sends only what changed, then commits and pushes', async
     assert.match(edits[0]!, /<target><candidate\/><\/target><default-operation>merge<\/default-operation>/);
     assert.equal(
       configBody(edits[0]!),
-      '<services xmlns="http://clicon.org/controller"><testsvc xmlns="urn:example:testsvc"><name>s1</name>' +
+      // No YANG here: unmodified ancestors carry their leaf children (merging them changes nothing).
+      '<services xmlns="http://clicon.org/controller"><testsvc xmlns="urn:example:testsvc"><name>s1</name><params>b</params>' +
         '<params xmlns:nc="urn:ietf:params:xml:ns:netconf:base:1.0" nc:operation="remove">a</params></testsvc></services>' +
-        '<devices xmlns="http://clicon.org/controller"><device><name>dev1</name><config><table xmlns="urn:example:clixon">' +
+        '<devices xmlns="http://clicon.org/controller"><device><name>dev1</name><enabled>true</enabled><config><table xmlns="urn:example:clixon">' +
         '<parameter><name>p1</name><value>changed</value></parameter><parameter><name>p3</name></parameter></table></config></device></devices>',
     );
     const ops = peer.received.map(op);
@@ -109,7 +110,7 @@ test('a removed list entry is sent as a stub carrying its key', async () => {
     });
     assert.equal(
       configBody(sent(peer, 'edit-config')[0]!),
-      '<devices xmlns="http://clicon.org/controller"><device><name>dev1</name><config><table xmlns="urn:example:clixon">' +
+      '<devices xmlns="http://clicon.org/controller"><device><name>dev1</name><enabled>true</enabled><config><table xmlns="urn:example:clixon">' +
         '<parameter xmlns:nc="urn:ietf:params:xml:ns:netconf:base:1.0" nc:operation="remove"><name>p1</name></parameter></table></config></device></devices>',
     );
   });

@@ -66,6 +66,11 @@ describe('builders match the recorded messages exactly', () => {
     it(name, () => assert.ok(recorded.has(xml), `not in the recordings:\n${xml}`));
   }
 
+  it('controller-commit applying a service, with the header it was recorded with', () => {
+    const xml = rpc.controllerCommit({ ...u, header: 'base', actions: 'FORCE', serviceInstance: "testsvc[service-name='s2']", source: 'ds:candidate' });
+    assert.ok(recorded.has(xml), `not in the recordings:\n${xml}`);
+  });
+
   it('controller-commit applying a service: same elements; header as the recorded push', () => {
     // pyapi opened this one with another attribute order and without the (unused) nc prefix.
     const xml = rpc.controllerCommit({ ...u, actions: 'FORCE', serviceInstance: "testsvc[service-name='s2']", source: 'ds:candidate' });
@@ -139,6 +144,13 @@ describe('escaping', () => {
   it('characters XML cannot carry are refused, not sent', () => {
     assert.throws(() => rpc.transactionError({ tid: 1, reason: 'a\u0000b' }), TypeError);
     assert.throws(() => rpc.createSubscription({ stream: 'x\u001b' }), TypeError);
+  });
+
+  it('xmlCarriable makes relayed text sendable: only the characters XML cannot carry change', () => {
+    const reason = rpc.xmlCarriable('\u001b[31mboom\u001b[0m <b> & \ud800 ok');
+    assert.equal(reason, '\ufffd[31mboom\ufffd[0m <b> & \ufffd ok');
+    const sent = parseString(rpc.transactionError({ ...u, tid: 7, origin: 'tsapi', reason })).find('rpc/transaction-error/reason')!.getData();
+    assert.equal(sent, reason);
   });
 
   it('device and device-group exclude each other; template and inline too', () => {

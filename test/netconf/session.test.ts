@@ -268,6 +268,23 @@ describe('Session', () => {
     assert.ok((await session.rpc(rpc.commit({ user: 'root' }))).child('ok'));
   });
 
+  it('raw: the reply text as it came; an rpc-error still rejects RpcError; notifications still parsed', T, async () => {
+    const data = `<?xml version="1.0"?><rpc-reply xmlns="${NC}"><data><x a="1">t &amp; u</x></data></rpc-reply>`;
+    const refused = `<rpc-reply xmlns="${NC}"><rpc-error><error-type>application</error-type><error-tag>invalid-value</error-tag><error-severity>error</error-severity><error-message>no</error-message></rpc-error></rpc-reply>`;
+    const answers = [[notification(4), data], [refused], [OK]];
+    const peer = await startPeer((_xml, c) => {
+      for (const a of answers.shift() as string[]) c.send(a);
+    });
+    const session = await connect(peer);
+    const seen: XmlNode[] = [];
+    session.on('notification', (n) => seen.push(n));
+    assert.equal(await session.rpc(rpc.getConfig({ user: 'root', source: 'running' }), { raw: true }), data);
+    const err = await reject(session.rpc(rpc.commit({ user: 'root' }), { raw: true }));
+    assert.ok(err instanceof RpcError && err.errorMessage === 'no', String(err));
+    assert.ok((await session.rpc(rpc.commit({ user: 'root' }))).child('ok'));
+    assert.equal(seen[0]?.child('controller-transaction')?.child('tid')?.getData(), '4');
+  });
+
   it('timeout: TimeoutError, then the session closes and queued calls reject', T, async () => {
     const peer = await startPeer(() => undefined); // never answers
     const session = await connect(peer, { timeout: 50 });

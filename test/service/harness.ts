@@ -4,6 +4,7 @@
  * and a client session that commits services and waits for the outcome.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import type { TestContext } from 'node:test';
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -249,4 +250,33 @@ export function deviceParams(s: Simulator, device: string): string[] {
 
 export function cleanup(dir: string): void {
   rmSync(dir, { recursive: true, force: true });
+}
+
+export interface StackOptions {
+  /** Extra server arguments (`-d`, `--timeout 1`, `-e …`). */
+  args?: string[];
+  /** Module folder; default `<dir>/modules`. */
+  modules?: string;
+  simOptions?: { serviceTimeout?: number };
+  /** The operator's NETCONF user. */
+  user?: string;
+}
+
+/**
+ * The usual set-up of a server test: the simulator in `dir`, the server process on its
+ * socket (foreground, log to stdout) waited for until it listens, and an operator
+ * session. All of it, and `dir`, are torn down after the test.
+ */
+export async function startStack(t: TestContext, dir: string, opts: StackOptions = {}): Promise<{ s: Simulator; server: ServerProcess; op: Operator }> {
+  const s = await sim(dir, opts.simOptions ?? {});
+  const server = startServer(['-F', '-l', 'o', '-s', s.path!, '-m', opts.modules ?? join(dir, 'modules'), '-p', join(dir, 'pid'), ...(opts.args ?? [])]);
+  t.after(async () => {
+    await server.stop();
+    await s.close();
+    cleanup(dir);
+  });
+  await server.waitFor(/waiting for services-commit/);
+  const op = await Operator.connect(s.path!, ...(opts.user !== undefined ? [opts.user] : []));
+  t.after(() => op.close());
+  return { s, server, op };
 }

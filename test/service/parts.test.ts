@@ -1,6 +1,6 @@
 /**
  * The server's small parts: config narrowing, transaction-error wording, frame indenting,
- * controller.xml reading, the pid file lock, the RPC texts.
+ * controller.xml reading, the pid file lock.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -10,7 +10,6 @@ import { join } from 'node:path';
 import { failureReason, indent, matchingModules, narrowing } from '../../src/service/server.ts';
 import { readControllerConfig, ConfigFileError } from '../../src/service/config.ts';
 import { acquirePidFile, PidFileLockedError } from '../../src/service/pidfile.ts';
-import { actionsDone, editActions, getConfig, transactionError } from '../../src/service/messages.ts';
 import { parseServiceEntry } from '../../src/service/runner.ts';
 import { parseString } from '../../src/xml/index.ts';
 
@@ -88,19 +87,4 @@ test('acquirePidFile: writes the pid, refuses a live holder, takes over a dead o
   again();
   assert.ok(!existsSync(f));
   release();
-});
-
-test('RPC texts are well-formed and carry the user, as recorded', () => {
-  for (const xml of [
-    getConfig('alice', 'actions', "/c:services/x:s[x:name='a&b']", { c: 'C', x: 'X' }),
-    editActions('alice', '<devices xmlns="http://clicon.org/controller"/>'),
-    actionsDone('alice', '7', ['a', 'b']),
-    transactionError('alice', '7', 'tsapi', '\nService module a returned an error:\n\n<boom> & co'),
-  ]) {
-    const rpc = parseString(xml).getChildren()[0]!;
-    assert.equal(rpc.getAttribute('username'), 'alice');
-  }
-  assert.match(actionsDone('u', '7', ['a']), /<transaction-actions-done xmlns="http:\/\/clicon.org\/controller"><tid>7<\/tid><service>a<\/service><\/transaction-actions-done>/);
-  const reason = parseString(transactionError('u', '7', 'tsapi', 'x <y> & z')).find('rpc/transaction-error/reason')!.getData();
-  assert.equal(reason, 'x <y> & z');
 });

@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { cleanup, deviceParams, Operator, type Outcome, REPO, sim, startServer, tempDir, TESTSVC, writeFiles } from './harness.ts';
+import { cleanup, deviceParams, Operator, type Outcome, REPO, sim, startServer, startStack, tempDir, TESTSVC, writeFiles } from './harness.ts';
 
 function assertSuccess(o: Outcome): void {
   assert.equal(o.result, 'SUCCESS', `tid ${o.tid}: ${o.result} ${o.origin ?? ''} ${o.reason ?? ''}`);
@@ -19,16 +19,7 @@ const svc = (name: string, ...params: string[]): string =>
 test('one services-commit: user, get-config, only the change as edit-config, done; device config lands', async (t) => {
   const dir = tempDir();
   writeFiles(join(dir, 'modules'), { 'testsvc.ts': TESTSVC });
-  const s = await sim(dir);
-  const server = startServer(['-F', '-d', '-l', 'o', '-s', s.path!, '-m', join(dir, 'modules'), '-p', join(dir, 'pid')]);
-  t.after(async () => {
-    await server.stop();
-    await s.close();
-    cleanup(dir);
-  });
-  await server.waitFor(/waiting for services-commit/);
-  const alice = await Operator.connect(s.path!, 'alice');
-  t.after(() => alice.close());
+  const { s, server, op: alice } = await startStack(t, dir, { args: ['-d'], user: 'alice' });
 
   const from = server.lines.length;
   const o = await alice.apply(svc('s1', 'p1', 'p2'));
@@ -38,7 +29,7 @@ test('one services-commit: user, get-config, only the change as edit-config, don
 
   const sent = server.grep(/send: <rpc/, from);
   // The user is learnt first; every later RPC of the transaction carries alice.
-  assert.match(sent[0]!, /<get cl:content="nonconfig">.*co:tid='\d+'/);
+  assert.match(sent[0]!, /<get cl:content="nonconfig" xmlns:cl="http:\/\/clicon.org\/lib">.*co:tid='\d+'/);
   assert.match(sent[1]!, /username="alice".*<get-config><source><actions/);
   assert.match(sent[2]!, /username="alice".*<edit-config><target><actions .*<default-operation>merge/);
   assert.match(sent[3]!, /username="alice".*<transaction-actions-done .*<service>testsvc<\/service>/);
@@ -67,16 +58,7 @@ test('module error, module timeout, rpc-error from edit-config: one transaction-
       '}',
     ].join('\n'),
   });
-  const s = await sim(dir);
-  const server = startServer(['-F', '-l', 'o', '-s', s.path!, '-m', join(dir, 'modules'), '-p', join(dir, 'pid'), '--timeout', '1']);
-  t.after(async () => {
-    await server.stop();
-    await s.close();
-    cleanup(dir);
-  });
-  await server.waitFor(/waiting for services-commit/);
-  const op = await Operator.connect(s.path!);
-  t.after(() => op.close());
+  const { s, server, op } = await startStack(t, dir, { args: ['--timeout', '1'] });
 
   const boom = await op.apply(svc('boom', 'x'));
   assert.equal(boom.result, 'FAILED');
@@ -107,16 +89,7 @@ test('hot reload: an edited module runs on the next commit; a broken edit fails 
   const dir = tempDir();
   const mdir = join(dir, 'modules');
   writeFiles(mdir, { 'testsvc.ts': TESTSVC, 'lib/value.ts': "export const SUFFIX = '-a';\n", 'banner.ts': BANNER_WITH_HELPER });
-  const s = await sim(dir);
-  const server = startServer(['-F', '-l', 'o', '-s', s.path!, '-m', mdir, '-p', join(dir, 'pid')]);
-  t.after(async () => {
-    await server.stop();
-    await s.close();
-    cleanup(dir);
-  });
-  await server.waitFor(/waiting for services-commit/);
-  const op = await Operator.connect(s.path!);
-  t.after(() => op.close());
+  const { s, server, op } = await startStack(t, dir, { modules: mdir });
 
   assertSuccess(await op.apply(svc('s1', 'p1')));
   assert.deepEqual(deviceParams(s, 'dev1'), ['p1=v1']);
@@ -182,16 +155,7 @@ test('notifications arriving during a transaction are queued and answered in ord
     'slow.ts': `import { existsSync } from 'node:fs';\nexport const SERVICE = 'banner';\nexport async function setup(): Promise<void> { while (!existsSync(${JSON.stringify(go)})) await new Promise((r) => setTimeout(r, 20)); }\n`,
   });
   // The controller gives up on the slow one after 1 s and starts the next transaction meanwhile.
-  const s = await sim(dir, { serviceTimeout: 1000 });
-  const server = startServer(['-F', '-d', '-l', 'o', '-s', s.path!, '-m', join(dir, 'modules'), '-p', join(dir, 'pid')]);
-  t.after(async () => {
-    await server.stop();
-    await s.close();
-    cleanup(dir);
-  });
-  await server.waitFor(/waiting for services-commit/);
-  const op = await Operator.connect(s.path!);
-  t.after(() => op.close());
+  const { s, server, op } = await startStack(t, dir, { args: ['-d'], simOptions: { serviceTimeout: 1000 } });
 
   const slow = await op.apply('<banner xmlns="urn:example:banner"><name>b</name><text>x</text></banner>');
   assert.equal(slow.result, 'FAILED');
@@ -226,16 +190,7 @@ test('SIGTERM during a transaction: it is finished and answered, then the server
       '};',
     ].join('\n'),
   });
-  const s = await sim(dir);
-  const server = startServer(['-F', '-l', 'o', '-s', s.path!, '-m', join(dir, 'modules'), '-p', join(dir, 'pid')]);
-  t.after(async () => {
-    await server.stop();
-    await s.close();
-    cleanup(dir);
-  });
-  await server.waitFor(/waiting for services-commit/);
-  const op = await Operator.connect(s.path!);
-  t.after(() => op.close());
+  const { s, server, op } = await startStack(t, dir);
   await op.edit(svc('s1', 'p1'));
   const tid = await op.commit();
   await server.waitFor(new RegExp(`services-commit tid ${tid}`));
@@ -285,16 +240,7 @@ export const setupPostCommit: ServiceModule['setup'] = (root, _l, ctx) => note('
 export const setupPostCommitFailed: ServiceModule['setup'] = (_r, _l, ctx) => note('failed ' + ctx.instance + ' ' + ctx.result);
 `,
   });
-  const s = await sim(dir);
-  const server = startServer(['-F', '-l', 'o', '-s', s.path!, '-m', join(dir, 'modules'), '-p', join(dir, 'pid')]);
-  t.after(async () => {
-    await server.stop();
-    await s.close();
-    cleanup(dir);
-  });
-  await server.waitFor(/waiting for services-commit/);
-  const op = await Operator.connect(s.path!);
-  t.after(() => op.close());
+  const { s, server, op } = await startStack(t, dir);
   assertSuccess(await op.apply(svc('s1', 'p1')));
   await server.waitFor(/running setupPostCommit hooks/);
   assert.equal((await op.apply(svc('boom', 'p1'))).result, 'FAILED');
@@ -307,17 +253,8 @@ export const setupPostCommitFailed: ServiceModule['setup'] = (_r, _l, ctx) => no
 test('module filter: a filtered module does not run', async (t) => {
   const dir = tempDir();
   writeFiles(join(dir, 'modules'), { 'testsvc.ts': TESTSVC });
-  const s = await sim(dir);
-  const server = startServer(['-F', '-l', 'o', '-s', s.path!, '-m', join(dir, 'modules'), '-e', 'other,testsvc', '-p', join(dir, 'pid')]);
-  t.after(async () => {
-    await server.stop();
-    await s.close();
-    cleanup(dir);
-  });
-  await server.waitFor(/waiting for services-commit/);
+  const { s, server, op } = await startStack(t, dir, { args: ['-e', 'other,testsvc'] });
   assert.ok(server.grep(/modules loaded: none/).length > 0, server.lines.join('\n'));
-  const op = await Operator.connect(s.path!);
-  t.after(() => op.close());
   assertSuccess(await op.apply(svc('s1', 'p1')));
   assert.deepEqual(deviceParams(s, 'dev1'), []);
 });
