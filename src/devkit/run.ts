@@ -9,12 +9,10 @@ import { dirname, isAbsolute } from 'node:path';
 import { deviceDiff } from '../xml/diff.ts';
 import { getListKeys, parseString, type Element, type XmlNode } from '../xml/index.ts';
 import { buildEdits } from '../service/edits.ts';
-import { findModuleFiles, loadModules, type LoadFailure } from '../service/loader.ts';
+import { findModuleFiles, loadModules, moduleInfo, type LoadFailure } from '../service/loader.ts';
 import { checkModule, type LoadedModule, type ServiceModule } from '../service/module.ts';
 import { parseServiceEntry, runServices, type ServiceEntry, type TransactionInfo } from '../service/runner.ts';
 import { matchingModules, narrowing } from '../service/server.ts';
-import type { ModuleInfo } from '../service/worker-messages.ts';
-import type { HookName } from '../service/module.ts';
 import { removeCreatedBy } from '../sim/index.ts';
 import { commitEdits, loadSchema, narrow } from './controller.ts';
 import { logger, type ConsolaInstance } from '../log.ts';
@@ -193,19 +191,6 @@ export async function runLoaded(
     calls.push(...post.calls.map(toRecord));
   }
   return { root, input, running, diff: deviceDiff(input, running, { leafLists }), edits, entries, calls };
-}
-
-/** What the server's main thread knows of a module (how it picks modules and narrows reads). */
-function moduleInfo(m: LoadedModule): ModuleInfo {
-  const hooks = (['setupPreCommit', 'setupPostCommit', 'setupPostCommitFailed'] as HookName[]).filter((h) => m.module[h] !== undefined);
-  return {
-    file: m.file,
-    name: m.name,
-    service: m.module.SERVICE,
-    hooks,
-    ...(m.module.SERVICE_XPATH !== undefined ? { xpath: m.module.SERVICE_XPATH } : {}),
-    ...(m.module.SERVICE_NAMESPACES !== undefined ? { namespaces: m.module.SERVICE_NAMESPACES } : {}),
-  };
 }
 
 function toRecord(c: { module: LoadedModule; fn: string; instance?: string }): CallRecord {

@@ -149,20 +149,7 @@ export class ModuleHost {
     worker.on('message', (msg: FromWorker) => {
       if (msg.type === 'log') this.opts.onModuleLog(msg.level, msg.tag, msg.message);
     });
-    return new Promise<Worker>((resolve, reject) => {
-      const onMessage = (msg: FromWorker): void => {
-        if (msg.type !== 'ready') return;
-        worker.off('message', onMessage);
-        worker.off('error', onError);
-        worker.off('exit', onExit);
-        resolve(worker);
-      };
-      const onError = (err: Error): void => reject(err);
-      const onExit = (code: number): void => reject(new Error(`module worker exited (${code}) while starting`));
-      worker.on('message', onMessage);
-      worker.once('error', onError);
-      worker.once('exit', onExit);
-    });
+    return firstMessage(worker, 'ready', 'starting').then(() => worker);
   }
 
   /**
@@ -185,27 +172,16 @@ export class ModuleHost {
 
   private async spawn(files: string[]): Promise<Loaded> {
     const worker = await this.takeWorker();
-    return new Promise<Loaded>((resolve, reject) => {
-      const onMessage = (msg: FromWorker): void => {
-        if (msg.type !== 'loaded') return;
-        worker.off('message', onMessage);
-        worker.off('error', onError);
-        worker.off('exit', onExit);
-        for (const f of msg.failures) {
-          // A file that imported but is no module (a helper beside the modules) is only worth a warning.
-          if (f.kind === 'contract') this.opts.log.warn(`${f.name} skipped: ${f.error}`);
-          else this.opts.log.error(`module ${f.name} not loaded: ${f.error}`);
-        }
-        this.opts.log.info(`modules loaded: ${msg.modules.map((m) => `${m.name} (${m.service})`).join(', ') || 'none'}`);
-        resolve({ worker, modules: msg.modules, failures: msg.failures, files });
-      };
-      const onError = (err: Error): void => reject(err);
-      const onExit = (code: number): void => reject(new Error(`module worker exited (${code}) while loading`));
-      worker.on('message', onMessage);
-      worker.once('error', onError);
-      worker.once('exit', onExit);
-      worker.postMessage({ type: 'load', files });
-    });
+    const loaded = firstMessage(worker, 'loaded', 'loading');
+    worker.postMessage({ type: 'load', files });
+    const msg = await loaded;
+    for (const f of msg.failures) {
+      // A file that imported but is no module (a helper beside the modules) is only worth a warning.
+      if (f.kind === 'contract') this.opts.log.warn(`${f.name} skipped: ${f.error}`);
+      else this.opts.log.error(`module ${f.name} not loaded: ${f.error}`);
+    }
+    this.opts.log.info(`modules loaded: ${msg.modules.map((m) => `${m.name} (${m.service})`).join(', ') || 'none'}`);
+    return { worker, modules: msg.modules, failures: msg.failures, files };
   }
 
   private runIn(loaded: Loaded, req: RunRequest): Promise<RunOutcome> {
@@ -276,4 +252,31 @@ export class ModuleHost {
 function where(last: { service: string; file: string; fn: string; instance?: string } | undefined): Partial<RunFailure> {
   if (!last) return {};
   return { service: last.service, file: last.file, fn: last.fn, ...(last.instance !== undefined ? { instance: last.instance } : {}) };
+}
+
+/** The worker's first message of `type`; rejects when the worker fails or exits first (`doing`: what it was doing). */
+function firstMessage<T extends FromWorker['type']>(worker: Worker, type: T, doing: string): Promise<Extract<FromWorker, { type: T }>> {
+  return new Promise((resolve, reject) => {
+    const done = (): void => {
+      worker.off('message', onMessage);
+      worker.off('error', onError);
+      worker.off('exit', onExit);
+    };
+    const onMessage = (msg: FromWorker): void => {
+      if (msg.type !== type) return;
+      done();
+      resolve(msg as Extract<FromWorker, { type: T }>);
+    };
+    const onError = (err: Error): void => {
+      done();
+      reject(err);
+    };
+    const onExit = (code: number): void => {
+      done();
+      reject(new Error(`module worker exited (${code}) while ${doing}`));
+    };
+    worker.on('message', onMessage);
+    worker.once('error', onError);
+    worker.once('exit', onExit);
+  });
 }

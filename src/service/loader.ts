@@ -6,7 +6,8 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, extname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { checkModule, type LoadedModule } from './module.ts';
+import { checkModule, type HookName, type LoadedModule } from './module.ts';
+import type { ModuleInfo } from './worker-messages.ts';
 
 /** A module file that could not be used, and why (its error names file and line where known). */
 export interface LoadFailure {
@@ -142,4 +143,17 @@ export function describeError(err: unknown, file: string): string {
 
 function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** What the server's main thread keeps of a loaded module: how it picks modules and narrows reads, without the code. */
+export function moduleInfo(m: LoadedModule): ModuleInfo {
+  const hooks = (['setupPreCommit', 'setupPostCommit', 'setupPostCommitFailed'] as HookName[]).filter((h) => m.module[h] !== undefined);
+  return {
+    file: m.file,
+    name: m.name,
+    service: m.module.SERVICE,
+    hooks,
+    ...(m.module.SERVICE_XPATH !== undefined ? { xpath: m.module.SERVICE_XPATH } : {}),
+    ...(m.module.SERVICE_NAMESPACES !== undefined ? { namespaces: m.module.SERVICE_NAMESPACES } : {}),
+  };
 }

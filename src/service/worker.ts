@@ -10,10 +10,10 @@ import { inspect } from 'node:util';
 import { createConsola, type ConsolaInstance } from 'consola';
 import { parseString } from '../xml/index.ts';
 import { planEdits } from './edits.ts';
-import { loadModules } from './loader.ts';
-import type { HookName, LoadedModule } from './module.ts';
+import { loadModules, moduleInfo } from './loader.ts';
+import type { LoadedModule } from './module.ts';
 import { BrokenModuleError, ModuleRunError, runServices } from './runner.ts';
-import type { FromWorker, ModuleInfo, RunFailure, ToWorker } from './worker-messages.ts';
+import type { FromWorker, RunFailure, ToWorker } from './worker-messages.ts';
 
 const port = parentPort;
 if (!port) throw new Error('worker.ts runs only as a worker thread');
@@ -45,18 +45,7 @@ async function handle(msg: ToWorker): Promise<void> {
   if (msg.type === 'load') {
     const result = await loadModules(msg.files);
     modules = result.modules;
-    const infos: ModuleInfo[] = modules.map((m) => {
-      const hooks = (['setupPreCommit', 'setupPostCommit', 'setupPostCommitFailed'] as HookName[]).filter((h) => m.module[h] !== undefined);
-      return {
-        file: m.file,
-        name: m.name,
-        service: m.module.SERVICE,
-        hooks,
-        ...(m.module.SERVICE_XPATH !== undefined ? { xpath: m.module.SERVICE_XPATH } : {}),
-        ...(m.module.SERVICE_NAMESPACES !== undefined ? { namespaces: m.module.SERVICE_NAMESPACES } : {}),
-      };
-    });
-    send({ type: 'loaded', modules: infos, failures: result.failures });
+    send({ type: 'loaded', modules: modules.map(moduleInfo), failures: result.failures });
     return;
   }
   const { id } = msg;

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { cleanup, runServer, sim, startServer, tempDir, TESTSVC, writeFiles } from './harness.ts';
+import { cleanup, runServer, sim, startServer, stopAfter, tempDir, TESTSVC, writeFiles } from './harness.ts';
 
 test('-V prints the version; -h the options', async () => {
   const v = await runServer(['-V']);
@@ -50,11 +50,7 @@ test('-f reads socket, module path, filter and pid file from controller.xml', as
 </clixon-config>`,
   );
   const server = startServer(['-F', '-l', 'o', '-f', join(dir, 'controller.xml')]);
-  t.after(async () => {
-    await server.stop();
-    await s.close();
-    cleanup(dir);
-  });
+  stopAfter(t, dir, server, () => s);
   await server.waitFor(/waiting for services-commit/);
   assert.ok(server.grep(/modules loaded: testsvc \(testsvc\)$/).length > 0, server.lines.join('\n'));
   assert.equal(readFileSync(join(dir, 'server.pid'), 'utf8').trim(), String(server.child.pid));

@@ -113,13 +113,3 @@ test('text and attribute values are escaped in ancestors and removals', () => {
   assert.ok(edit!.includes('<name>k&lt;1</name>'), edit);
   assert.doesNotThrow(() => parseString(edit!));
 });
-
-test('an entry deleted and created again goes once, as replace', () => {
-  const root = parseString(CONFIG);
-  const table = root.find("devices/device[name='dev1']/config/table")!;
-  table.child('parameter')!.delete();
-  table.create('parameter').create('name', { data: 'old' });
-  const [edit] = buildEdits(root);
-  assert.ok(edit!.includes('<table xmlns="urn:example:clixon"><parameter xmlns:nc="urn:ietf:params:xml:ns:netconf:base:1.0" nc:operation="replace"><name>old</name></parameter></table>'), edit);
-  assert.ok(!edit!.includes('remove'), edit);
-});

@@ -252,6 +252,15 @@ export function cleanup(dir: string): void {
   rmSync(dir, { recursive: true, force: true });
 }
 
+/** After the test: stops the server, closes the simulator (the one `current` gives then), removes `dir`. */
+export function stopAfter(t: TestContext, dir: string, server: ServerProcess, current: () => Simulator): void {
+  t.after(async () => {
+    await server.stop();
+    await current().close();
+    cleanup(dir);
+  });
+}
+
 export interface StackOptions {
   /** Extra server arguments (`-d`, `--timeout 1`, `-e …`). */
   args?: string[];
@@ -270,11 +279,7 @@ export interface StackOptions {
 export async function startStack(t: TestContext, dir: string, opts: StackOptions = {}): Promise<{ s: Simulator; server: ServerProcess; op: Operator }> {
   const s = await sim(dir, opts.simOptions ?? {});
   const server = startServer(['-F', '-l', 'o', '-s', s.path!, '-m', opts.modules ?? join(dir, 'modules'), '-p', join(dir, 'pid'), ...(opts.args ?? [])]);
-  t.after(async () => {
-    await server.stop();
-    await s.close();
-    cleanup(dir);
-  });
+  stopAfter(t, dir, server, () => s);
   await server.waitFor(/waiting for services-commit/);
   const op = await Operator.connect(s.path!, ...(opts.user !== undefined ? [opts.user] : []));
   t.after(() => op.close());

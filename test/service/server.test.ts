@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { cleanup, deviceParams, Operator, type Outcome, REPO, sim, startServer, startStack, tempDir, TESTSVC, writeFiles } from './harness.ts';
+import { cleanup, deviceParams, Operator, type Outcome, REPO, sim, startServer, startStack, stopAfter, tempDir, TESTSVC, writeFiles } from './harness.ts';
 
 function assertSuccess(o: Outcome): void {
   assert.equal(o.result, 'SUCCESS', `tid ${o.tid}: ${o.result} ${o.origin ?? ''} ${o.reason ?? ''}`);
@@ -208,11 +208,7 @@ test('backend restart: the server reconnects, subscribes again and serves', asyn
   let s = await sim(dir);
   const path = s.path!;
   const server = startServer(['-F', '-l', 'o', '-s', path, '-m', join(dir, 'modules'), '-p', join(dir, 'pid')]);
-  t.after(async () => {
-    await server.stop();
-    await s.close();
-    cleanup(dir);
-  });
+  stopAfter(t, dir, server, () => s);
   await server.waitFor(/waiting for services-commit/);
   await s.close();
   await server.waitFor(/backend connection closed/);
