@@ -102,6 +102,8 @@ export class Controller {
       actions: running,
     };
     this.shared.add(running);
+    // Serialized once now: a get-config of a whole datastore then only re-serializes what edits changed (SNode caches).
+    running.toXml();
     const now = timestamp();
     for (const dev of this.deviceNodes(running)) {
       const name = dev.childText('name') ?? '';

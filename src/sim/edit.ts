@@ -4,7 +4,8 @@
  * changes), the cl:creator → `created` bookkeeping done at edit time (followed:
  * clixon-controller controller_edit_config/creator_applyfn), the services pre-removal
  * before a services-commit (followed: strip_service_data_from_device_config), and
- * tree comparison.
+ * tree comparison. Edits apply in place and roll back on error: a datastore is not
+ * copied per edit.
  */
 import { SNode } from './tree.ts';
 import { NS, type Schema } from './schema.ts';

@@ -1,8 +1,11 @@
 /**
  * The simulator's own XML tree: a small, strict and fast node type for the datastores
  * and the wire. Strict because malformed XML must be refused (the backend answers
- * "XML parse error"); separate from src/xml's proxy-based Element because the
- * datastores hold megabytes and are copied on every edit.
+ * "XML parse error", mixed content included); separate from src/xml's proxy-based
+ * Element because the datastores hold megabytes: nodes are plain objects (shared empty
+ * attributes and children), copies are cheap, and each element caches its serialized
+ * XML until it changes. Its parser stays beside src/xml's: building SNodes from a parsed
+ * Element through the public API is slower than parsing here (measured on 16 MB).
  */
 
 export class SimXmlError extends Error {
