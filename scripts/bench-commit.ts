@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cac } from 'cac';
 import { logger } from '../src/log.ts';
-import { Session } from '../src/netconf/index.ts';
+import { Session, rpc } from '../src/netconf/index.ts';
 import { ServiceServer, type TransactionReport } from '../src/service/server.ts';
 import { startSimulator } from '../src/sim/index.ts';
 import type { XmlNode } from '../src/xml/index.ts';
@@ -76,7 +76,6 @@ config = '';
 
 const log = logger('bench');
 log.level = 1;
-const rpc = (body: string): string => `<rpc xmlns="urn:ietf:params:xml:ns:netconf:base:1.0" username="admin" message-id="1">${body}</rpc>`;
 const s = await Session.connect({ path: sock, user: 'admin', timeout: 600_000 });
 const outcomes = new Map<string, (n: XmlNode) => void>();
 s.on('notification', (n) => {
@@ -84,7 +83,7 @@ s.on('notification', (n) => {
   const tid = ct?.child('tid')?.getData();
   if (ct && tid !== undefined) outcomes.get(tid)?.(ct);
 });
-await s.rpc(rpc('<create-subscription xmlns="urn:ietf:params:xml:ns:netmod:notification"><stream>controller-transaction</stream></create-subscription>'));
+await s.rpc(rpc.createSubscription({ user: 'admin', stream: 'controller-transaction' }));
 let round = 0;
 
 async function runMode(narrow: boolean): Promise<void> {
@@ -106,10 +105,14 @@ async function runMode(narrow: boolean): Promise<void> {
   const rows: TransactionReport[] = [];
   for (let i = 0; i < ROUNDS; i++, round++) {
     await s.rpc(
-      rpc(`<edit-config><target><candidate/></target><config><services xmlns="${CTRL}"><bench xmlns="urn:example:bench"><name>b</name><contact>noc-${round}@example.com</contact></bench></services></config></edit-config>`),
+      rpc.editConfig({
+        user: 'admin',
+        target: 'candidate',
+        config: `<services xmlns="${CTRL}"><bench xmlns="urn:example:bench"><name>b</name><contact>noc-${round}@example.com</contact></bench></services>`,
+      }),
     );
     const wall0 = performance.now();
-    const reply = await s.rpc(rpc(`<controller-commit xmlns="${CTRL}"><device>*</device><push>COMMIT</push><actions>CHANGE</actions><source>ds:candidate</source></controller-commit>`));
+    const reply = await s.rpc(rpc.controllerCommit({ user: 'admin', push: 'COMMIT', actions: 'CHANGE', source: 'ds:candidate' }));
     const tid = reply.child('tid')?.getData() ?? '';
     const outcome = await new Promise<XmlNode>((resolve) => outcomes.set(tid, resolve));
     const wall = performance.now() - wall0;

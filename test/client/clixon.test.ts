@@ -22,6 +22,7 @@ import {
   rpcError,
   tidReply,
   transactionNotification,
+  withPeer,
   type Handler,
 } from './peer.ts';
 import { parseString } from '../../src/xml/index.ts';
@@ -29,15 +30,6 @@ import { parseString } from '../../src/xml/index.ts';
 const DATA =
   '<services xmlns="http://clicon.org/controller"><testsvc xmlns="urn:example:testsvc"><name>s1</name><params>a</params><params>b</params></testsvc><testsvc xmlns="urn:example:testsvc"><name>s2</name><params>c</params></testsvc></services>' +
   '<devices xmlns="http://clicon.org/controller"><device><name>dev1</name><enabled>true</enabled><config><table xmlns="urn:example:clixon"><parameter><name>p1</name><value>1</value></parameter><parameter><name>p2</name><value>2</value></parameter></table></config></device><device><name>dev2</name><config/></device></devices>';
-
-async function withPeer(handler: Handler, fn: (peer: Peer) => Promise<void>): Promise<void> {
-  const peer = await Peer.start(handler);
-  try {
-    await fn(peer);
-  } finally {
-    await peer.close();
-  }
-}
 
 const sent = (peer: Peer, name: string): string[] => peer.received.filter((m) => op(m) === name);
 const configBody = (xml: string): string => /<config>([\s\S]*)<\/config><\/edit-config>/.exec(xml)?.[1] ?? '';

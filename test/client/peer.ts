@@ -87,6 +87,16 @@ export class Peer {
   }
 }
 
+/** Runs `fn` against a fresh peer answering with `handler`; the peer is closed afterwards, whatever happens. */
+export async function withPeer(handler: Handler, fn: (peer: Peer) => Promise<void>): Promise<void> {
+  const peer = await Peer.start(handler);
+  try {
+    await fn(peer);
+  } finally {
+    await peer.close();
+  }
+}
+
 export function frame(xml: string): Buffer {
   const body = Buffer.from(xml, 'utf8');
   return Buffer.concat([Buffer.from(`\n#${body.length}\n`), body, Buffer.from('\n##\n')]);

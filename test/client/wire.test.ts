@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { Clixon } from '../../src/client/index.ts';
 import { parseString, type XmlNode } from '../../src/xml/index.ts';
-import { Peer, controllerLike } from './peer.ts';
+import { controllerLike, withPeer } from './peer.ts';
 
 const WIRE = '/work/shared/clixon-wire';
 
@@ -45,8 +45,7 @@ const canon = (msgs: (string | undefined)[]): string[] => msgs.map((m) => canoni
 
 test('reads, locks, diffs and closes as pyapi did (session-client.jsonl, first session)', async () => {
   const want = recorded('session-client.jsonl');
-  const peer = await Peer.start(controllerLike());
-  try {
+  await withPeer(controllerLike(), async (peer) => {
     const cx = await Clixon.connect({ sockpath: peer.path, user: 'root', source: 'running', readOnly: true });
     await cx.getRoot();
     await cx.getRoot({ xpath: '/services' });
@@ -58,19 +57,13 @@ test('reads, locks, diffs and closes as pyapi did (session-client.jsonl, first s
     await cx.rollback();
     await cx.closeSession();
     assert.deepEqual(canon(peer.received), canon(want.slice(0, 9)));
-  } finally {
-    await peer.close();
-  }
+  });
 });
 
 test('edits, commits, pushes, pulls, diffs, applies and connects as pyapi did (second session)', async () => {
   const want = recorded('session-client.jsonl').slice(9);
-  const peer = await Peer.start(
-    controllerLike({
-      data: '<services xmlns="http://clicon.org/controller"><testsvc xmlns="urn:example:testsvc"><name>s2</name><params>a</params></testsvc></services>',
-    }),
-  );
-  try {
+  const data = '<services xmlns="http://clicon.org/controller"><testsvc xmlns="urn:example:testsvc"><name>s2</name><params>a</params></testsvc></services>';
+  await withPeer(controllerLike({ data }), async (peer) => {
     const cx = await Clixon.connect({ sockpath: peer.path, user: 'root', source: 'running', target: 'candidate', commit: true, push: true });
     const root = await cx.getRoot();
     root.services!.testsvc!.params!.setData('b');
@@ -83,15 +76,12 @@ test('edits, commits, pushes, pulls, diffs, applies and connects as pyapi did (s
     assert.equal(canonical(envelope(got[1]!)), canonical(envelope(want[1]!)));
     assert.deepEqual(canon([got[0], ...got.slice(2)]), canon([want[0], ...want.slice(2)]));
     await cx.finish();
-  } finally {
-    await peer.close();
-  }
+  });
 });
 
 test('applies config and RPC templates as pyapi did (session-client-templates.jsonl)', async () => {
   const want = recorded('session-client-templates.jsonl');
-  const peer = await Peer.start(controllerLike({ firstTid: 30, devdata: '<devdata><name>dev1</name><data><x xmlns="urn:x">1</x></data></devdata>' }));
-  try {
+  await withPeer(controllerLike({ firstTid: 30, devdata: '<devdata><name>dev1</name><data><x xmlns="urn:x">1</x></data></devdata>' }), async (peer) => {
     const cx = await Clixon.connect({ sockpath: peer.path, user: 'root' });
     await cx.applyTemplate({ device: 'dev1', template: 'param', variables: { NAME: 'tp1', VALUE: 'tv1' } });
     await cx.showCompare();
@@ -99,7 +89,5 @@ test('applies config and RPC templates as pyapi did (session-client-templates.js
     await cx.deviceRpc({ device: 'dev1', template: 'stats', variables: { MODULES: 'false' } });
     assert.deepEqual(canon(peer.received), canon(want.slice(0, 6)));
     await cx.finish();
-  } finally {
-    await peer.close();
-  }
+  });
 });
