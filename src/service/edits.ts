@@ -31,16 +31,9 @@ export function buildEdits(root: XmlNode, opts: EditOptions = {}): string[] {
 /** buildEdits, and how many creator-tagged nodes the edits carry. */
 export function planEdits(root: XmlNode, opts: EditOptions = {}): { edits: string[]; creators: number } {
   const batchSize = Math.max(1, opts.batchSize ?? DEFAULT_BATCH_SIZE);
+  // Each subtree is counted once, though a node is asked about again for every part it is split into.
   const counted = new Map<Element, number>();
-  const count = (el: Element): number => {
-    let n = counted.get(el);
-    if (n === undefined) {
-      n = isCreatorTagged(el) ? 1 : 0;
-      for (const c of el.getChildren()) n += count(c);
-      counted.set(el, n);
-    }
-    return n;
-  };
+  const count = (el: Element): number => countCreators(el, counted);
   // A created node holding more creator tags than a batch is cut below itself, unless it is one tagged unit.
   const { changes, split } = collectChanges(root, { split: (node) => !isCreatorTagged(node) && count(node) > batchSize });
 
@@ -71,9 +64,12 @@ export function isCreatorTagged(el: Element): boolean {
   return false;
 }
 
-/** Creator-tagged elements in the subtree of `el`, itself included. */
-export function countCreators(el: Element): number {
-  let n = isCreatorTagged(el) ? 1 : 0;
-  for (const c of el.getChildren()) n += countCreators(c);
+/** Creator-tagged elements in the subtree of `el`, itself included; `memo` keeps each subtree's count for later calls. */
+export function countCreators(el: Element, memo?: Map<Element, number>): number {
+  let n = memo?.get(el);
+  if (n !== undefined) return n;
+  n = isCreatorTagged(el) ? 1 : 0;
+  for (const c of el.getChildren()) n += countCreators(c, memo);
+  memo?.set(el, n);
   return n;
 }
