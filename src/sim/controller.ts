@@ -291,11 +291,17 @@ export class Controller {
     let devices = doc.children.find((c) => c.localName === 'devices' && c.ns === NS.ctrl);
     const names = this.deviceNodes(this.ds.running).map((d) => d.childText('name') ?? '');
     if (names.length > 0 && !devices) devices = doc.append(new SNode('devices', { xmlns: NS.ctrl }));
+    const byName = new Map<string, SNode>();
+    for (const d of devices?.childrenNamed('device') ?? []) {
+      const name = d.childText('name');
+      if (name !== undefined && !byName.has(name)) byName.set(name, d);
+    }
     for (const name of names) {
-      let dev = devices!.childrenNamed('device').find((d) => d.childText('name') === name);
+      let dev = byName.get(name);
       if (!dev) {
         dev = devices!.append(new SNode('device'));
         dev.append(new SNode('name', {}, name));
+        byName.set(name, dev);
       }
       const st = this.connState.get(name) ?? { state: 'CLOSED', ts: timestamp() };
       dev.append(new SNode('conn-state', {}, st.state));
