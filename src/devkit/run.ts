@@ -168,9 +168,7 @@ export async function runLoaded(
   // The actions datastore: the config with the committed instances' objects stripped by
   // the controller (and, for a delete, without the instance).
   const actions = input.copy();
-  const containers = containersOf(actions);
   removeCreatedBy(actions, entries.map((e) => e.raw));
-  pruneEmptied(actions, containers, (name) => schema.isList(name));
   if (opts.delete) for (const e of entries) deleteInstance(actions, e);
 
   // What the server reads of it (its get-config, narrowed by SERVICE_XPATH), unmodified as if freshly parsed.
@@ -208,26 +206,4 @@ function deleteInstance(root: XmlNode, entry: ServiceEntry): void {
 function localName(el: Element): string {
   const n = el.getName();
   return n.slice(n.indexOf(':') + 1);
-}
-
-/** Every node with element children, before the pre-removal and the modules change the tree. */
-function containersOf(el: Element, out = new Set<Element>()): Set<Element> {
-  for (const c of el.getChildren()) {
-    if (c.getChildren().length > 0) out.add(c);
-    containersOf(c, out);
-  }
-  return out;
-}
-
-/**
- * Removes the containers the pre-removal emptied, as clixon drops empty non-presence
- * containers; like the simulator, a device `config` and list entries stay.
- */
-function pruneEmptied(el: Element, containers: ReadonlySet<Element>, isList: (name: string) => boolean): void {
-  for (const c of el.getChildren()) {
-    pruneEmptied(c, containers, isList);
-    const name = localName(c);
-    if (name === 'config' || isList(name)) continue;
-    if (containers.has(c) && c.getChildren().length === 0 && c.getData() === '') c.delete();
-  }
 }
