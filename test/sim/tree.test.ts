@@ -1,10 +1,57 @@
 /**
- * The simulator's tree: its cached serialization follows every kind of change (leaf
- * text, children, attributes, renames, copies, an edit's rollback).
+ * The simulator's tree: parsing through the shared scanner with the simulator's stricter
+ * rules (no mixed content, ASCII names), and its cached serialization following every
+ * kind of change (leaf text, children, attributes, renames, copies, an edit's rollback).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseXml, SNode } from '../../src/sim/tree.ts';
+import { parseXml, SimXmlError, SNode } from '../../src/sim/tree.ts';
+import { XmlParseError } from '../../src/xml/index.ts';
+
+test('parsing: attributes in order, leaf text exact or null, layout whitespace dropped', () => {
+  const doc = parseXml('<?xml version="1.0"?>\n<a xmlns="urn:x" b=\'1\' c="&lt;2&gt;">\n  <l> t </l>\n  <e></e><s/><w>\n </w><d>&amp;<![CDATA[<x>]]></d>\n</a>\0');
+  const a = doc.child('a')!;
+  assert.equal(a.parent, doc);
+  assert.deepEqual([...a.attrs], [['xmlns', 'urn:x'], ['b', '1'], ['c', '<2>']]);
+  assert.equal(a.text, null);
+  assert.deepEqual(a.children.map((c) => [c.name, c.text, c.parent === a]), [
+    ['l', ' t ', true],
+    ['e', null, true],
+    ['s', null, true],
+    ['w', '\n ', true],
+    ['d', '&<x>', true],
+  ]);
+  assert.equal(a.child('s')!.attrs.size, 0);
+  assert.equal(doc.toXml(), '<a xmlns="urn:x" b="1" c="&lt;2>"><l> t </l><e/><s/><w>\n </w><d>&amp;&lt;x&gt;</d></a>');
+});
+
+test('parsing refuses what the backend answers "XML parse error" to, with a position', () => {
+  const cases: [string, RegExp, number, number][] = [
+    ['<a>x<b/></a>', /mixed content/, 1, 5],
+    ['<a><b/>x</a>', /mixed content/, 1, 8],
+    ['<a><b/>x<c/></a>', /mixed content/, 1, 8],
+    ['<a>\n<b/><![CDATA[x]]></a>', /mixed content/, 2, 5],
+    ['<a>\u00a0<b/></a>', /mixed content/, 1, 5],
+    ['<caf\u00e9/>', /bad tag name café/, 1, 2],
+    ['<a:b/><:c/>', /bad tag name :c/, 1, 8],
+    ['<a b$="1"/>', /bad attribute name b\$/, 1, 4],
+    ['<rpc xmlns="x"><a></b></rpc>', /mismatched closing tag <\/b>, expected <\/a>/, 1, 19],
+    ['<a>&#0;</a>', /unknown entity/, 1, 4],
+    ['<a/>x', /text after the root element/, 1, 5],
+    ['<!DOCTYPE a><a/>', /DOCTYPE/, 1, 1],
+  ];
+  for (const [xml, reason, line, column] of cases) {
+    assert.throws(
+      () => parseXml(xml),
+      (err: unknown) =>
+        err instanceof SimXmlError && err instanceof XmlParseError && reason.test(err.message) && err.line === line && err.column === column,
+      xml,
+    );
+  }
+  // layout whitespace and whitespace-only CDATA beside children are not content
+  assert.equal(parseXml('<a> <b/> <![CDATA[ ]]> <c/>\n</a>').toXml(), '<a><b/><c/></a>');
+  assert.equal(parseXml('<a:b.c-d_e/>').toXml(), '<a:b.c-d_e/>');
+});
 
 test('serialization after changes below a serialized element', () => {
   const doc = parseXml('<a><b><c>1</c><d/></b><e>2</e></a>');

@@ -59,6 +59,13 @@ test('single-quoted attributes and spaces in tags are read', () => {
   assert.equal(root.dumps(), '<a x="say &quot;hi&quot;" y="2"><b/></a>');
 });
 
+test('mixed content is kept (text concatenated); names need not be ASCII', () => {
+  const root = parseString('<a>x<b/>y<c/> </a><caf\u00e9 n\u00e4me="1"/>');
+  assert.equal(root.a!.getData(), 'xy');
+  assert.deepEqual(root.a!.getChildren().map((c) => c.getName()), ['b', 'c']);
+  assert.equal(root.child('caf\u00e9')!.getAttribute('n\u00e4me'), '1');
+});
+
 function parseError(xml: string): XmlParseError {
   try {
     parseString(xml);
@@ -95,6 +102,7 @@ test('malformed XML throws XmlParseError with line, column and excerpt', () => {
     ['<a b="1"', /unterminated tag <a>/, 1, 1],
     ['< a/>', /missing tag name/, 1, 1],
     ['<1a/>', /bad tag name/, 1, 2],
+    ['<a 1x="1"/>', /bad attribute name 1x/, 1, 4],
     ['<!DOCTYPE a [<!ENTITY x "y">]><a/>', /DOCTYPE is not supported/, 1, 1],
     ['<a/><?xml version="1.0"?>', /XML declaration not at the start/, 1, 5],
     ['<a></ab>', /mismatched/, 1, 4],
