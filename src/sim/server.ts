@@ -10,7 +10,8 @@ import net from 'node:net';
 import { unlinkSync, existsSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { logger } from '../log.ts';
-import { SNode, parseXml, escapeText, SimXmlError } from './tree.ts';
+import { SNode, parseXml, escapeText } from './tree.ts';
+import { XmlParseError } from '../xml/index.ts';
 import { createDecoder, encodeFrame, FramingError, type Decoder } from '../netconf/index.ts';
 import { NS } from './schema.ts';
 import { SimRpcError } from './edit.ts';
@@ -190,7 +191,7 @@ export class SimServer {
     try {
       doc = parseXml(xml);
     } catch (e) {
-      if (e instanceof SimXmlError) {
+      if (e instanceof XmlParseError) {
         s.send(malformed('XML parse error'));
         return;
       }

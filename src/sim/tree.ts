@@ -8,10 +8,7 @@
  * directly (building them from a parsed Element through the public API was 2-3x
  * slower on 16 MB), refusing mixed content and names outside the ASCII rule.
  */
-import { scan, XmlParseError, type ScanOptions, type TreeBuilder } from '../xml/scan.ts';
-
-/** What parseXml throws: the shared scanner's error (line, column, excerpt). */
-export { XmlParseError as SimXmlError };
+import { scan, type ScanOptions, type TreeBuilder } from '../xml/scan.ts';
 
 /**
  * Shared by every node without attributes (most datastore nodes), so that a tree of
