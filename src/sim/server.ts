@@ -10,7 +10,7 @@ import net from 'node:net';
 import { unlinkSync, existsSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { logger } from '../log.ts';
-import { SNode, parseXml, escapeText } from './tree.ts';
+import { SNode, parseXml, escapeAttr, escapeText } from './tree.ts';
 import { XmlParseError } from '../xml/index.ts';
 import { createDecoder, encodeFrame, FramingError, type Decoder } from '../netconf/index.ts';
 import { NS } from './schema.ts';
@@ -95,16 +95,12 @@ export class SimSession {
 }
 
 export function errorReply(e: SimRpcError, messageId?: string): string {
-  const mid = e.echoId && messageId !== undefined ? ` message-id="${escapeAttrValue(messageId)}"` : '';
+  const mid = e.echoId && messageId !== undefined ? ` message-id="${escapeAttr(messageId)}"` : '';
   return (
     `<rpc-reply xmlns="${NS.base}"${mid}><rpc-error><error-type>${e.errorType}</error-type>` +
     `<error-tag>${e.errorTag}</error-tag>${e.info ? `<error-info>${e.info}</error-info>` : ''}` +
     `<error-severity>error</error-severity><error-message>${escapeText(e.message)}</error-message></rpc-error></rpc-reply>`
   );
-}
-
-function escapeAttrValue(s: string): string {
-  return s.replace(/[&<"]/g, (c) => (c === '&' ? '&amp;' : c === '<' ? '&lt;' : '&quot;'));
 }
 
 function malformed(message: string): string {

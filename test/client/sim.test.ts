@@ -21,6 +21,7 @@ import {
   TransactionFailedError,
   type ClixonOptions,
 } from '../../src/client/index.ts';
+import { WIRE } from '../wire.ts';
 
 const CONFIG = `<config>
 <services xmlns="http://clicon.org/controller"><testsvc xmlns="urn:example:testsvc"><name>s1</name><params>a</params></testsvc></services>
@@ -42,7 +43,7 @@ interface Ctx {
 async function withSim(fn: (c: Ctx) => Promise<void>, simOpts: { serviceTimeout?: number } = {}): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'cx-sim-'));
   const sockpath = join(dir, 'controller.sock');
-  const sim = await startSimulator({ path: sockpath, config: CONFIG, yangDirs: ['/work/shared/clixon-wire'], ...simOpts });
+  const sim = await startSimulator({ path: sockpath, config: CONFIG, yangDirs: [WIRE], ...simOpts });
   try {
     await fn({ sim, sockpath, opts: (more = {}) => ({ sockpath, user: 'alice', timeout: 5000, ...more }) });
   } finally {

@@ -11,8 +11,8 @@ import { readFileSync } from 'node:fs';
 import { Clixon } from '../../src/client/index.ts';
 import { parseString, type XmlNode } from '../../src/xml/index.ts';
 import { controllerLike, withPeer } from './peer.ts';
+import { WIRE } from '../wire.ts';
 
-const WIRE = '/work/shared/clixon-wire';
 
 function recorded(file: string): string[] {
   return readFileSync(`${WIRE}/${file}`, 'utf8')

@@ -9,11 +9,11 @@ import { fileURLToPath } from 'node:url';
 import { BrokenModuleError, DevkitInputError, EditRejectedError, ModuleRunError, formatDeviceDiff, parseInstance, runService } from '../../src/devkit/index.ts';
 import { parseString } from '../../src/xml/index.ts';
 import * as testsvc from './fixtures/testsvc.ts';
+import { wireFile as wire } from '../wire.ts';
 
 const here = (p: string): string => fileURLToPath(new URL(p, import.meta.url));
 const MODULE = here('./fixtures/testsvc.ts');
 const RUNNING = readFileSync(here('./fixtures/running.xml'), 'utf8');
-const wire = (name: string): string => readFileSync(here(`../../../shared/clixon-wire/${name}`), 'utf8');
 
 /** Two devices with the given table entries, and testsvc instances (name → params, created paths). */
 function config(instances: { name: string; params: string[]; created?: string[] }[], table: Record<string, string> = {}): string {

@@ -4,12 +4,11 @@
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { FramingError, createDecoder, encodeFrame, type Decoder, type FramingMode } from '../../src/netconf/index.ts';
+import { WIRE } from '../wire.ts';
 
 // The recordings live beside the checkout (../shared/clixon-wire), as for every folder's tests.
-const WIRE = join(import.meta.dirname, '../../../shared/clixon-wire');
 const raw = {
   backend: readFileSync(`${WIRE}/backend-to-client.raw`),
   client: readFileSync(`${WIRE}/client-to-backend.raw`),

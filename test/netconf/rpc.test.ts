@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { defaultUser, replyOk, replyTid, rpc } from '../../src/netconf/index.ts';
 import { parseString, type XmlNode } from '../../src/xml/index.ts';
+import { WIRE } from '../wire.ts';
 
-const WIRE = join(import.meta.dirname, '../../../shared/clixon-wire');
 const recorded = new Set<string>();
 for (const f of ['session-pyapi.jsonl', 'session-client.jsonl', 'session-client-templates.jsonl', 'session-extra.jsonl']) {
   for (const line of readFileSync(join(WIRE, f), 'utf8').split('\n')) {

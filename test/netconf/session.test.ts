@@ -23,8 +23,8 @@ import {
   type SessionOptions,
 } from '../../src/netconf/index.ts';
 import type { XmlNode } from '../../src/xml/index.ts';
+import { WIRE } from '../wire.ts';
 
-const WIRE = join(import.meta.dirname, '../../../shared/clixon-wire');
 const NC = 'urn:ietf:params:xml:ns:netconf:base:1.0';
 const OK = `<rpc-reply xmlns="${NC}"><ok/></rpc-reply>`;
 const T = { timeout: 10_000 }; // no test may hang

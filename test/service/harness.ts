@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { Session } from '../../src/netconf/index.ts';
 import { startSimulator, type Simulator } from '../../src/sim/index.ts';
 import type { XmlNode } from '../../src/xml/index.ts';
+import { WIRE } from '../wire.ts';
 
 export const REPO = fileURLToPath(new URL('../..', import.meta.url));
 const SERVER = join(REPO, 'src/server.ts');
@@ -43,7 +44,7 @@ export const TEST_CONFIG =
 export function yangDir(dir: string): string {
   const y = join(dir, 'yang');
   mkdirSync(y, { recursive: true });
-  copyFileSync(join(REPO, '../shared/clixon-wire/testsvc@2026-01-01.yang'), join(y, 'testsvc@2026-01-01.yang'));
+  copyFileSync(join(WIRE, 'testsvc@2026-01-01.yang'), join(y, 'testsvc@2026-01-01.yang'));
   for (const f of ['ssh-users/ssh-users@2023-05-22.yang', 'banner/banner@2026-01-01.yang']) {
     copyFileSync(join(REPO, 'modules', f), join(y, f.split('/')[1]!));
   }

@@ -11,7 +11,6 @@ import { failureReason, indent, matchingModules, narrowing } from '../../src/ser
 import { readControllerConfig, ConfigFileError } from '../../src/service/config.ts';
 import { acquirePidFile, PidFileLockedError } from '../../src/service/pidfile.ts';
 import { parseServiceEntry } from '../../src/service/runner.ts';
-import { parseString } from '../../src/xml/index.ts';
 
 const mod = (service: string, xpath?: string, namespaces?: Record<string, string>) => ({
   file: `/m/${service}.ts`,

@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { cleanup, deviceParams, Operator, type Outcome, REPO, sim, startServer, startStack, stopAfter, tempDir, TESTSVC, writeFiles } from './harness.ts';
+import { deviceParams, Operator, type Outcome, REPO, sim, startServer, startStack, stopAfter, tempDir, TESTSVC, writeFiles } from './harness.ts';
 
 function assertSuccess(o: Outcome): void {
   assert.equal(o.result, 'SUCCESS', `tid ${o.tid}: ${o.result} ${o.origin ?? ''} ${o.reason ?? ''}`);
@@ -238,7 +238,7 @@ export const setupPostCommit: ServiceModule['setup'] = (root, _l, ctx) => note('
 export const setupPostCommitFailed: ServiceModule['setup'] = (_r, _l, ctx) => note('failed ' + ctx.instance + ' ' + ctx.result);
 `,
   });
-  const { s, server, op } = await startStack(t, dir);
+  const { server, op } = await startStack(t, dir);
   assertSuccess(await op.apply(svc('s1', 'p1')));
   await server.waitFor(/running setupPostCommit hooks/);
   assert.equal((await op.apply(svc('boom', 'p1'))).result, 'FAILED');

@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { createDecoder, encodeFrame } from '../../src/netconf/index.ts';
 import { startSimulator, type Simulator, type SimulatorOptions } from '../../src/sim/index.ts';
 
-export const WIRE = join(import.meta.dirname, '../../../shared/clixon-wire');
+import { WIRE } from '../wire.ts';
+export { WIRE };
 export const BASE = 'urn:ietf:params:xml:ns:netconf:base:1.0';
 export const CTRL = 'http://clicon.org/controller';
 

@@ -2,13 +2,10 @@
 // change, delete, nested and leaf-list cases in the format clixon's xml_diff2cbuf prints.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { parseString, registerListKeys } from '../../src/xml/index.ts';
 import { colorize, deviceDiff, diffText, formatDeviceDiff } from '../../src/xml/diff.ts';
+import { wireFile as wire } from '../wire.ts';
 
-const wire = (name: string): string =>
-  readFileSync(fileURLToPath(new URL(`../../../shared/clixon-wire/${name}`, import.meta.url)), 'utf8');
 
 const CL = 'xmlns:cl="http://clicon.org/lib" xmlns:nc="urn:ietf:params:xml:ns:netconf:base:1.0"';
 
