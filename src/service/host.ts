@@ -53,6 +53,8 @@ export class ModuleHost {
   private nextId = 1;
   private closed = false;
   private spare: Promise<Worker> | undefined;
+  /** Every worker started and not yet exited, so close() can stop one still booting. */
+  private readonly live = new Set<Worker>();
 
   constructor(private readonly opts: HostOptions) {
     this.current = this.spawn(this.files());
@@ -112,12 +114,12 @@ export class ModuleHost {
 
   async close(): Promise<void> {
     this.closed = true;
-    const spare = this.spare;
     this.spare = undefined;
-    if (spare) void spare.then((w) => w.terminate(), () => undefined);
+    // The server closes the host only between runs, so every worker can go now, even one
+    // still loading modules (a SIGTERM right after start must not wait for the load).
+    await Promise.all([...this.live].map((w) => w.terminate()));
     await this.chain.catch(() => undefined);
-    const l = await this.current.catch(() => undefined);
-    if (l) await l.worker.terminate();
+    await this.current.catch(() => undefined);
   }
 
   /** The current worker; if it failed to start, one more try (its error goes to the caller). */
@@ -145,6 +147,8 @@ export class ModuleHost {
   /** Starts a worker and resolves once its code is imported (tsx registered, runner and parser loaded). */
   private boot(): Promise<Worker> {
     const worker = new Worker(BOOT, { workerData: { entry: ENTRY, logLevel: this.opts.logLevel }, resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB } });
+    this.live.add(worker);
+    worker.once('exit', () => this.live.delete(worker));
     // Module log lines arrive here as long as the worker lives.
     worker.on('message', (msg: FromWorker) => {
       if (msg.type === 'log') this.opts.onModuleLog(msg.level, msg.tag, msg.message);

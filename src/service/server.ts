@@ -107,7 +107,14 @@ export class ServiceServer extends EventEmitter {
 
   /** Loads the modules, then keeps a connection to the backend until stop(). */
   async start(): Promise<void> {
-    await this.host.ready();
+    try {
+      await this.host.ready();
+    } catch (err) {
+      // stop() during the first load ends it by stopping the worker: not a failure to start.
+      if (this.stopping) return;
+      throw err;
+    }
+    if (this.stopping) return;
     if (this.opts.watch !== false) this.watchModules();
     this.connectLoop = this.run();
   }
