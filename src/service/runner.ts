@@ -4,7 +4,7 @@
  * hooks. Used by the server's worker and by the devkit, so a module behaves the same in both.
  */
 import type { ConsolaInstance } from '../log.ts';
-import type { XmlNode } from '../xml/index.ts';
+import { parseInstanceRef, type XmlNode } from '../xml/index.ts';
 import type { LoadFailure } from './loader.ts';
 import type { HookName, LoadedModule, ServiceContext, ServiceFunction } from './module.ts';
 
@@ -83,9 +83,8 @@ export class BrokenModuleError extends Error {
 /** Parses `svc[key='value']` (or a bare `svc`) as found in services-commit. */
 export function parseServiceEntry(raw: string): ServiceEntry {
   const text = raw.trim();
-  const m = /^([^\s[\]]+)\[\s*(?:[\w.-]+:)?([\w.-]+)\s*=\s*(['"])(.*)\3\s*\]$/s.exec(text);
-  if (m) return { service: m[1]!, key: m[2]!, instance: m[4]!, raw: text };
-  return { service: text, raw: text };
+  const ref = parseInstanceRef(text);
+  return ref ? { ...ref, raw: text } : { service: text, raw: text };
 }
 
 /**

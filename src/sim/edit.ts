@@ -8,6 +8,7 @@
  * copied per edit.
  */
 import { SNode } from './tree.ts';
+import { parseInstanceRef, type InstanceRef } from '../xml/index.ts';
 import { NS, type Schema } from './schema.ts';
 import { findByPath, splitTopLevel } from './xpath.ts';
 
@@ -370,17 +371,6 @@ class PathIndex {
   }
 }
 
-export interface CreatorTag {
-  service: string;
-  key: string;
-  instance: string;
-}
-
-export function parseCreator(tag: string): CreatorTag | undefined {
-  const m = /^\s*([\w.-]+)\[\s*([\w.-]+)\s*=\s*(['"])(.*)\3\s*\]\s*$/.exec(tag);
-  return m ? { service: m[1]!, key: m[2]!, instance: m[4]! } : undefined;
-}
-
 function topServices(doc: SNode, create: boolean, schema?: Schema): SNode | undefined {
   for (const c of doc.children) if (c.localName === 'services' && c.ns === NS.ctrl) return c;
   if (!create || !schema) return undefined;
@@ -388,7 +378,7 @@ function topServices(doc: SNode, create: boolean, schema?: Schema): SNode | unde
 }
 
 /** The service instance a creator tag names, in a datastore. */
-export function findInstance(doc: SNode, tag: CreatorTag): SNode | undefined {
+export function findInstance(doc: SNode, tag: InstanceRef): SNode | undefined {
   const services = topServices(doc, false);
   if (!services) return undefined;
   return services.children.find((c) => c.localName === tag.service && c.childText(tag.key) === tag.instance);
@@ -396,7 +386,7 @@ export function findInstance(doc: SNode, tag: CreatorTag): SNode | undefined {
 
 function recordCreated(doc: SNode, creators: Map<string, string[]>, schema: Schema, j: Journal): void {
   for (const [tagText, paths] of creators) {
-    const tag = parseCreator(tagText);
+    const tag = parseInstanceRef(tagText);
     if (!tag) throw new SimRpcError('application', 'operation-failed', 'Translation for creator attributes to created tag');
     let inst = findInstance(doc, tag);
     if (!inst) {
@@ -525,7 +515,7 @@ export function stripCreated(target: SNode, source: SNode, tags: string[], schem
   const srcServices = topServices(source, false);
   const keepPaths = new Set<string>();
   const removing = new Set<string>();
-  const parsed = tags.map(parseCreator).filter((t): t is CreatorTag => t !== undefined);
+  const parsed = tags.map(parseInstanceRef).filter((t): t is InstanceRef => t !== undefined);
   const isRemoved = (n: SNode): boolean =>
     parsed.some((t) => n.localName === t.service && n.childText(t.key) === t.instance);
   for (const inst of srcServices?.children ?? []) {

@@ -3,13 +3,12 @@
  * UNIX socket and/or TCP port and speaks the controller's internal protocol as recorded
  * in shared/clixon-wire; `removeCreatedBy` is its creator-tag pre-removal for offline use.
  */
-import { getListKeys, parseString, type XmlNode } from '../xml/index.ts';
+import { getListKeys, parseInstanceRef, parseString, type XmlNode } from '../xml/index.ts';
 import { logger } from '../log.ts';
 import { Controller, type DatastoreName } from './controller.ts';
 import { DEFAULT_MAX_MESSAGE_BYTES, SimServer } from './server.ts';
 
 export { SocketInUseError } from './server.ts';
-import { parseCreator } from './edit.ts';
 
 const log = logger('sim');
 
@@ -83,7 +82,7 @@ function localName(n: XmlNode): string {
 export function removeCreatedBy(root: XmlNode, instances: string[]): void {
   const services = root.getChildren().find((c) => localName(c) === 'services');
   if (!services) return;
-  const tags = instances.map(parseCreator).filter((t) => t !== undefined);
+  const tags = instances.map(parseInstanceRef).filter((t) => t !== undefined);
   const listed = (inst: XmlNode): boolean =>
     tags.some((t) => localName(inst) === t.service && inst.child(t.key)?.getData() === t.instance);
   const removing: string[] = [];

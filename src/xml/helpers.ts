@@ -25,8 +25,21 @@ export function getPaths(root: Element, path: string): XmlNode[] {
   return selectPath(root, path, false);
 }
 
-// `name[key='value']` or `name[key="value"]`, as services-commit names instances
-const INSTANCE = /^([^[\]]+)\[\s*([^=\s]+)\s*=\s*(?:'([^']*)'|"([^"]*)")\s*\]$/;
+/** A service instance as the controller names it (services-commit entries, cl:creator tags). */
+export interface InstanceRef {
+  service: string;
+  key: string;
+  instance: string;
+}
+
+// `svc[key='value']` or `svc[key="value"]`; a prefix on the key (`ts:name`) is dropped.
+const INSTANCE = /^([^\s[\]]+)\[\s*(?:[\w.-]+:)?([\w.-]+)\s*=\s*(['"])(.*)\3\s*\]$/s;
+
+/** Reads `svc[key='value']`; undefined for any other text (a bare `svc` included). */
+export function parseInstanceRef(text: string): InstanceRef | undefined {
+  const m = INSTANCE.exec(text.trim());
+  return m ? { service: m[1]!, key: m[2]!, instance: m[4]! } : undefined;
+}
 
 /**
  * A service instance under /services. Either the controller's form
@@ -35,11 +48,8 @@ const INSTANCE = /^([^[\]]+)\[\s*([^=\s]+)\s*=\s*(?:'([^']*)'|"([^"]*)")\s*\]$/;
  * else `name`, `service-name` or `instance`.
  */
 export function getServiceInstance(root: Element, service: string, instance?: string): XmlNode | undefined {
-  const m = INSTANCE.exec(service.trim());
-  if (m) {
-    const value = m[3] ?? m[4]!;
-    return getServiceInstances(root, m[1]!).find((s) => keyChildValue(s, m[2]!) === value);
-  }
+  const ref = parseInstanceRef(service);
+  if (ref) return getServiceInstances(root, ref.service).find((s) => keyChildValue(s, ref.key) === ref.instance);
   if (instance === undefined) return undefined;
   const keys = getListKeys(service);
   const candidates = keys && keys.length === 1 ? [keys[0]!] : ['name', 'service-name', 'instance'];

@@ -31,6 +31,8 @@ export {
   getPath,
   getPaths,
   getServiceInstance,
+  parseInstanceRef,
+  type InstanceRef,
   getServiceInstances,
   getDevices,
   getDevice,

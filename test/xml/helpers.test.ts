@@ -21,6 +21,7 @@ import {
   getValue,
   isJuniper,
   MissingValueError,
+  parseInstanceRef,
   parseString,
   registerListKeys,
   setCreatorAttributes,
@@ -47,6 +48,14 @@ const root = parseString(
     '<device-group><name>edge</name><device-name>c1</device-name><device-name>j1</device-name><device-group>core</device-group></device-group>' +
     '</devices>',
 );
+
+test('parseInstanceRef: the one reader of svc[key=value] for entries, creator tags and lookups', () => {
+  assert.deepEqual(parseInstanceRef("testsvc[name='s1']"), { service: 'testsvc', key: 'name', instance: 's1' });
+  assert.deepEqual(parseInstanceRef(' ssh-users[ts:instance="a b"] '), { service: 'ssh-users', key: 'instance', instance: 'a b' });
+  assert.deepEqual(parseInstanceRef("svc[name='x]y']"), { service: 'svc', key: 'name', instance: 'x]y' });
+  assert.equal(parseInstanceRef('testsvc'), undefined);
+  assert.equal(parseInstanceRef("testsvc[name='s1\"]"), undefined);
+});
 
 test('getServiceInstance: the controller form names its key', () => {
   assert.equal(getServiceInstance(root, "testsvc[name='s2']")?.name?.getData(), 's2');
