@@ -7,7 +7,7 @@
  */
 import { dirname, isAbsolute } from 'node:path';
 import { deviceDiff } from '../xml/diff.ts';
-import { getListKeys, parseString, type Element, type XmlNode } from '../xml/index.ts';
+import { getListKeys, localName, parseString, type Element, type XmlNode } from '../xml/index.ts';
 import { buildEdits } from '../service/edits.ts';
 import { findModuleFiles, loadModules, moduleInfo, type LoadFailure } from '../service/loader.ts';
 import { checkModule, type LoadedModule, type ServiceModule } from '../service/module.ts';
@@ -197,13 +197,9 @@ function toRecord(c: { module: LoadedModule; fn: string; instance?: string }): C
 
 /** Removes the entry's instance from `services` (what a deleting commit leaves in actions). */
 function deleteInstance(root: XmlNode, entry: ServiceEntry): void {
-  const services = root.getChildren().find((c) => localName(c) === 'services');
-  const found = services?.getChildren().find((c) => localName(c) === entry.service && c.getChildren().some((k) => localName(k) === entry.key && k.getData() === entry.instance));
+  const services = root.getChildren().find((c) => localName(c.getName()) === 'services');
+  const found = services?.getChildren().find((c) => localName(c.getName()) === entry.service && c.getChildren().some((k) => localName(k.getName()) === entry.key && k.getData() === entry.instance));
   if (!found) throw new DevkitInputError(`instance ${entry.raw} is not in the config's services`);
   found.delete();
 }
 
-function localName(el: Element): string {
-  const n = el.getName();
-  return n.slice(n.indexOf(':') + 1);
-}

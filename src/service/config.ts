@@ -5,7 +5,7 @@
  * `http://clicon.org/controller-config`).
  */
 import { existsSync } from 'node:fs';
-import { parseFile, type XmlNode } from '../xml/index.ts';
+import { localName, parseFile, type XmlNode } from '../xml/index.ts';
 
 export interface ControllerConfig {
   /** CLICON_SOCK: a Unix socket path, or an address for IPv4/IPv6 families. */
@@ -37,7 +37,7 @@ export function readControllerConfig(path: string): ControllerConfig {
   const values = new Map<string, string>();
   const walk = (el: XmlNode): void => {
     for (const c of el.getChildren()) {
-      const name = c.getName().slice(c.getName().indexOf(':') + 1);
+      const name = localName(c.getName());
       if (c.getChildren().length === 0 && !values.has(name)) values.set(name, c.getData().trim());
       else walk(c);
     }

@@ -15,7 +15,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseString, registerListKeys } from '../xml/index.ts';
+import { localName, parseString, registerListKeys } from '../xml/index.ts';
 import { diffText } from '../xml/diff.ts';
 import { logger } from '../log.ts';
 import { SNode, parseXml, escapeText } from './tree.ts';
@@ -468,7 +468,7 @@ export class Controller {
 
   private controllerCommit(op: SNode, user: string): RpcResult {
     const sourceText = op.childText('source');
-    const source = sourceText?.includes(':') ? sourceText.slice(sourceText.indexOf(':') + 1) : sourceText;
+    const source = sourceText === undefined ? undefined : localName(sourceText);
     if (source !== 'candidate' && source !== 'running') throw operationFailed('sourcedb not supported');
     const actions = op.childText('actions') ?? 'NONE';
     const push = op.childText('push') ?? 'NONE';
@@ -621,7 +621,7 @@ export class Controller {
   }
 
   private dsByRef(ref: string): SNode {
-    const name = ref.includes(':') ? ref.slice(ref.indexOf(':') + 1) : ref;
+    const name = localName(ref);
     if (name !== 'running' && name !== 'candidate' && name !== 'actions') throw operationFailed(`No such datastore: ${ref}`);
     return this.ds[name];
   }

@@ -3,7 +3,7 @@
  * UNIX socket and/or TCP port and speaks the controller's internal protocol as recorded
  * in shared/clixon-wire; `removeCreatedBy` is its creator-tag pre-removal for offline use.
  */
-import { getListKeys, parseInstanceRef, parseString, type XmlNode } from '../xml/index.ts';
+import { getListKeys, localName, parseInstanceRef, parseString, type XmlNode } from '../xml/index.ts';
 import { logger } from '../log.ts';
 import { Controller, type DatastoreName } from './controller.ts';
 import { DEFAULT_MAX_MESSAGE_BYTES, SimServer } from './server.ts';
@@ -66,10 +66,6 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
   return new Simulator(server, controller);
 }
 
-function localName(n: XmlNode): string {
-  const name = n.getName();
-  return name.includes(':') ? name.slice(name.indexOf(':') + 1) : name;
-}
 
 /**
  * The controller's creator-tag pre-removal on a config tree (a document root holding
@@ -80,16 +76,16 @@ function localName(n: XmlNode): string {
  * does, only the `created` bookkeeping goes and the objects stay.
  */
 export function removeCreatedBy(root: XmlNode, instances: string[]): void {
-  const services = root.getChildren().find((c) => localName(c) === 'services');
+  const services = root.getChildren().find((c) => localName(c.getName()) === 'services');
   if (!services) return;
   const tags = instances.map(parseInstanceRef).filter((t) => t !== undefined);
   const listed = (inst: XmlNode): boolean =>
-    tags.some((t) => localName(inst) === t.service && inst.child(t.key)?.getData() === t.instance);
+    tags.some((t) => localName(inst.getName()) === t.service && inst.child(t.key)?.getData() === t.instance);
   const removing: string[] = [];
   const keep = new Set<string>();
   const strip: XmlNode[] = [];
   for (const inst of services.getChildren()) {
-    const created = inst.getChildren().find((c) => localName(c) === 'created');
+    const created = inst.getChildren().find((c) => localName(c.getName()) === 'created');
     if (!created) continue;
     const paths = created.getChildren().map((p) => p.getData());
     if (instances.length === 0 || listed(inst)) {
@@ -118,8 +114,8 @@ export function removeCreatedBy(root: XmlNode, instances: string[]): void {
 function pruneEmptied(n: XmlNode): void {
   for (let x: XmlNode | undefined = n; x && !x.isDocument(); ) {
     const parent: XmlNode | undefined = x.getParent();
-    if (!parent || x.getChildren().length > 0 || x.getData() !== '' || localName(x) === 'config') return;
-    if (getListKeys(localName(x)) !== undefined) return;
+    if (!parent || x.getChildren().length > 0 || x.getData() !== '' || localName(x.getName()) === 'config') return;
+    if (getListKeys(localName(x.getName())) !== undefined) return;
     x.delete();
     x = parent;
   }

@@ -11,7 +11,7 @@
  * config. Untouched subtrees are never visited (hasModifiedDescendant prunes the walk).
  */
 import { escapeAttr, escapeText, type Element } from './element.ts';
-import { entryKey, getListKeys } from './keys.ts';
+import { entryKey, getListKeys, localName } from './keys.ts';
 
 const NC_NS = 'urn:ietf:params:xml:ns:netconf:base:1.0';
 
@@ -189,10 +189,6 @@ function namespaceAttributes(el: Element): Record<string, string> {
     if (k === 'xmlns' || k.startsWith('xmlns:')) out[k] = v;
   }
   return out;
-}
-
-function localName(name: string): string {
-  return name.slice(name.indexOf(':') + 1);
 }
 
 function openTag(name: string, attrs: Record<string, string>, selfClose = false): string {

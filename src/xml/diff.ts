@@ -16,7 +16,7 @@
  */
 import type { Element, XmlNode } from './element.ts';
 import { escapeText } from './element.ts';
-import { entryKey, getListKeys } from './keys.ts';
+import { entryKey, getListKeys, localName } from './keys.ts';
 
 export interface DiffOptions {
   /** Spaces per level; the controller uses 3. */
@@ -95,11 +95,6 @@ function deviceConfigs(root: Element): Map<string, Element | undefined> {
   return map;
 }
 
-function localName(el: Element): string {
-  const name = el.getName();
-  const i = name.indexOf(':');
-  return i < 0 ? name : name.slice(i + 1);
-}
 
 function prefixOf(el: Element): string | undefined {
   const name = el.getName();
@@ -108,7 +103,7 @@ function prefixOf(el: Element): string | undefined {
 }
 
 function isNamed(el: Element, name: string): boolean {
-  return localName(el) === name;
+  return localName(el.getName()) === name;
 }
 
 function isLeaf(el: Element): boolean {

@@ -17,7 +17,7 @@ export {
 } from './element.ts';
 export { parseString, parseFile, XmlParseError } from './parser.ts';
 export { XmlPathError } from './path.ts';
-export { entryKey, registerListKeys, getListKeys } from './keys.ts';
+export { entryKey, registerListKeys, getListKeys, localName } from './keys.ts';
 export {
   parseTemplate,
   parseTemplateFile,

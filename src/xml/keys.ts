@@ -17,7 +17,8 @@ export function getListKeys(tag: string): readonly string[] | undefined {
   return listKeys.get(localName(tag));
 }
 
-function localName(name: string): string {
+/** A name without its prefix: `ctrl:devices` → `devices`. */
+export function localName(name: string): string {
   const colon = name.indexOf(':');
   return colon < 0 ? name : name.slice(colon + 1);
 }
