@@ -6,9 +6,9 @@
  */
 import net from 'node:net';
 import { userInfo } from 'node:os';
-import { parseString } from '../xml/index.ts';
 import { formatDeviceDiff } from '../xml/diff.ts';
-import { SNode, parseXml, escapeText } from './tree.ts';
+import { SNode, parseXml } from './tree.ts';
+import { escapeText, parseString } from '../xml/index.ts';
 import { createDecoder, encodeFrame } from '../netconf/index.ts';
 import { NS } from './schema.ts';
 

@@ -15,10 +15,10 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { localName, parseString, registerListKeys } from '../xml/index.ts';
 import { diffText } from '../xml/diff.ts';
 import { logger } from '../log.ts';
-import { SNode, parseXml, escapeText } from './tree.ts';
+import { SNode, parseXml } from './tree.ts';
+import { escapeText, localName, parseString, registerListKeys } from '../xml/index.ts';
 import { NS, Schema } from './schema.ts';
 import {
   SimRpcError, applyEdit, canonical, changedInstances, dropAllCreated, sortEntries, stripCreated, treesEqual, type EditOp,

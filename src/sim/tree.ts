@@ -8,6 +8,7 @@
  * directly (building them from a parsed Element through the public API was 2-3x
  * slower on 16 MB), refusing mixed content and names outside the ASCII rule.
  */
+import { escapeText } from '../xml/element.ts';
 import { scan, type ScanOptions, type TreeBuilder } from '../xml/scan.ts';
 
 /**
@@ -241,16 +242,10 @@ export class SNode {
   }
 }
 
-const TEXT_SPECIAL = /[&<>]/;
-const ATTR_SPECIAL = /[&<"]/;
-
-export function escapeText(s: string): string {
-  if (!TEXT_SPECIAL.test(s)) return s;
-  return s.replace(/[&<>]/g, (c) => (c === '&' ? '&amp;' : c === '<' ? '&lt;' : '&gt;'));
-}
-
+// Unlike src/xml, `>` stays as is in attribute values (the simulator's tests pin this; clixon's
+// xml_chardata_encode would write &gt;, and &apos; for ').
 export function escapeAttr(s: string): string {
-  if (!ATTR_SPECIAL.test(s)) return s;
+  if (!/[&<"]/.test(s)) return s;
   return s.replace(/[&<"]/g, (c) => (c === '&' ? '&amp;' : c === '<' ? '&lt;' : '&quot;'));
 }
 
