@@ -1,15 +1,13 @@
 /**
  * What a controller CLI user does in the common loop, against any controller socket
  * (the simulator or a real one): set a service from XML, commit, commit diff, apply
- * services, show device configs and transactions. A small framed client of its own so
- * the simulator's command line needs nothing but a socket path.
+ * services, show device configs and transactions. Talks through the shared NETCONF
+ * Session; replies are read with the simulator's own tree (SNode).
  */
-import net from 'node:net';
-import { userInfo } from 'node:os';
 import { formatDeviceDiff } from '../xml/diff.ts';
-import { SNode, parseXml } from './tree.ts';
-import { escapeText, parseString } from '../xml/index.ts';
-import { createDecoder, encodeFrame } from '../netconf/index.ts';
+import { SNode, parseXml, escapeAttr } from './tree.ts';
+import { escapeText, parseInstanceRef, parseString, type XmlNode } from '../xml/index.ts';
+import { RpcError, Session } from '../netconf/index.ts';
 import { NS } from './schema.ts';
 
 export class CommandError extends Error {
@@ -21,72 +19,53 @@ export class CommandError extends Error {
 
 const WAIT_MS = 30_000;
 
-/** One framed session; replies in order, notifications kept aside. */
+/** A CLI user's session: requests in order, controller-transaction outcomes by tid. */
 export class CommandClient {
-  private readonly decoder = createDecoder('chunked', { maxMessageBytes: 1024 * 1024 * 1024 });
-  private readonly replies: string[] = [];
-  private readonly notes: string[] = [];
-  private wake: (() => void) | undefined;
-  private closed = false;
   readonly user: string;
+  // Created before any subscription, so no outcome can slip by unseen.
+  private readonly events: AsyncIterableIterator<XmlNode>;
 
-  private constructor(private readonly socket: net.Socket, user?: string) {
-    this.user = user ?? userInfo().username;
-    socket.on('data', (d) => {
-      for (const m of this.decoder.push(d)) (m.startsWith('<notification') ? this.notes : this.replies).push(m);
-      this.wake?.();
-    });
-    socket.on('close', () => {
-      this.closed = true;
-      this.wake?.();
-    });
-    socket.on('error', () => undefined);
+  private constructor(private readonly session: Session) {
+    this.user = session.user;
+    this.events = session.notifications();
   }
 
-  static connect(opts: { path?: string; host?: string; port?: number; user?: string }): Promise<CommandClient> {
-    return new Promise((resolve, reject) => {
-      const s = opts.path ? net.connect(opts.path) : net.connect(opts.port ?? 0, opts.host ?? '127.0.0.1');
-      s.once('connect', () => resolve(new CommandClient(s, opts.user)));
-      s.once('error', reject);
-    });
-  }
-
-  private async waitFor(list: string[], what: string): Promise<string> {
-    const deadline = Date.now() + WAIT_MS;
-    while (list.length === 0) {
-      if (this.closed) throw new CommandError('connection closed');
-      if (Date.now() > deadline) throw new CommandError(`timeout waiting for ${what}`);
-      await new Promise<void>((r) => {
-        const t = setTimeout(r, 200);
-        this.wake = () => {
-          clearTimeout(t);
-          r();
-        };
-      });
-    }
-    return list.shift()!;
+  static async connect(opts: { path?: string; host?: string; port?: number; user?: string }): Promise<CommandClient> {
+    const where = opts.path !== undefined ? { path: opts.path } : { host: opts.host ?? '127.0.0.1', port: opts.port ?? 0 };
+    return new CommandClient(await Session.connect({ ...where, ...(opts.user !== undefined ? { user: opts.user } : {}), timeout: WAIT_MS }));
   }
 
   /** Sends one request, returns its `<rpc-reply>`; an rpc-error becomes a CommandError. */
   async rpc(body: string): Promise<SNode> {
-    this.socket.write(encodeFrame(`<rpc xmlns="${NS.base}" username="${escapeText(this.user)}" message-id="1">${body}</rpc>`, 'chunked'));
-    const reply = parseXml(await this.waitFor(this.replies, 'a reply')).children[0]!;
-    const err = reply.child('rpc-error');
-    if (err) throw new CommandError(`${err.childText('error-tag')}: ${err.childText('error-message')}`);
-    return reply;
+    try {
+      const reply = await this.session.rpc(`<rpc xmlns="${NS.base}" username="${escapeAttr(this.user)}" message-id="1">${body}</rpc>`, { raw: true });
+      return parseXml(reply).children[0]!;
+    } catch (err) {
+      if (err instanceof RpcError) throw new CommandError(`${err.errorTag}: ${err.errorMessage}`);
+      throw err;
+    }
   }
 
   /** The controller-transaction notification for a tid. */
   async transactionResult(tid: string): Promise<SNode> {
-    for (;;) {
-      const n = parseXml(await this.waitFor(this.notes, `transaction ${tid}`)).children[0]!;
-      const ct = n.child('controller-transaction');
-      if (ct && ct.childText('tid') === tid) return ct;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new CommandError(`timeout waiting for transaction ${tid}`)), WAIT_MS);
+    });
+    try {
+      for (;;) {
+        const next = await Promise.race([this.events.next(), timeout]);
+        if (next.done) throw new CommandError('connection closed');
+        const ct = next.value.child('controller-transaction');
+        if (ct?.child('tid')?.getData() === tid) return parseXml(ct.dumps()).children[0]!;
+      }
+    } finally {
+      clearTimeout(timer);
     }
   }
 
   close(): void {
-    this.socket.destroy();
+    this.session.destroy();
   }
 }
 
@@ -110,11 +89,12 @@ export async function setService(c: CommandClient, xml: string): Promise<string>
 
 /** Deletes a service instance given as `svc[key='value']`, in the candidate. */
 export async function deleteService(c: CommandClient, tag: string, ns: string): Promise<string> {
-  const m = /^([\w.-]+)\[([\w.-]+)=['"](.*)['"]\]$/.exec(tag.trim());
-  if (!m) throw new CommandError(`expected svc[key='value'], got ${tag}`);
+  const ref = parseInstanceRef(tag);
+  // The names become element names below: XML names only.
+  if (!ref || !/^[\w.-]+$/.test(ref.service)) throw new CommandError(`expected svc[key='value'], got ${tag}`);
   await c.rpc(
     `<edit-config><target><candidate/></target><config><services xmlns="${NS.ctrl}" xmlns:nc="${NS.base}">` +
-      `<${m[1]} xmlns="${ns}" nc:operation="delete"><${m[2]}>${escapeText(m[3]!)}</${m[2]}></${m[1]}></services></config></edit-config>`,
+      `<${ref.service} xmlns="${escapeAttr(ns)}" nc:operation="delete"><${ref.key}>${escapeText(ref.instance)}</${ref.key}></${ref.service}></services></config></edit-config>`,
   );
   return 'OK';
 }
