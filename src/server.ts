@@ -20,7 +20,6 @@ import { createSyslogReporter } from './service/syslog.ts';
 const DEFAULT_SOCK = '/usr/local/var/run/controller/controller.sock';
 const DEFAULT_MODULES = '/usr/local/share/controller/modules';
 const DEFAULT_PIDFILE = '/usr/local/var/run/controller/clixon_server.pid';
-const DEFAULT_TIMEOUT_S = 60;
 
 class UsageError extends Error {
   override name = 'UsageError';
@@ -55,7 +54,8 @@ export interface Settings {
   foreground: boolean;
   log: 's' | 'o';
   logGiven: boolean;
-  timeoutMs: number;
+  /** The operator's cap on module time; without it, the controller's wait less a margin. */
+  timeoutMs?: number;
   batchSize: number;
 }
 
@@ -94,9 +94,9 @@ export function resolveSettings(o: CliOptions): Settings {
     // Foreground defaults to stdout, detached to syslog (the Python server defaults to syslog always).
     log: o.log === 's' || o.log === 'o' ? o.log : o.foreground ? 'o' : 's',
     logGiven: o.log !== undefined,
-    timeoutMs: positive('timeout', o.timeout, DEFAULT_TIMEOUT_S) * 1000,
     batchSize: Math.floor(positive('batch-size', o.batchSize, DEFAULT_BATCH_SIZE)),
   };
+  if (o.timeout !== undefined) settings.timeoutMs = positive('timeout', o.timeout, 0) * 1000;
   if (o.sockpath !== undefined) settings.sockPath = String(o.sockpath);
   else if (family === 'UNIX') settings.sockPath = cfg.sock ?? DEFAULT_SOCK;
   else {
@@ -120,7 +120,7 @@ function parseCommandLine(argv: string[]): { options: CliOptions; help: () => vo
     .option('-P, --pp', 'Pretty-print logged XML')
     .option('-l, --log <s|o>', 'Log to (s)yslog or std(o)ut (default: o with -F, else s)')
     .option('-V, --version', 'Print the version')
-    .option('--timeout <seconds>', `Stop a transaction's modules after this long (default ${DEFAULT_TIMEOUT_S})`)
+    .option('--timeout <seconds>', "Stop a transaction's modules after this long at most (default: the controller's service-timeout less a margin)")
     .option('--batch-size <n>', `Creator-tagged nodes per edit-config (default ${DEFAULT_BATCH_SIZE})`);
   // One command only: list its options, not a commands section.
   cli.help((sections) => sections.filter((sec) => sec.title !== 'Commands' && !sec.title?.startsWith('For more info')));

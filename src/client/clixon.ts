@@ -97,6 +97,17 @@ export interface DeviceInfo {
 
 export type { TransactionOutcome };
 
+/**
+ * A top-level `devices` or `services` built without a namespace would land in NETCONF's
+ * base namespace inside `<config>`: give it the controller's, as pyapi's set_root does.
+ */
+function withControllerNamespace(node: XmlNode): string {
+  const xml = node.dumps();
+  const name = node.getName();
+  if ((name !== 'devices' && name !== 'services') || node.getAttribute('xmlns') !== undefined) return xml;
+  return `<${name} xmlns="${CONTROLLER_NS}"${xml.slice(name.length + 1)}`;
+}
+
 export class Clixon implements AsyncDisposable {
   readonly sockpath: string;
   readonly user: string;
@@ -193,7 +204,7 @@ export class Clixon implements AsyncDisposable {
         const tracked = this.#trees.find((t) => t === root || root.getParents().includes(t));
         if (tracked) await this.#sendChanges([tracked]);
         else {
-          const body = root.getChildren().map((c) => c.dumps()).join('');
+          const body = root.getChildren().map(withControllerNamespace).join('');
           if (body !== '') await this.#rpcOk('edit-config', rpc.editConfig({ user: this.user, target: this.target, config: body }));
           root.clearModified();
           this.#trees.push(root);

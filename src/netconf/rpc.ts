@@ -14,6 +14,12 @@ import { NetconfError } from './errors.ts';
 
 export const NETCONF_NS = 'urn:ietf:params:xml:ns:netconf:base:1.0';
 export const CONTROLLER_NS = 'http://clicon.org/controller';
+/**
+ * How long the controller waits for a services-commit answer when `services/service-timeout`
+ * was never written, ms: CONTROLLER_SERVICE_TIMEOUT_DEFAULT in clixon-controller's
+ * src/controller.h (its YANG default of 300 s is never read).
+ */
+export const CONTROLLER_SERVICE_TIMEOUT_DEFAULT_MS = 10_000;
 export const CLIXON_LIB_NS = 'http://clicon.org/lib';
 export const NOTIFICATION_NS = 'urn:ietf:params:xml:ns:netmod:notification';
 export const WITH_DEFAULTS_NS = 'urn:ietf:params:xml:ns:yang:ietf-netconf-with-defaults';
@@ -37,15 +43,20 @@ export interface DeviceChoice {
   deviceGroup?: string;
 }
 
-/** The OS user, as pyapi's `getpass.getuser()`: the account first, then the environment. */
+/**
+ * The OS user as pyapi's `getpass.getuser()` finds it: LOGNAME, USER, LNAME, USERNAME,
+ * then the account. The environment comes first so that `sudo -E` and containers name
+ * the same user to the controller as the Python tools do.
+ */
 export function defaultUser(): string {
+  for (const name of ['LOGNAME', 'USER', 'LNAME', 'USERNAME']) {
+    const value = process.env[name];
+    if (value) return value;
+  }
   try {
     return os.userInfo().username;
   } catch {
-    // No passwd entry (some containers): the environment is all there is.
-    const env = process.env.LOGNAME ?? process.env.USER ?? process.env.LNAME ?? process.env.USERNAME;
-    if (env) return env;
-    throw new NetconfError('cannot tell the OS user: give the NETCONF user explicitly');
+    throw new NetconfError('cannot tell the OS user (no LOGNAME/USER and no passwd entry): give the NETCONF user explicitly');
   }
 }
 

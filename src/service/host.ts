@@ -104,11 +104,14 @@ export class ModuleHost {
     });
   }
 
-  /** Runs one request in the worker; a module past the timeout is stopped and reported as a failure. */
-  run(req: RunRequest): Promise<RunOutcome> {
+  /**
+   * Runs one request in the worker; a module past the timeout (`timeoutMs`, else the
+   * host's) is stopped and reported as a failure.
+   */
+  run(req: RunRequest, limits: { timeoutMs?: number } = {}): Promise<RunOutcome> {
     return this.enqueue(async () => {
       const loaded = await this.loaded();
-      return this.runIn(loaded, req);
+      return this.runIn(loaded, req, limits.timeoutMs ?? this.opts.timeoutMs);
     });
   }
 
@@ -188,7 +191,7 @@ export class ModuleHost {
     return { worker, modules: msg.modules, failures: msg.failures, files };
   }
 
-  private runIn(loaded: Loaded, req: RunRequest): Promise<RunOutcome> {
+  private runIn(loaded: Loaded, req: RunRequest, timeoutMs: number): Promise<RunOutcome> {
     const id = this.nextId++;
     const { worker } = loaded;
     return new Promise<RunOutcome>((resolve) => {
@@ -219,7 +222,7 @@ export class ModuleHost {
         finish({ ok: false, failure: { kind: 'internal', ...where(last), message: `module worker exited (${code})` } }, true);
       };
       const timer = setTimeout(() => {
-        const secs = this.opts.timeoutMs / 1000;
+        const secs = Math.round(timeoutMs / 100) / 10;
         finish(
           {
             ok: false,
@@ -231,7 +234,7 @@ export class ModuleHost {
           },
           true,
         );
-      }, this.opts.timeoutMs);
+      }, timeoutMs);
       worker.on('message', onMessage);
       worker.once('error', onError);
       worker.once('exit', onExit);

@@ -20,6 +20,7 @@ import { isModuleFileName } from './loader.ts';
 import { brokenFor, parseServiceEntry, type RunPhase, type ServiceEntry, type TransactionInfo } from './runner.ts';
 import type { ModuleInfo, RunFailure, WorkerTimings } from './worker-messages.ts';
 import { DEFAULT_BATCH_SIZE } from './edits.ts';
+import { CONTROLLER_SERVICE_TIMEOUT_DEFAULT_MS, moduleBudgetMs, parseServiceTimeout } from './deadline.ts';
 
 /** The origin this server names in transaction-error (the Python server says `pyapi`). */
 export const ORIGIN = 'tsapi';
@@ -31,7 +32,11 @@ export interface ServerOptions {
   port?: number;
   modulePaths: string[];
   moduleFilter?: string[];
-  /** Per-transaction limit for the modules, ms (the controller itself waits 300 s by default). */
+  /**
+   * The operator's cap on a transaction's module time, ms. Whatever it is, modules get
+   * no more than the controller's own wait less a margin (see deadline.ts); the
+   * post-commit hooks, which nobody waits for, get this or 60 s.
+   */
   timeoutMs?: number;
   /** Creator-tagged nodes per edit-config. */
   batchSize?: number;
@@ -286,6 +291,7 @@ export class ServiceServer extends EventEmitter {
     log.info(`services-commit tid ${tid}: ${entries.map((e) => e.raw).join(', ') || 'all services'}${diff ? ' (diff)' : ''}`);
 
     const user = await this.transactionUser(rpc, session, tid);
+    const controllerTimeoutMs = await this.controllerServiceTimeout(rpc, user, tid);
     const txn: TransactionInfo = { tid, user, entries, diff };
     const report: TransactionReport = {
       tid, user, outcome: 'done', served: [], edits: 0, editBytes: 0, configBytes: 0, creators: 0, totalMs: 0, socketMs: 0, rpcs,
@@ -323,9 +329,11 @@ export class ServiceServer extends EventEmitter {
       const filter = narrowing(matching);
       const configXml = await rpcRaw(build.getConfig({ user, source: 'actions', xpath: filter.xpath, namespaces: filter.namespaces }));
       report.configBytes = configXml.length;
-      const outcome = await this.host.run({
-        phase: 'commit', configXml, txn, broken, batchSize: this.opts.batchSize ?? DEFAULT_BATCH_SIZE,
-      });
+      const timeoutMs = moduleBudgetMs({ controllerTimeoutMs, elapsedMs: performance.now() - at, capMs: this.opts.timeoutMs });
+      const outcome = await this.host.run(
+        { phase: 'commit', configXml, txn, broken, batchSize: this.opts.batchSize ?? DEFAULT_BATCH_SIZE },
+        { timeoutMs },
+      );
       if (!outcome.ok) {
         await fail(failureReason(outcome.failure));
         return;
@@ -379,6 +387,19 @@ export class ServiceServer extends EventEmitter {
       this.opts.log.warn(`tid ${tid}: could not read the transaction's user: ${err.message}`);
     }
     return session.user;
+  }
+
+  /** The controller's wait for our answer: `services/service-timeout` of running, else its built-in 10 s. */
+  private async controllerServiceTimeout(rpc: (xml: string) => Promise<XmlNode>, user: string, tid: string): Promise<number> {
+    try {
+      const reply = await rpc(build.getConfig({ user, source: 'running', xpath: '/ctrl:services/ctrl:service-timeout' }));
+      const d = reply.find('data/services/service-timeout')?.getData();
+      return parseServiceTimeout(d === undefined || d === null ? undefined : String(d)) ?? CONTROLLER_SERVICE_TIMEOUT_DEFAULT_MS;
+    } catch (err) {
+      if (!(err instanceof RpcError)) throw err;
+      this.opts.log.warn(`tid ${tid}: could not read services/service-timeout, assuming the controller's 10 s: ${err.message}`);
+      return CONTROLLER_SERVICE_TIMEOUT_DEFAULT_MS;
+    }
   }
 
   private remember(tid: string, s: Served): void {

@@ -16,6 +16,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { diffText } from '../xml/diff.ts';
+import { CONTROLLER_SERVICE_TIMEOUT_DEFAULT_MS } from '../netconf/index.ts';
 import { logger } from '../log.ts';
 import { SNode, parseXml } from './tree.ts';
 import { escapeText, localName, parseString, registerListKeys } from '../xml/index.ts';
@@ -59,7 +60,6 @@ export interface ControllerOptions {
   yangDirs?: string[];
 }
 
-const DEFAULT_SERVICE_TIMEOUT_MS = 300_000;
 const MAX_KEPT_TRANSACTIONS = 1000;
 
 /** Base-namespace and controller RPCs that exist but the simulator does not implement. */
@@ -463,7 +463,7 @@ export class Controller {
     if (this.opts.serviceTimeout !== undefined) return this.opts.serviceTimeout;
     const services = this.ds.running.children.find((c) => c.localName === 'services' && c.ns === NS.ctrl);
     const s = services?.childText('service-timeout');
-    return s !== undefined && /^\d+$/.test(s) ? Number(s) * 1000 : DEFAULT_SERVICE_TIMEOUT_MS;
+    return s !== undefined && /^\d+$/.test(s) ? Number(s) * 1000 : CONTROLLER_SERVICE_TIMEOUT_DEFAULT_MS;
   }
 
   private controllerCommit(op: SNode, user: string): RpcResult {

@@ -19,7 +19,7 @@ export interface SimulatorOptions {
   /** Initial datastore content: XML text (or a file path) with top-level services/devices. */
   config?: string;
   persistDir?: string;
-  /** ms; default services/service-timeout, else 300 s. */
+  /** ms; default services/service-timeout, else 10 s as the real controller. */
   serviceTimeout?: number;
   /** List keys, leaf-lists and service lists are read from the YANG files here. */
   yangDirs?: string[];

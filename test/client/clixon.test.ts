@@ -85,11 +85,17 @@ test('setRoot: changes of fetched trees (also through a node of one), or a tree 
       await cx.setRoot();
       const own = parseString('<services xmlns="http://clicon.org/controller"><testsvc xmlns="urn:example:testsvc"><name>s9</name></testsvc></services>');
       await cx.setRoot(own);
+      // Built by the script without namespaces: devices and services get the controller's (as pyapi's set_root).
+      const built = parseString('<services><testsvc xmlns="urn:example:testsvc"><name>s8</name></testsvc></services><devices/><other xmlns="urn:o"/>');
+      built.child('devices')!.create('device').create('name', { data: 'dev3' });
+      await cx.setRoot(built);
     });
     const bodies = sent(peer, 'edit-config').map(configBody);
     assert.deepEqual(bodies, [
       '<devices xmlns="http://clicon.org/controller"><device><name>dev2</name><config><x xmlns="urn:x">1</x></config></device></devices>',
       '<services xmlns="http://clicon.org/controller"><testsvc xmlns="urn:example:testsvc"><name>s9</name></testsvc></services>',
+      '<services xmlns="http://clicon.org/controller"><testsvc xmlns="urn:example:testsvc"><name>s8</name></testsvc></services>' +
+        '<devices xmlns="http://clicon.org/controller"><device><name>dev3</name></device></devices><other xmlns="urn:o"/>',
     ]);
   });
 });

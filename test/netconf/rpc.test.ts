@@ -161,9 +161,25 @@ describe('escaping', () => {
 });
 
 describe('other builders', () => {
-  it('the user defaults to the OS user', () => {
+  it('the user defaults as getpass.getuser(): LOGNAME, USER, LNAME, USERNAME, then the account', (t) => {
+    const saved = Object.fromEntries(['LOGNAME', 'USER', 'LNAME', 'USERNAME'].map((k) => [k, process.env[k]]));
+    t.after(() => {
+      for (const [k, v] of Object.entries(saved)) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+    });
+    for (const k of Object.keys(saved)) delete process.env[k];
     assert.equal(defaultUser(), os.userInfo().username);
-    assert.ok(rpc.commit().includes(`username="${os.userInfo().username}"`));
+    process.env.USERNAME = 'from-username';
+    assert.equal(defaultUser(), 'from-username');
+    process.env.LNAME = 'from-lname';
+    assert.equal(defaultUser(), 'from-lname');
+    process.env.USER = 'from-user';
+    assert.equal(defaultUser(), 'from-user');
+    process.env.LOGNAME = 'sudo-e-user';
+    assert.equal(defaultUser(), 'sudo-e-user');
+    assert.ok(rpc.commit().includes('username="sudo-e-user"'));
   });
 
   it('device-template-apply to a group with an inline template', () => {

@@ -30,12 +30,14 @@ test('one services-commit: user, get-config, only the change as edit-config, don
   const sent = server.grep(/send: <rpc/, from);
   // The user is learnt first; every later RPC of the transaction carries alice.
   assert.match(sent[0]!, /<get cl:content="nonconfig" xmlns:cl="http:\/\/clicon.org\/lib">.*co:tid='\d+'/);
-  assert.match(sent[1]!, /username="alice".*<get-config><source><actions/);
-  assert.match(sent[2]!, /username="alice".*<edit-config><target><actions .*<default-operation>merge/);
-  assert.match(sent[3]!, /username="alice".*<transaction-actions-done .*<service>testsvc<\/service>/);
+  // How long the controller waits for the answer: its services/service-timeout, if set.
+  assert.match(sent[1]!, /username="alice".*<get-config><source><running\/><\/source>.*\/ctrl:services\/ctrl:service-timeout/);
+  assert.match(sent[2]!, /username="alice".*<get-config><source><actions/);
+  assert.match(sent[3]!, /username="alice".*<edit-config><target><actions .*<default-operation>merge/);
+  assert.match(sent[4]!, /username="alice".*<transaction-actions-done .*<service>testsvc<\/service>/);
   // Only what the module added travels: no untouched leaves of other subtrees, no services.
-  assert.ok(!sent[2]!.includes('<services'), sent[2]);
-  assert.equal(sent.length, 4);
+  assert.ok(!sent[3]!.includes('<services'), sent[3]);
+  assert.equal(sent.length, 5);
 
   // Removing a param: the controller pre-removes, the module re-adds only p1.
   await alice.edit(`<testsvc xmlns="urn:example:testsvc" xmlns:nc="urn:ietf:params:xml:ns:netconf:base:1.0"><name>s1</name><params nc:operation="remove">p2</params></testsvc>`);

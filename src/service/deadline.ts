@@ -1,0 +1,33 @@
+/**
+ * How long a transaction's modules may run: less than the controller waits for our answer,
+ * so that our transaction-error naming the module reaches the user before the controller's
+ * generic "Timeout waiting for service daemon".
+ *
+ * Facts from clixon-controller (src/controller.h, controller_backend.c, controller_rpc.c):
+ * the controller starts its wait when it sends services-commit; it waits
+ * `services/service-timeout` seconds once that leaf has been written, else
+ * CONTROLLER_SERVICE_TIMEOUT_DEFAULT = 10 s (the YANG default of 300 s is never read).
+ */
+
+export { CONTROLLER_SERVICE_TIMEOUT_DEFAULT_MS } from '../netconf/index.ts';
+
+/** Kept back from the controller's wait for the error reply and the controller's own work: 2 s, or a tenth of long waits. */
+export function answerMarginMs(controllerTimeoutMs: number): number {
+  return Math.max(2_000, controllerTimeoutMs / 10);
+}
+
+/**
+ * The modules' budget for one transaction: what is left of the controller's wait after
+ * `elapsedMs` (since the notification arrived) and the margin, capped by the operator's
+ * `--timeout`; never below a second, so a module always gets to start.
+ */
+export function moduleBudgetMs(opts: { controllerTimeoutMs: number; elapsedMs: number; capMs?: number | undefined }): number {
+  const left = opts.controllerTimeoutMs - answerMarginMs(opts.controllerTimeoutMs) - opts.elapsedMs;
+  return Math.max(1_000, Math.min(left, opts.capMs ?? Infinity));
+}
+
+/** `services/service-timeout` in seconds as the controller parses it (uint32), in ms; undefined when absent or not a number. */
+export function parseServiceTimeout(text: string | undefined): number | undefined {
+  if (text === undefined || !/^\s*\d+\s*$/.test(text)) return undefined;
+  return Number(text) * 1000;
+}
