@@ -143,14 +143,38 @@ export function hello(opts: UserOption & { transport?: string } = {}): string {
 }
 
 /** Where `/services` and `/devices` are the controller's: pyapi adds the `ctrl:` prefix for them. */
-function controllerXpath(xpath: string): string {
-  return xpath.replace(/^\/(services|devices)(?=$|[/[])/, '/ctrl:$1');
+/**
+ * Adds the `ctrl:` prefix where a path names the controller's own schema: a leading
+ * `/services`, and `/devices` with every step below it down to a device's `config`
+ * (`device`, `name`, `device-group`, …), list-key predicates included. The real
+ * controller matches an unprefixed step to no namespace, so `/ctrl:devices/device` finds
+ * nothing there. Below `services` and `config` are other modules' namespaces: those steps
+ * need the caller's own prefixes. Each branch of a `|` union is treated alone.
+ */
+export function controllerXpath(xpath: string): string {
+  return xpath.split('|').map((branch) => {
+    const m = /^(\s*)\/(services|devices)(?=$|[/[\s])(.*)$/s.exec(branch);
+    if (!m) return branch;
+    const [, lead, top, rest] = m as unknown as [string, string, string, string];
+    if (top === 'services') return `${lead}/ctrl:services${rest}`;
+    let inController = true;
+    const steps = rest.split('/').map((step, i) => {
+      const name = /^[A-Za-z_][\w.-]*(?=$|\[)/.exec(step)?.[0];
+      if (i === 0 || !inController || name === undefined) {
+        if (i > 0) inController = false;
+        return step;
+      }
+      if (name === 'config') inController = false;
+      return `ctrl:${step.replace(/\[\s*([A-Za-z_][\w.-]*)\s*=/g, '[ctrl:$1=')}`;
+    });
+    return `${lead}/ctrl:devices${steps.join('/')}`;
+  }).join('|');
 }
 
 /**
  * get-config with an xpath filter (default `/`). The `ctrl` prefix is always declared;
- * `namespaces` adds (or overrides) prefixes used in the xpath. A leading `/services` or
- * `/devices` gets the `ctrl:` prefix, as pyapi did.
+ * `namespaces` adds (or overrides) prefixes used in the xpath. The controller's own steps
+ * get the `ctrl:` prefix (controllerXpath), which pyapi did for the first step only.
  */
 export function getConfig(opts: UserOption & { source: Datastore; xpath?: string; namespaces?: Record<string, string> }): string {
   const ns = { ctrl: CONTROLLER_NS, ...opts.namespaces };

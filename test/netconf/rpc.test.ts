@@ -8,6 +8,7 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { defaultUser, replyOk, replyTid, rpc } from '../../src/netconf/index.ts';
+import { controllerXpath } from '../../src/netconf/rpc.ts';
 import { parseString, type XmlNode } from '../../src/xml/index.ts';
 import { WIRE } from '../wire.ts';
 
@@ -157,6 +158,24 @@ describe('escaping', () => {
     assert.throws(() => rpc.configPull({ device: 'a', deviceGroup: 'g' }), TypeError);
     assert.throws(() => rpc.deviceTemplateApply({ device: 'a' }), TypeError);
     assert.throws(() => rpc.deviceTemplateApply({ device: 'a', template: 't', inline: '<x/>' }), TypeError);
+  });
+});
+
+describe('controllerXpath', () => {
+  it("prefixes the controller's own steps down to a device's config, keys included, each union branch alone", () => {
+    const cases: [string, string][] = [
+      ['/', '/'],
+      ['/devices', '/ctrl:devices'],
+      ['/services/ts:testsvc', '/ctrl:services/ts:testsvc'],
+      ['/devices/device/name', '/ctrl:devices/ctrl:device/ctrl:name'],
+      ["/devices/device[name='dev1']/config/ex:table", "/ctrl:devices/ctrl:device[ctrl:name='dev1']/ctrl:config/ex:table"],
+      ['/devices/device-group/name', '/ctrl:devices/ctrl:device-group/ctrl:name'],
+      ['/services/ts:x | /devices/device/name', '/ctrl:services/ts:x | /ctrl:devices/ctrl:device/ctrl:name'],
+      ['/ctrl:devices/ctrl:device', '/ctrl:devices/ctrl:device'],
+      ['/devices/device/config/table', '/ctrl:devices/ctrl:device/ctrl:config/table'],
+      ['/system', '/system'],
+    ];
+    for (const [given, sent] of cases) assert.equal(controllerXpath(given), sent, given);
   });
 });
 
