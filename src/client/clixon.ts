@@ -7,6 +7,7 @@
  */
 import {
   CONTROLLER_NS,
+  RpcError,
   Session,
   defaultUser,
   rpc,
@@ -25,6 +26,7 @@ const log = logger('client');
 /** pyapi's default: the controller's socket as installed from source. */
 export const DEFAULT_SOCKPATH = '/usr/local/var/run/controller/controller.sock';
 const DEFAULT_TIMEOUT_MS = 30_000;
+const NOTHING_TO_PUSH = 'No changes to push';
 
 export interface ClixonOptions {
   /** the controller's UNIX socket (CLICON_SOCK) */
@@ -226,7 +228,10 @@ export class Clixon implements AsyncDisposable {
     });
   }
 
-  /** Pushes running to the devices (controller-commit) and waits for its transaction. */
+  /**
+   * Pushes running to the devices (controller-commit) and waits for its transaction;
+   * undefined when the devices already hold running (nothing to push).
+   */
   async push(options: { device?: string } = {}): Promise<TransactionOutcome | undefined> {
     return this.#guard(async () => {
       if (this.readOnly) {
@@ -234,7 +239,17 @@ export class Clixon implements AsyncDisposable {
         return undefined;
       }
       log.info('pushing config');
-      return this.#transaction('push', rpc.controllerCommit({ user: this.user, device: options.device ?? '*', push: 'COMMIT', actions: 'NONE', source: 'ds:running' }));
+      try {
+        return await this.#transaction('push', rpc.controllerCommit({ user: this.user, device: options.device ?? '*', push: 'COMMIT', actions: 'NONE', source: 'ds:running' }));
+      } catch (err) {
+        // The devices already hold running: the controller refuses with this rpc-error
+        // (controller_rpc.c). Nothing to do is not a failure of the script.
+        if (err instanceof RpcError && err.errorMessage === NOTHING_TO_PUSH) {
+          log.info('no changes to push');
+          return undefined;
+        }
+        throw err;
+      }
     });
   }
 

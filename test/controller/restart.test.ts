@@ -79,8 +79,8 @@ describe('the controller runs our server through CONTROLLER_ACTION_COMMAND', () 
   };
 
   after(async () => {
-    await reset().catch(() => undefined);
     await restartController();
+    for (const pid of ours()) process.kill(pid, 'SIGKILL');
   });
 
   it('starts it with the controller; status, stop (no process left), start and restart work on it', async () => {
@@ -103,6 +103,15 @@ describe('the controller runs our server through CONTROLLER_ACTION_COMMAND', () 
     await until('a new server after restart', async () => (await running()) && serverPid() !== second && !alive(second), 120_000);
     await served('a3', 'p3');
     assert.equal(ours().length, 1, `one server process, got ${ours().join(', ')}`);
+    await reset();
+  });
+
+  it('the controller going away takes our server with it (its next start starts a new one)', async () => {
+    const pid = serverPid()!;
+    await restartController();
+    // Left running, it would hold the services-commit subscription unsupervised: the next
+    // controller's own server could not subscribe and `processes services stop` would miss it.
+    await until('our server to stop with its controller', () => ours().length === 0 && !alive(pid));
   });
 });
 
