@@ -211,6 +211,21 @@ async function record(r: Recorder): Promise<void> {
   await r.rpc('a', 'get-config running dev2 after actions', rpc.getConfig({ ...u, source: 'running', xpath: "/ctrl:devices/ctrl:device[ctrl:name='dev2']/ctrl:config" }));
   await r.rpc('a', 'transactions state after actions', rpc.transactionsQuery({ ...u, tid }));
 
+  // services-commit: every instance re-applied (FORCE), as a commit diff
+  tid = tidOf(await r.rpc('a', 'controller-commit actions FORCE push NONE', rpc.controllerCommit({ ...u, push: 'NONE', actions: 'FORCE', source: 'ds:candidate' })));
+  await r.notification('svc', 'services-commit re-applying all', 'services-commit');
+  await r.rpc('svc', 'get-config actions during re-apply', rpc.getConfig({ ...u, source: 'actions', xpath: DEV1 }));
+  await r.rpc('svc', 'edit-config actions for the re-apply', edit('actions', serviceEdit('fid1', ['fp1', 'fp2'])));
+  await r.rpc('svc', 'transaction-actions-done for the re-apply', rpc.transactionActionsDone({ ...u, tid, services: ['testsvc'] }));
+  await r.notification('a', 'controller-transaction of the re-apply', 'controller-transaction', tid);
+  await r.rpc('a', 'datastore-diff devices RUNNING ACTIONS after the re-apply', rpc.datastoreDiff({ ...u, configType1: 'RUNNING', configType2: 'ACTIONS' }));
+
+  // a transient pull, compared with running
+  tid = tidOf(await r.rpc('a', 'config-pull transient', rpc.configPull({ ...u, transient: true })));
+  await r.notification('a', 'controller-transaction of the transient pull', 'controller-transaction', tid);
+  await r.rpc('a', 'datastore-diff devices TRANSIENT RUNNING', rpc.datastoreDiff({ ...u, configType1: 'TRANSIENT', configType2: 'RUNNING' }));
+  await r.rpc('a', 'get-config from an unknown datastore', `<rpc xmlns="${NC_NS}" username="${USER}" message-id="42"><get-config><source><nosuch/></source></get-config></rpc>`);
+
   // services-commit: a change, refused by the service
   await r.rpc('a', 'edit-config change fid1', edit('candidate', testsvc('fid1', ['fp3'])));
   tid = tidOf(await r.rpc('a', 'controller-commit actions CHANGE push NONE', push('NONE', 'CHANGE', 'ds:candidate')));

@@ -96,10 +96,12 @@ export class Controller {
     const initial = sortEntries(loadInitial(opts.config), this.schema);
     const persisted = opts.persistDir ? this.readPersisted() : undefined;
     const running = persisted?.running ?? initial;
+    // The controller makes its actions datastore on the first transaction with actions:
+    // a freshly started one has an empty one (test/fixtures/controller, recorded so).
     this.ds = {
       running,
       candidate: persisted?.candidate ?? running,
-      actions: running,
+      actions: new SNode(''),
     };
     this.shared.add(running);
     // Serialized once now: a get-config of a whole datastore then only re-serializes what edits changed (SNode caches).
