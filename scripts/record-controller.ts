@@ -8,9 +8,9 @@
  *
  * The socket comes from -s, else CLICON_SOCK of -f or $CLIXON_CONTROLLER_CONFIG. The
  * controller must have dev1 and dev2 OPEN (YANG clixon-example), the testsvc service
- * YANG, no testsvc instance and no services-commit subscriber; the script leaves it so
- * (what it adds to the devices it removes again). Only one run at a time: it assumes
- * nobody else commits meanwhile.
+ * YANG and no services-commit subscriber; other config may be there (the replay starts
+ * from the first get-config). What the script adds (fid* parameters, instance fid1) it
+ * removes again. Only one run at a time: it assumes nobody else commits meanwhile.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -87,7 +87,7 @@ class Recorder {
     return got;
   }
 
-  async disconnect(session: string): Promise<void> {
+  disconnect(session: string): void {
     this.#peer(session).session.destroy();
     this.#peers.delete(session);
     this.steps.push({ n: this.steps.length, name: 'drop the connection', session, kind: 'disconnect' });
@@ -254,17 +254,25 @@ async function record(r: Recorder): Promise<void> {
 
   await r.rpc('b', 'close-session', rpc.closeSession(u));
   await r.rpc('b', 'rpc after close-session', rpc.getConfig({ ...u, source: 'running', xpath: '/services' }));
-  await r.disconnect('b');
+  r.disconnect('b');
   await r.rpc('svc', 'close-session (service session)', rpc.closeSession(u));
-  await r.disconnect('svc');
+  r.disconnect('svc');
   await r.rpc('a', 'close-session', rpc.closeSession(u));
-  await r.disconnect('a');
+  r.disconnect('a');
 }
 
 const out = args.out ?? join(import.meta.dirname, '../test/fixtures/controller/exchanges.jsonl');
 const recorder = new Recorder(socketPath());
 try {
   await record(recorder);
+} catch (err) {
+  // Left half-way, the controller may still hold what the script added: say how to remove it.
+  log.error(
+    `recording stopped at step ${recorder.steps.length}; the controller may hold the script's changes: ` +
+      'clixon_cli -f <controller.xml> -1 -m configure discard, then delete services testsvc fid1 and ' +
+      'devices device dev1 config table parameter fid-x / fid-w / fid-y, then -m configure commit',
+  );
+  throw err;
 } finally {
   recorder.closeAll();
 }
