@@ -135,8 +135,6 @@ async function record(r: Recorder): Promise<void> {
   await r.rpc('a', 'get-config running, services (empty)', rpc.getConfig({ ...u, source: 'running', xpath: '/services' }));
   await r.rpc('a', 'get-config candidate', rpc.getConfig({ ...u, source: 'candidate' }));
   await r.rpc('a', 'get-config candidate, device names', rpc.getConfig({ ...u, source: 'candidate', xpath: '/ctrl:devices/ctrl:device/ctrl:name' }));
-  await r.rpc('a', 'get-config actions', rpc.getConfig({ ...u, source: 'actions' }));
-  await r.rpc('a', 'get-config actions, services', rpc.getConfig({ ...u, source: 'actions', xpath: '/services' }));
   await r.rpc('a', 'get devices state', rpc.devicesQuery(u));
 
   // edit-config on candidate
@@ -210,6 +208,9 @@ async function record(r: Recorder): Promise<void> {
   await r.rpc('a', 'get-config running services after actions', rpc.getConfig({ ...u, source: 'running', xpath: '/services' }));
   await r.rpc('a', 'get-config running dev2 after actions', rpc.getConfig({ ...u, source: 'running', xpath: "/ctrl:devices/ctrl:device[ctrl:name='dev2']/ctrl:config" }));
   await r.rpc('a', 'transactions state after actions', rpc.transactionsQuery({ ...u, tid }));
+  // actions holds what the last transaction with actions left (before one, whatever the controller's history left)
+  await r.rpc('a', 'get-config actions', rpc.getConfig({ ...u, source: 'actions' }));
+  await r.rpc('a', 'get-config actions, services', rpc.getConfig({ ...u, source: 'actions', xpath: '/services' }));
 
   // services-commit: every instance re-applied (FORCE), as a commit diff
   tid = tidOf(await r.rpc('a', 'controller-commit actions FORCE push NONE', rpc.controllerCommit({ ...u, push: 'NONE', actions: 'FORCE', source: 'ds:candidate' })));
