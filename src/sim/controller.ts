@@ -516,7 +516,8 @@ export class Controller {
         body: tidReply,
         after: () => {
           // Without actions the controller pushes running whatever push says: push NONE
-          // reached the rig's devices too (test/fixtures/controller, "push NONE").
+          // reached the rig's devices too, and a push COMMIT after it had nothing to push
+          // (test/fixtures/controller).
           const tree = this.ds.running;
           const now = this.deviceConfigs(tree);
           for (const d of changed) this.setSynced(d, tree, now.get(d));
@@ -786,7 +787,6 @@ function deviceRpcReply(body: SNode[]): SNode {
   return data;
 }
 
-/** The device diff text of two subtrees; YANG's leaf-lists so that single entries are matched as entries. */
 /**
  * A datastore as the controller diffs it: its `services` container always exists (its
  * service-timeout leaf has a default), so a first instance shows as added inside it,
@@ -799,6 +799,7 @@ function withServices(doc: SNode): SNode {
   return copy;
 }
 
+/** The device diff text of two subtrees; YANG's leaf-lists so that single entries are matched as entries. */
 function xmlDiff(a: SNode | undefined, b: SNode | undefined, schema: Schema): string {
   const conv = (n: SNode | undefined) => {
     if (!n) return undefined;
