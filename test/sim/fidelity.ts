@@ -174,16 +174,17 @@ function notificationMatches(xml: string, stream: Stream, tid: string | undefine
 
 /**
  * Every difference between two messages, each as `path: what`: element names and
- * namespaces, attributes (in any order), leaf text (exact), children in order.
- * Whitespace between elements does not count. Empty when they are equal.
+ * namespaces, attributes (in any order), leaf text (exact, except for leaves named in
+ * `ignoreText`), children in order. Whitespace between elements does not count. Empty
+ * when they are equal.
  */
-export function xmlDifferences(actual: string, expected: string): string[] {
+export function xmlDifferences(actual: string, expected: string, ignoreText: ReadonlySet<string> = new Set()): string[] {
   const out: string[] = [];
-  walk(parseXml(actual), parseXml(expected), '', out);
+  walk(parseXml(actual), parseXml(expected), '', out, ignoreText);
   return out;
 }
 
-function walk(a: SNode, e: SNode, path: string, out: string[]): void {
+function walk(a: SNode, e: SNode, path: string, out: string[], ignoreText: ReadonlySet<string>): void {
   const here = `${path}/${e.localName}`;
   if (a.name !== e.name || a.ns !== e.ns) {
     out.push(`${here}: element ${a.name} (${a.ns}) != ${e.name} (${e.ns})`);
@@ -193,7 +194,7 @@ function walk(a: SNode, e: SNode, path: string, out: string[]): void {
   const ea = [...e.attrs].map(([k, v]) => `${k}=${v}`).sort().join(' ');
   if (aa !== ea) out.push(`${here}: attributes [${aa}] != [${ea}]`);
   if (a.children.length === 0 && e.children.length === 0) {
-    if ((a.text ?? '') !== (e.text ?? '')) out.push(`${here}: text ${JSON.stringify(a.text ?? '')} != ${JSON.stringify(e.text ?? '')}`);
+    if (!ignoreText.has(e.localName) && (a.text ?? '') !== (e.text ?? '')) out.push(`${here}: text ${JSON.stringify(a.text ?? '')} != ${JSON.stringify(e.text ?? '')}`);
     return;
   }
   const names = (n: SNode): string => n.children.map((c) => c.localName).join(',');
@@ -201,5 +202,5 @@ function walk(a: SNode, e: SNode, path: string, out: string[]): void {
     out.push(`${here}: children [${names(a)}] != [${names(e)}]`);
     return;
   }
-  for (let i = 0; i < e.children.length; i++) walk(a.children[i]!, e.children[i]!, here, out);
+  for (let i = 0; i < e.children.length; i++) walk(a.children[i]!, e.children[i]!, here, out, ignoreText);
 }
