@@ -64,7 +64,7 @@ const MAX_KEPT_TRANSACTIONS = 1000;
 
 /** Base-namespace and controller RPCs that exist but the simulator does not implement. */
 const NOT_SUPPORTED = new Set([
-  `${NS.base}|copy-config`, `${NS.base}|delete-config`, `${NS.base}|kill-session`, `${NS.base}|validate`,
+  `${NS.base}|copy-config`, `${NS.base}|delete-config`, `${NS.base}|kill-session`,
   `${NS.base}|cancel-commit`, `${NS.base}|partial-lock`, `${NS.base}|partial-unlock`,
   `${NS.ctrl}|device-rpc`, `${NS.ctrl}|transaction-cancel`, `${NS.lib}|stats`, `${NS.lib}|debug`,
   `${NS.lib}|process-control`, `${NS.lib}|ping`, `${NS.lib}|restart-plugin`,
@@ -96,10 +96,12 @@ export class Controller {
     const initial = sortEntries(loadInitial(opts.config), this.schema);
     const persisted = opts.persistDir ? this.readPersisted() : undefined;
     const running = persisted?.running ?? initial;
+    // The controller makes its actions datastore on the first transaction with actions:
+    // a freshly started one has an empty one (test/fixtures/controller, recorded so).
     this.ds = {
       running,
       candidate: persisted?.candidate ?? running,
-      actions: running,
+      actions: new SNode(''),
     };
     this.shared.add(running);
     // Serialized once now: a get-config of a whole datastore then only re-serializes what edits changed (SNode caches).
@@ -205,6 +207,7 @@ export class Controller {
       case `${NS.base}|get`: return this.get(op);
       case `${NS.base}|edit-config`: return this.editConfig(s, op);
       case `${NS.base}|commit`: return this.commit(s);
+      case `${NS.base}|validate`: return this.validate(op);
       case `${NS.base}|discard-changes`: return this.discard(s);
       case `${NS.base}|lock`: return this.lock(s, op);
       case `${NS.base}|unlock`: return this.unlock(s, op);
@@ -344,6 +347,12 @@ export class Controller {
     return ok();
   }
 
+  /** Nothing invalid gets into a datastore here (edit-config refuses it), so a known datastore validates. */
+  private validate(op: SNode): RpcResult {
+    this.dbName(op, 'source', ['running', 'candidate']);
+    return ok();
+  }
+
   private discard(s: SimSession): RpcResult {
     this.checkLock(s, 'candidate');
     this.share('candidate', 'running');
@@ -361,14 +370,18 @@ export class Controller {
   private unlock(s: SimSession, op: SNode): RpcResult {
     const db = this.dbName(op, 'target', ['running', 'candidate']);
     const holder = this.locks.get(db);
-    if (!holder || holder.closed) throw operationFailed('Unlock failed, lock is not held');
-    if (holder !== s) throw lockDenied(holder.id, db);
+    // The backend's unlock errors (clixon backend_client.c): lock-denied both, session-id 0 for no holder.
+    if (!holder || holder.closed) throw lockDenied(0, db, 'Unlock failed, lock is not currently active');
+    if (holder !== s) throw lockDenied(holder.id, db, 'Unlock failed, lock held by other session');
     this.locks.delete(db);
     return ok();
   }
 
   private closeSession(s: SimSession): RpcResult {
     for (const [db, holder] of this.locks) if (holder === s) this.locks.delete(db);
+    // Deleting a subscriber's subscriptions drops its connection (clixon's ce_event_cb)
+    // before the <ok/> is written: a subscriber gets no reply, only the close.
+    if (s.streams.size > 0) s.end();
     return ok();
   }
 
@@ -453,9 +466,13 @@ export class Controller {
     this.server.notify('controller-transaction', body + '</controller-transaction>');
   }
 
-  /** Fails a transaction at once, with the rpc-error the caller gets. */
-  private failNow(t: Transaction, message: string, origin?: string): never {
-    this.finish(t, 'FAILED', origin, message);
+  /**
+   * Fails a transaction at once, with the rpc-error the caller gets. `noted`: the
+   * message is also the transaction's reason (the controller's device errors); without,
+   * the notification says FAILED only ("No changes to push", recorded so).
+   */
+  private failNow(t: Transaction, message: string, origin?: string, noted = true): never {
+    this.finish(t, 'FAILED', origin, noted ? message : undefined);
     throw operationFailed(message);
   }
 
@@ -494,18 +511,21 @@ export class Controller {
     if (actions === 'NONE') {
       const running = this.deviceConfigs(this.ds.running);
       const changed = devices.filter((d) => !treesEqual(running.get(d), this.synced.get(d), this.schema));
-      if (changed.length === 0) this.failNow(t, 'No changes to push');
+      if (changed.length === 0) this.failNow(t, 'No changes to push', undefined, false);
       return {
         body: tidReply,
         after: () => {
+          // Without actions the controller pushes running whatever push says: push NONE
+          // reached the rig's devices too, and a push COMMIT after it had nothing to push
+          // (test/fixtures/controller).
           const tree = this.ds.running;
           const now = this.deviceConfigs(tree);
-          if (push === 'COMMIT') for (const d of changed) this.setSynced(d, tree, now.get(d));
+          for (const d of changed) this.setSynced(d, tree, now.get(d));
           this.finish(t, 'SUCCESS');
         },
       };
     }
-    if (source !== 'candidate') this.failNow(t, 'Only candidates db supported if actions');
+    if (source !== 'candidate') this.failNow(t, 'Only candidates db supported if actions', undefined, false);
     const diff = push === 'NONE';
     const changes = changedInstances(this.ds.running, this.ds.candidate, this.schema);
     let tags = changes.tags;
@@ -593,8 +613,8 @@ export class Controller {
     if (ds1 !== undefined) {
       const ds2 = op.childText('dsref2');
       if (ds2 === undefined) throw operationFailed('No dsref2');
-      const a = this.dsByRef(ds1);
-      const b = this.dsByRef(ds2);
+      const a = withServices(this.dsByRef(ds1));
+      const b = withServices(this.dsByRef(ds2));
       const xp = op.childText('xpath');
       const x1 = xp ? select(a, xp, null)[0] : a;
       const x2 = xp ? select(b, xp, null)[0] : b;
@@ -731,9 +751,9 @@ function ok(): RpcResult {
   return { body: '<ok/>' };
 }
 
-function lockDenied(sessionId: number, db: string): SimRpcError {
+function lockDenied(sessionId: number, db: string, message = 'Operation failed, lock is already held'): SimRpcError {
   return new SimRpcError(
-    'protocol', 'lock-denied', 'Operation failed, lock is already held',
+    'protocol', 'lock-denied', message,
     `<session-id>${sessionId}</session-id><db>${db}</db>`,
   );
 }
@@ -765,6 +785,18 @@ function deviceRpcReply(body: SNode[]): SNode {
   const data = new SNode('data');
   for (const b of body) data.append(b.clone());
   return data;
+}
+
+/**
+ * A datastore as the controller diffs it: its `services` container always exists (its
+ * service-timeout leaf has a default), so a first instance shows as added inside it,
+ * not the container as added.
+ */
+function withServices(doc: SNode): SNode {
+  if (doc.children.some((c) => c.localName === 'services' && c.ns === NS.ctrl)) return doc;
+  const copy = doc.clone();
+  copy.insertAt(0, new SNode('services', { xmlns: NS.ctrl }));
+  return copy;
 }
 
 /** The device diff text of two subtrees; YANG's leaf-lists so that single entries are matched as entries. */
