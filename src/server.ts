@@ -11,6 +11,7 @@ import { cac } from 'cac';
 import { logger, setLogLevel, type ConsolaInstance } from './log.ts';
 import { ConfigFileError, readControllerConfig, type ControllerConfig } from './service/config.ts';
 import { DEFAULT_BATCH_SIZE } from './service/edits.ts';
+import { launcherChain, watchLaunchers } from './service/launchers.ts';
 import { ModulePathError } from './service/loader.ts';
 import { acquirePidFile, PidFileError, PidFileLockedError } from './service/pidfile.ts';
 import { ServiceServer } from './service/server.ts';
@@ -21,6 +22,7 @@ const DEFAULT_SOCK = '/usr/local/var/run/controller/controller.sock';
 const DEFAULT_MODULES = '/usr/local/share/controller/modules';
 const DEFAULT_PIDFILE = '/usr/local/var/run/controller/clixon_server.pid';
 const DEFAULT_TIMEOUT_S = 60;
+const REGISTER = new URL('./runtime/register.mjs', import.meta.url).href;
 
 class UsageError extends Error {
   override name = 'UsageError';
@@ -134,10 +136,14 @@ function parseCommandLine(argv: string[]): { options: CliOptions; help: () => vo
   return options ? { options, help: () => cli.outputHelp() } : undefined;
 }
 
-/** Without -F: start this same command detached with -F, and return. */
+/**
+ * Without -F: start this same command detached with -F, and return. Started through the
+ * bin, this process got tsx from register.mjs rather than from its node options, so the
+ * child gets it (and the module hooks) the same way.
+ */
 function detach(argv: string[], settings: Settings): void {
   const script = fileURLToPath(import.meta.url);
-  const args = [...process.execArgv, script, ...argv, '-F'];
+  const args = [...process.execArgv, '--import', REGISTER, script, ...argv, '-F'];
   if (!settings.logGiven) args.push('-l', 's');
   const child = spawn(process.execPath, args, { detached: true, stdio: 'ignore' });
   child.unref();
@@ -229,11 +235,17 @@ async function main(argv: string[]): Promise<number> {
   });
 
   let stopping: Promise<void> | undefined;
+  let unwatch = (): void => undefined;
   const stop = (signal: string): void => {
     if (stopping) return;
+    unwatch();
     log.info(`${signal}: finishing the transaction under way, then exiting`);
     stopping = server.stop().finally(() => release());
   };
+  // Started by npx, npm or a shell that may not pass the supervisor's SIGTERM on: stop when they go.
+  const launchers = launcherChain();
+  if (launchers.length > 0) log.debug(`started through ${launchers.map((l) => `${l.pid} (${l.command})`).join(' < ')}`);
+  unwatch = watchLaunchers(launchers, (why) => stop(why));
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGHUP', () => {
