@@ -31,7 +31,9 @@ export async function resolve(specifier, context, nextResolve) {
     if (url !== undefined) return { url, format: 'module', shortCircuit: true };
   }
   const resolved = await nextResolve(specifier, context);
-  const path = resolved.url.startsWith('file:') ? resolved.url.split(/[?#]/)[0] : '';
-  if (ESM_FILE.test(path) && !path.includes('/node_modules/')) return { ...resolved, format: 'module' };
+  // tsx marks a file it takes for CommonJS with queries (`?tsx-commonjs-…`, some encoded as
+  // %3F): the plain file URL with format 'module' has tsx load it as an ES module.
+  const file = resolved.url.startsWith('file:') ? resolved.url.split(/\?|#|%3F/i)[0] : '';
+  if (ESM_FILE.test(file) && !file.includes('/node_modules/')) return { ...resolved, url: file, format: 'module' };
   return resolved;
 }
