@@ -4,7 +4,8 @@
  */
 import { join } from 'node:path';
 import { cac } from 'cac';
-import { scaffold, ScaffoldError } from './scaffold.ts';
+import { runCommand } from '../command.ts';
+import { scaffold } from './scaffold.ts';
 
 const cli = cac('clixon-tsapi new');
 cli
@@ -22,15 +23,4 @@ cli
   });
 cli.help();
 
-try {
-  cli.parse(process.argv, { run: false });
-  if (!cli.options.help && !cli.matchedCommand) {
-    cli.outputHelp();
-    process.exitCode = 2;
-  } else {
-    await cli.runMatchedCommand();
-  }
-} catch (err) {
-  process.stderr.write(`clixon-tsapi new: ${err instanceof Error ? err.message : String(err)}\n`);
-  process.exitCode = err instanceof ScaffoldError || (err instanceof Error && err.name === 'CACError') ? 2 : 1;
-}
+await runCommand(cli, 'clixon-tsapi new');

@@ -57,31 +57,30 @@ function moduleText(service: string): string {
  * devices (every device when it lists none). What it creates carries the instance as
  * creator (cl:creator), so the controller removes it when the instance goes or changes.
  */
-import type { ServiceModule } from 'clixon-tsapi';
+import { parseTemplate, type ServiceModule, type XmlNode } from 'clixon-tsapi';
 
 export const SERVICE = '${service}';
 
 const OPENCONFIG_SYSTEM = 'http://openconfig.net/yang/system';
-const CLIXON_LIB = 'http://clicon.org/lib';
+/** What an instance sets on a device; parseTemplate escapes the values. */
+const MOTD = \`<motd-banner xmlns:cl="http://clicon.org/lib" cl:creator="${service}[name='{{NAME}}']">{{TEXT}}</motd-banner>\`;
+
+/** The child named \`name\`, created when missing. */
+const ensure = (parent: XmlNode, name: string, attributes?: Record<string, string>): XmlNode =>
+  parent.child(name) ?? parent.create(name, attributes ? { attributes } : {});
 
 export const setup: ServiceModule['setup'] = (root, log, ctx) => {
-  for (const instance of root.services?.getElements('${service}') ?? []) {
+  for (const instance of root.services?.getElements(SERVICE) ?? []) {
     const name = instance.child('name')?.getData() ?? '';
     // ctx.instance: the instance committed; undefined when every instance is re-applied.
     if (ctx.instance !== undefined && name !== ctx.instance) continue;
-    const text = instance.child('text')?.getData() ?? '';
-    const wanted = new Set(instance.getElements('device').map((d) => d.getData()));
+    const devices = new Set(instance.getElements('device').map((d) => d.getData()));
     for (const device of root.devices?.getElements('device') ?? []) {
       const deviceName = device.child('name')?.getData() ?? '';
-      if (wanted.size > 0 && !wanted.has(deviceName)) continue;
-      const config = device.child('config') ?? device.create('config');
-      const system = config.child('system') ?? config.create('system', { attributes: { xmlns: OPENCONFIG_SYSTEM } });
-      const sysConfig = system.child('config') ?? system.create('config');
-      sysConfig.create('motd-banner', {
-        data: text,
-        attributes: { 'xmlns:cl': CLIXON_LIB, 'cl:creator': \`${service}[name='\${name}']\` },
-      });
-      log.info(\`${service} \${name}: motd on \${deviceName}\`);
+      if (devices.size > 0 && !devices.has(deviceName)) continue;
+      const system = ensure(ensure(device, 'config'), 'system', { xmlns: OPENCONFIG_SYSTEM });
+      ensure(system, 'config').add(parseTemplate(MOTD, { NAME: name, TEXT: instance.child('text')?.getData() ?? '' }));
+      log.info(\`\${name}: motd on \${deviceName}\`);
     }
   }
 };
