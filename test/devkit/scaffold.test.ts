@@ -1,10 +1,11 @@
 /**
  * `clixon-tsapi new`: the skeleton it writes into an empty folder outside the repo passes
- * its own test straight away (`clixon-tsapi test`, what its npm test runs), `try` prints
+ * its own test straight away (`clixon-tsapi test`, what its npm test runs), type-checks
+ * against this package with the tsconfig it writes, `try` prints
  * its device diff, its YANG augments the controller's services, and the server's loader
  * takes the module but not the test beside it.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import assert from 'node:assert/strict';
@@ -39,6 +40,10 @@ test('new, then its test passes and try prints the device diff', async (t) => {
   const tested = await run(dir, 'test', 'services');
   assert.equal(tested.code, 0, tested.out);
   assert.match(tested.out, /# pass 2\n# fail 0/);
+
+  // Its tsconfig finds this package's types from a folder outside the repo.
+  const tsc = spawnSync(process.execPath, [join(REPO, 'node_modules/typescript/bin/tsc'), '-p', dir], { encoding: 'utf8' });
+  assert.equal(tsc.status, 0, tsc.stdout + tsc.stderr);
 
   const tried = await run(dir, 'try', 'services/motd', 'services/motd/motd.xml', 'motd', 'example', '--no-color', '-q');
   assert.equal(tried.code, 0, tried.out);
