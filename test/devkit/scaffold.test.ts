@@ -6,8 +6,8 @@
  * takes the module but not the test beside it.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, symlinkSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { scaffold, ScaffoldError } from '../../src/devkit/scaffold.ts';
@@ -16,17 +16,21 @@ import { cleanup, REPO, tempDir } from '../service/harness.ts';
 
 const BIN = join(REPO, 'bin/clixon-tsapi.mjs');
 
-/** The bin as a user runs it from a shell: not inside this test run (NODE_TEST_CONTEXT would nest its runner into ours). */
-function run(cwd: string, ...args: string[]): Promise<{ code: number | null; out: string }> {
+const NPM = join(dirname(process.execPath), 'npm');
+
+/** A command as a user runs it from a shell: not inside this test run (NODE_TEST_CONTEXT would nest its runner into ours). */
+function shell(cwd: string, command: string, args: string[], extraEnv: Record<string, string> = {}): Promise<{ code: number | null; out: string }> {
   const { NODE_TEST_CONTEXT: _, ...env } = process.env;
-  const child = spawn(process.execPath, [BIN, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'], env: { ...env, NO_COLOR: '1' } });
+  const child = spawn(command, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], env: { ...env, NO_COLOR: '1', ...extraEnv } });
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr.on('data', (d: Buffer) => (out += d.toString()));
   return new Promise((resolve) => child.once('exit', (code) => resolve({ code, out })));
 }
 
-test('new, then its test passes and try prints the device diff', async (t) => {
+const run = (cwd: string, ...args: string[]): Promise<{ code: number | null; out: string }> => shell(cwd, process.execPath, [BIN, ...args]);
+
+test("new, then npm test passes and try prints the device diff", async (t) => {
   const dir = tempDir('tsapi-new-');
   t.after(() => cleanup(dir));
   const made = await run(dir, 'new', 'motd', '--dir', 'services');
@@ -37,7 +41,11 @@ test('new, then its test passes and try prints the device diff', async (t) => {
   const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { scripts: { test: string } };
   assert.equal(pkg.scripts.test, 'clixon-tsapi test services');
 
-  const tested = await run(dir, 'test', 'services');
+  // `npm test` as after a global install: the command on PATH.
+  const bin = join(dir, '.bin');
+  mkdirSync(bin);
+  symlinkSync(BIN, join(bin, 'clixon-tsapi'));
+  const tested = await shell(dir, NPM, ['test'], { PATH: `${bin}:${dirname(process.execPath)}:${process.env.PATH ?? ''}` });
   assert.equal(tested.code, 0, tested.out);
   assert.match(tested.out, /# pass 2\n# fail 0/);
 
