@@ -22,7 +22,6 @@ const DEFAULT_SOCK = '/usr/local/var/run/controller/controller.sock';
 const DEFAULT_MODULES = '/usr/local/share/controller/modules';
 const DEFAULT_PIDFILE = '/usr/local/var/run/controller/clixon_server.pid';
 const DEFAULT_TIMEOUT_S = 60;
-const REGISTER = new URL('./runtime/register.mjs', import.meta.url).href;
 
 class UsageError extends Error {
   override name = 'UsageError';
@@ -135,6 +134,8 @@ function parseCommandLine(argv: string[]): { options: CliOptions; help: () => vo
   if (parsed.args.length > 0) throw new UsageError(`unexpected argument ${parsed.args[0]}`);
   return options ? { options, help: () => cli.outputHelp() } : undefined;
 }
+
+const REGISTER = new URL('./runtime/register.mjs', import.meta.url).href;
 
 /**
  * Without -F: start this same command detached with -F, and return. Started through the

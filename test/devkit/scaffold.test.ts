@@ -30,7 +30,7 @@ function shell(cwd: string, command: string, args: string[], extraEnv: Record<st
 
 const run = (cwd: string, ...args: string[]): Promise<{ code: number | null; out: string }> => shell(cwd, process.execPath, [BIN, ...args]);
 
-test("new, then npm test passes and try prints the device diff", async (t) => {
+test('new, then npm test passes and try prints the device diff', async (t) => {
   const dir = tempDir('tsapi-new-');
   t.after(() => cleanup(dir));
   const made = await run(dir, 'new', 'motd', '--dir', 'services');
