@@ -92,8 +92,9 @@ export function walk(dir: string): string[] {
  * Imports each file and checks its exports. A file without SERVICE or setup, or that fails
  * to import, is a LoadFailure; the rest load. Each file, and what it imports outside
  * node_modules, loads as an ES module, and `clixon-tsapi` resolves to this package
- * (src/runtime/hooks.mjs), whatever the folder's package.json says. Import caching is the caller's concern: the
- * server imports in a fresh worker each time, so every load sees the files as they are now.
+ * (src/runtime/hooks.mjs), whatever the folder's package.json says. Import caching is the
+ * caller's concern: the server imports in a fresh worker each time, so every load sees
+ * the files as they are now.
  */
 export async function loadModules(files: readonly string[]): Promise<LoadResult> {
   // Before any module: the hooks that give every module this process's one instance of the library.

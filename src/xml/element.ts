@@ -741,15 +741,16 @@ function yamlValue(v: JsonValue, pad: string): string {
  * usage error, typed: an Element of another copy (ForeignElementError) or not an Element.
  */
 function own(node: unknown, operation: string): Element {
-  if (node !== null && typeof node === 'object') {
-    const el: unknown = (node as { [RAW]?: unknown })[RAW];
-    if (el instanceof Element) return el;
-    if (BRAND in node) throw new ForeignElementError(operation, String((node as { [BRAND]: unknown })[BRAND]));
+  // RAW is this copy's own symbol: only its Elements answer it (the fast path, as before).
+  const el = (node as { [RAW]?: Element } | null | undefined)?.[RAW];
+  if (el !== undefined) return el;
+  if (node !== null && typeof node === 'object' && BRAND in node) {
+    throw new ForeignElementError(operation, String((node as { [BRAND]: unknown })[BRAND]));
   }
   throw new XmlTreeError(`${operation} takes an Element, got ${node === null ? 'null' : typeof node}`);
 }
 
 /** True for a node of this copy of the library (false for another copy's Element, or anything else). */
 export function isElement(value: unknown): value is XmlNode {
-  return value !== null && typeof value === 'object' && (value as { [RAW]?: unknown })[RAW] instanceof Element;
+  return value !== null && typeof value === 'object' && (value as { [RAW]?: Element })[RAW] !== undefined;
 }

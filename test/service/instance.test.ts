@@ -12,6 +12,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { runService } from '../../src/devkit/index.ts';
 import { ModuleRunError } from '../../src/service/runner.ts';
+import { parseString, type Element } from '../../src/xml/index.ts';
 import { cleanup, deviceParams, Operator, REPO, startServer, stopAfter, sim, tempDir, TEST_CONFIG } from './harness.ts';
 
 const SERVICES = '<services xmlns="http://clicon.org/controller"><testsvc xmlns="urn:example:testsvc"><name>a</name></testsvc></services>';
@@ -132,4 +133,10 @@ test('an Element of another copy of the library is refused, saying so, never a T
     assert.match(cause.message, /Import the API as 'clixon-tsapi'/);
     return true;
   });
+});
+
+test('add() of something that is no Element is an XmlTreeError naming what it got', () => {
+  const root = parseString('<a/>');
+  assert.throws(() => root.add('b' as unknown as Element), { name: 'XmlTreeError', message: 'add() takes an Element, got string' });
+  assert.throws(() => root.add(undefined as unknown as Element), { name: 'XmlTreeError', message: 'add() takes an Element, got undefined' });
 });
