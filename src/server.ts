@@ -209,6 +209,13 @@ async function main(argv: string[]): Promise<number> {
     log.options.reporters.splice(0, log.options.reporters.length, reporter);
   }
 
+  // Handlers before the pid file exists: a supervisor may signal as soon as it sees the pid
+  // there, and Node without a handler dies at once, leaving the file behind. Until the server
+  // is set up (synchronously, below) only the refusal path can see a signal: it exits anyway.
+  let stop = (_signal: string): void => undefined;
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+
   let release: () => void;
   try {
     release = acquirePidFile(settings.pidFile);
@@ -237,7 +244,7 @@ async function main(argv: string[]): Promise<number> {
 
   let stopping: Promise<void> | undefined;
   let unwatch = (): void => undefined;
-  const stop = (signal: string): void => {
+  stop = (signal: string): void => {
     if (stopping) return;
     unwatch();
     log.info(`${signal}: finishing the transaction under way, then exiting`);
@@ -247,8 +254,6 @@ async function main(argv: string[]): Promise<number> {
   const launchers = launcherChain();
   if (launchers.length > 0) log.debug(`started through ${launchers.map((l) => `${l.pid} (${l.command})`).join(' < ')}`);
   unwatch = watchLaunchers(launchers, (why) => stop(why));
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGHUP', () => {
     log.info('SIGHUP: reloading all modules');
     server.reload();
