@@ -11,6 +11,7 @@ import { cac } from 'cac';
 import { logger, setLogLevel, type ConsolaInstance } from './log.ts';
 import { ConfigFileError, readControllerConfig, type ControllerConfig } from './service/config.ts';
 import { DEFAULT_BATCH_SIZE } from './service/edits.ts';
+import { launcherChain, watchLaunchers } from './service/launchers.ts';
 import { ModulePathError } from './service/loader.ts';
 import { acquirePidFile, PidFileError, PidFileLockedError } from './service/pidfile.ts';
 import { ServiceServer } from './service/server.ts';
@@ -134,10 +135,16 @@ function parseCommandLine(argv: string[]): { options: CliOptions; help: () => vo
   return options ? { options, help: () => cli.outputHelp() } : undefined;
 }
 
-/** Without -F: start this same command detached with -F, and return. */
+const REGISTER = new URL('./runtime/register.mjs', import.meta.url).href;
+
+/**
+ * Without -F: start this same command detached with -F, and return. Started through the
+ * bin, this process got tsx from register.mjs rather than from its node options, so the
+ * child gets it (and the module hooks) the same way.
+ */
 function detach(argv: string[], settings: Settings): void {
   const script = fileURLToPath(import.meta.url);
-  const args = [...process.execArgv, script, ...argv, '-F'];
+  const args = [...process.execArgv, '--import', REGISTER, script, ...argv, '-F'];
   if (!settings.logGiven) args.push('-l', 's');
   const child = spawn(process.execPath, args, { detached: true, stdio: 'ignore' });
   child.unref();
@@ -202,6 +209,13 @@ async function main(argv: string[]): Promise<number> {
     log.options.reporters.splice(0, log.options.reporters.length, reporter);
   }
 
+  // Handlers before the pid file exists: a supervisor may signal as soon as it sees the pid
+  // there, and Node without a handler dies at once, leaving the file behind. Until the server
+  // is set up (synchronously, below) only the refusal path can see a signal: it exits anyway.
+  let stop = (_signal: string): void => undefined;
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+
   let release: () => void;
   try {
     release = acquirePidFile(settings.pidFile);
@@ -229,13 +243,17 @@ async function main(argv: string[]): Promise<number> {
   });
 
   let stopping: Promise<void> | undefined;
-  const stop = (signal: string): void => {
+  let unwatch = (): void => undefined;
+  stop = (signal: string): void => {
     if (stopping) return;
+    unwatch();
     log.info(`${signal}: finishing the transaction under way, then exiting`);
     stopping = server.stop().finally(() => release());
   };
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
+  // Started by npx, npm or a shell that may not pass the supervisor's SIGTERM on: stop when they go.
+  const launchers = launcherChain();
+  if (launchers.length > 0) log.debug(`started through ${launchers.map((l) => `${l.pid} (${l.command})`).join(' < ')}`);
+  unwatch = watchLaunchers(launchers, (why) => stop(why));
   process.on('SIGHUP', () => {
     log.info('SIGHUP: reloading all modules');
     server.reload();

@@ -7,6 +7,7 @@
  */
 import { resolve } from 'node:path';
 import { cac } from 'cac';
+import { runCommand } from './command.ts';
 import { watchTry } from './devkit/watch.ts';
 import { renderDiff, renderEdits, renderError, renderJson, tryOnce, type TryJob, type TryOutcome } from './devkit/tryrun.ts';
 
@@ -105,15 +106,4 @@ function print(outcome: TryOutcome, options: CliOptions): void {
   process.stdout.write(options.edit ? renderEdits(outcome) : renderDiff(outcome, useColor(process.stdout, options)));
 }
 
-try {
-  cli.parse(process.argv, { run: false });
-  if (!cli.options.help && !cli.matchedCommand) {
-    cli.outputHelp();
-    process.exitCode = 2;
-  } else {
-    await cli.runMatchedCommand();
-  }
-} catch (err) {
-  process.stderr.write(`error: ${err instanceof Error ? err.message : String(err)}\n`);
-  process.exitCode = 2;
-}
+await runCommand(cli, 'error');

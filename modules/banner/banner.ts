@@ -3,9 +3,7 @@
  * devices when it lists none). The banner leaf carries the creator tag, so deleting the
  * instance removes the banner.
  */
-import type { ConsolaInstance } from '../../src/log.ts';
-import type { ServiceContext } from '../../src/service/module.ts';
-import type { XmlNode } from '../../src/xml/index.ts';
+import type { ConsolaInstance, ServiceContext, XmlNode } from 'clixon-tsapi';
 
 export const SERVICE = 'banner';
 

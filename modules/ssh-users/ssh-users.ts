@@ -1,16 +1,20 @@
 /**
  * The ssh-users service of the controller documentation: every user of an instance is
  * added to every device's OpenConfig system/aaa/authentication/users, tagged with the
- * instance as its creator so the controller removes it when the instance goes.
+ * instance as its creator so the controller removes it when the instance goes. The user
+ * entry comes from a template (parseTemplate), added into each device's tree.
  */
-import type { ConsolaInstance } from '../../src/log.ts';
-import type { ServiceContext } from '../../src/service/module.ts';
-import type { XmlNode } from '../../src/xml/index.ts';
+import { parseTemplate, type ConsolaInstance, type ServiceContext, type XmlNode } from 'clixon-tsapi';
 
 export const SERVICE = 'ssh-users';
 
 const OPENCONFIG_SYSTEM = 'http://openconfig.net/yang/system';
-const CLIXON_LIB = 'http://clicon.org/lib';
+
+/** One user on a device, tagged with the instance as its creator (as the Python example's template). */
+const USER = `<user cl:creator="ssh-users[instance='{{INSTANCE}}']" xmlns:cl="http://clicon.org/lib">
+  <username>{{USERNAME}}</username>
+  <config><username>{{USERNAME}}</username><ssh-key>{{SSH_KEY}}</ssh-key><role>{{ROLE}}</role></config>
+</user>`;
 
 /** The child named `name`, created when missing. */
 function ensure(parent: XmlNode, name: string, attributes?: Record<string, string>): XmlNode {
@@ -25,19 +29,15 @@ export function setup(root: XmlNode, log: ConsolaInstance, ctx: ServiceContext):
     if (ctx.instance !== undefined && name !== ctx.instance) continue;
     for (const user of instance.getElements('username')) {
       const username = user.child('name')?.getData() ?? '';
+      const key = user.child('ssh-key')?.getData() ?? '';
+      const role = user.child('role')?.getData() ?? '';
       log.info(`instance ${name}: user ${username} on ${devices.length} devices`);
       for (const device of devices) {
         const users = ensure(ensure(ensure(ensure(ensure(device, 'config'), 'system', { xmlns: OPENCONFIG_SYSTEM }), 'aaa'), 'authentication'), 'users');
-        const entry = users.create('user', {
-          attributes: { 'cl:creator': `ssh-users[instance='${name}']`, 'xmlns:cl': CLIXON_LIB },
-        });
-        entry.create('username', { data: username });
-        const config = entry.create('config');
-        config.create('username', { data: username });
-        const key = user.child('ssh-key')?.getData();
-        if (key) config.create('ssh-key', { data: key });
-        const role = user.child('role')?.getData();
-        if (role) config.create('role', { data: role });
+        const entry = users.add(parseTemplate(USER, { INSTANCE: name, USERNAME: username, SSH_KEY: key, ROLE: role }));
+        // As the YANG has them optional: no empty leaves.
+        if (!key) entry.child('config')?.delete('ssh-key');
+        if (!role) entry.child('config')?.delete('role');
       }
     }
   }

@@ -7,7 +7,7 @@
  */
 import { dirname, isAbsolute } from 'node:path';
 import { deviceDiff } from '../xml/diff.ts';
-import { getListKeys, localName, parseString, type Element, type XmlNode } from '../xml/index.ts';
+import { getListKeys, isElement, localName, parseString, type Element, type XmlNode } from '../xml/index.ts';
 import { buildEdits } from '../service/edits.ts';
 import { findModuleFiles, loadModules, moduleInfo, type LoadFailure } from '../service/loader.ts';
 import { checkModule, type LoadedModule, type ServiceModule } from '../service/module.ts';
@@ -114,7 +114,8 @@ export function readConfig(config: string | Element): XmlNode {
       throw new DevkitInputError(`config: ${err instanceof Error ? err.message : String(err)}`);
     }
   } else {
-    root = config.isDocument() ? config.copy() : parseString(config.dumps());
+    // A tree of another copy of the library (its own test imports) comes over as text.
+    root = isElement(config) && config.isDocument() ? config.copy() : parseString(config.dumps());
   }
   // A saved get-config reply: the config is inside <rpc-reply><data>.
   for (const wrapper of ['rpc-reply', 'data']) {

@@ -34,10 +34,16 @@ export class ModulePathError extends Error {
 
 const MODULE_EXTENSIONS = new Set(['.ts', '.mts', '.js', '.mjs']);
 
-/** True for a file name the loader takes: a module extension, not `.d.ts`, no `#` or `~` (editor files). */
+/** A test beside its module (`<service>.test.ts`, as `clixon-tsapi new` writes it). */
+export const TEST_FILE = /\.(?:test|spec)\.(?:ts|mts|js|mjs)$/;
+
+/**
+ * True for a file name the loader takes: a module extension, not `.d.ts`, not a test
+ * (importing one would run it), no `#` or `~` (editor files).
+ */
 export function isModuleFileName(fileName: string): boolean {
   if (fileName.includes('#') || fileName.includes('~')) return false;
-  if (/\.d\.m?ts$/.test(fileName)) return false;
+  if (/\.d\.m?ts$/.test(fileName) || TEST_FILE.test(fileName)) return false;
   return MODULE_EXTENSIONS.has(extname(fileName));
 }
 
@@ -69,7 +75,8 @@ export function findModuleFiles(paths: readonly string[], filter: readonly strin
   return files;
 }
 
-function walk(dir: string): string[] {
+/** Every file under `dir`, recursively, skipping node_modules and dot folders. */
+export function walk(dir: string): string[] {
   const out: string[] = [];
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     // node_modules under a module folder holds libraries, not modules.
@@ -83,10 +90,15 @@ function walk(dir: string): string[] {
 
 /**
  * Imports each file and checks its exports. A file without SERVICE or setup, or that fails
- * to import, is a LoadFailure; the rest load. Import caching is the caller's concern: the
- * server imports in a fresh worker each time, so every load sees the files as they are now.
+ * to import, is a LoadFailure; the rest load. Each file, and what it imports outside
+ * node_modules, loads as an ES module, and `clixon-tsapi` resolves to this package
+ * (src/runtime/hooks.mjs), whatever the folder's package.json says. Import caching is the
+ * caller's concern: the server imports in a fresh worker each time, so every load sees
+ * the files as they are now.
  */
 export async function loadModules(files: readonly string[]): Promise<LoadResult> {
+  // Before any module: the hooks that give every module this process's one instance of the library.
+  await import('../runtime/register.mjs');
   const result: LoadResult = { modules: [], failures: [] };
   for (const file of files) {
     const name = moduleName(file);

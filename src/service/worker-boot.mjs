@@ -1,7 +1,7 @@
-// Boots the module worker: registers tsx in this thread, then imports the TypeScript entry.
-// (`--import tsx` in the worker's execArgv does not reach a worker's entry on Node 20; this does.)
+// Boots the module worker: registers tsx and the module hooks in this thread, then imports
+// the TypeScript entry. (`--import tsx` in the worker's execArgv does not reach a worker's
+// entry on Node 20; this does.)
 import { workerData } from 'node:worker_threads';
-import { register } from 'tsx/esm/api';
+import '../runtime/register.mjs';
 
-register();
 await import(workerData.entry);

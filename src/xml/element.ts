@@ -19,6 +19,22 @@ export class XmlTreeError extends Error {
   override name = 'XmlTreeError';
 }
 
+/** An Element from another copy of this library was handed to this one: the two cannot mix. */
+export class ForeignElementError extends XmlTreeError {
+  override name = 'ForeignElementError';
+  constructor(
+    readonly operation: string,
+    /** The element.ts URL of the copy that made the element. */
+    readonly foreignSource: string,
+  ) {
+    super(
+      `${operation}: the element comes from another copy of clixon-tsapi (${foreignSource}) than the one running here (${SOURCE}); ` +
+        `elements cannot move between copies. Import the API as 'clixon-tsapi' (the server, try and runService map that name to their own copy) ` +
+        `rather than by a path into another checkout or install, or hand the XML text over: parseString(el.dumps()).`,
+    );
+  }
+}
+
 const MODIFIED = 1;
 const DESCENDANT = 2;
 const DOCUMENT = 4;
@@ -26,6 +42,14 @@ const NEW = 8;
 
 /** Reaches the raw element behind a proxy (methods bind `this` to the raw element). */
 const RAW: unique symbol = Symbol('raw');
+/**
+ * Brands every Element across copies of this library (Symbol.for is one symbol per process,
+ * RAW is one per copy): an Element made by another installed copy is recognised as such,
+ * and refused with a message saying so, instead of failing on its missing private fields.
+ * The value is the URL of the copy's element.ts, which names the copy in that message.
+ */
+const BRAND = Symbol.for('clixon-tsapi.element');
+const SOURCE = import.meta.url;
 /** Lets the parser build raw elements without a proxy per node. */
 const INTERNAL: unique symbol = Symbol('internal');
 
@@ -157,7 +181,7 @@ export class Element {
       children: (el) => el.#children ?? [],
       parent: (el) => el.#parent,
       name: (el) => el.#name,
-      raw: (el) => el[RAW],
+      raw: (el) => own(el, 'the tree API'),
       proxy: (el) => el.#node(),
     };
   }
@@ -184,6 +208,10 @@ export class Element {
 
   get [RAW](): Element {
     return this;
+  }
+
+  get [BRAND](): string {
+    return SOURCE;
   }
 
   #node(): XmlNode {
@@ -359,7 +387,7 @@ export class Element {
    * root moves its top-level elements in and returns the first of them.
    */
   add(node: Element): XmlNode {
-    const el = node[RAW];
+    const el = own(node, 'add()');
     if (el.#flags & DOCUMENT) {
       const kids = el.#children ? [...el.#children] : [];
       if (kids.length === 0) throw new XmlTreeError('cannot add an empty document');
@@ -414,7 +442,7 @@ export class Element {
       return;
     }
     if (typeof target !== 'string') {
-      const el = target[RAW];
+      const el = own(target, 'delete()');
       if (el.#parent === this) el.#detach(true);
       return;
     }
@@ -425,7 +453,7 @@ export class Element {
 
   /** Puts `node` where this element is, removing this one; returns the new node. */
   replace(node: Element): XmlNode {
-    const el = node[RAW];
+    const el = own(node, 'replace()');
     const p = this.#parent;
     if (p === null) throw new XmlTreeError('cannot replace a node without a parent');
     if (el === this) return this.#node();
@@ -706,4 +734,23 @@ function yamlValue(v: JsonValue, pad: string): string {
       return pad + yamlKey(k) + ':\n' + yamlValue(item, Array.isArray(item) ? pad : pad + '  ');
     })
     .join('\n');
+}
+
+/**
+ * The raw element behind `node`, a node of this copy of the library. Anything else is a
+ * usage error, typed: an Element of another copy (ForeignElementError) or not an Element.
+ */
+function own(node: unknown, operation: string): Element {
+  // RAW is this copy's own symbol: only its Elements answer it (the fast path, as before).
+  const el = (node as { [RAW]?: Element } | null | undefined)?.[RAW];
+  if (el !== undefined) return el;
+  if (node !== null && typeof node === 'object' && BRAND in node) {
+    throw new ForeignElementError(operation, String((node as { [BRAND]: unknown })[BRAND]));
+  }
+  throw new XmlTreeError(`${operation} takes an Element, got ${node === null ? 'null' : typeof node}`);
+}
+
+/** True for a node of this copy of the library (false for another copy's Element, or anything else). */
+export function isElement(value: unknown): value is XmlNode {
+  return value !== null && typeof value === 'object' && (value as { [RAW]?: Element })[RAW] !== undefined;
 }

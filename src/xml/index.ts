@@ -5,6 +5,8 @@
 export {
   Element,
   XmlTreeError,
+  ForeignElementError,
+  isElement,
   element,
   underscoreName,
   escapeText,

@@ -1,0 +1,2 @@
+// register.mjs has only side effects: it exports nothing.
+export {};

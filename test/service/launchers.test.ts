@@ -1,0 +1,106 @@
+/**
+ * Supervision: whatever launches the server (node, the tsx CLI, npx, npm run, the bin), a
+ * SIGTERM to the pid the supervisor started stops the server, with no orphan left. Also
+ * the launcher recognition on sample command lines and a fake /proc.
+ */
+import { spawn } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { isLauncher, launcherChain, watchLaunchers } from '../../src/service/launchers.ts';
+import { REPO, ServerProcess, sim, tempDir } from './harness.ts';
+
+const NODE_BIN = dirname(process.execPath);
+
+const LAUNCHERS: Record<string, string[]> = {
+  'node --import tsx': [process.execPath, '--import', 'tsx', 'src/server.ts'],
+  'tsx CLI': [join(REPO, 'node_modules/.bin/tsx'), 'src/server.ts'],
+  'npx tsx': [join(NODE_BIN, 'npx'), 'tsx', 'src/server.ts'],
+  'npm run server': [join(NODE_BIN, 'npm'), 'run', 'server', '--'],
+  'clixon-tsapi server': [join(REPO, 'bin/clixon-tsapi.mjs'), 'server'],
+  'clixon-tsapi-server': [join(REPO, 'bin/clixon-tsapi-server.mjs')],
+};
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function until(what: string, ok: () => boolean, timeoutMs = 20_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!ok()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe('a SIGTERM to the launcher stops the server', { concurrency: 2 }, () => {
+  for (const [name, [command, ...args]] of Object.entries(LAUNCHERS)) {
+    test(name, async (t) => {
+      const dir = tempDir('tsapi-launch-');
+      const modules = join(dir, 'modules');
+      mkdirSync(modules);
+      const s = await sim(dir);
+      t.after(() => s.close());
+      const pidFile = join(dir, 'server.pid');
+      const child = spawn(command!, [...args, '-m', modules, '-s', s.path!, '-p', pidFile, '-F'], {
+        cwd: REPO,
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...process.env, PATH: `${NODE_BIN}:${process.env.PATH ?? ''}`, NODE_TEST_CONTEXT: '', CLIXON_TSAPI_LOG: '', NO_COLOR: '1' },
+      });
+      const server = new ServerProcess(child);
+      let serverPid = 0;
+      t.after(() => {
+        // Only if the test failed: leave no server behind.
+        if (serverPid > 0 && alive(serverPid)) process.kill(serverPid, 'SIGKILL');
+      });
+      await server.waitFor(/waiting for services-commit/, 60_000);
+      serverPid = Number(readFileSync(pidFile, 'utf8').trim());
+      assert.ok(serverPid > 0 && alive(serverPid));
+      child.kill('SIGTERM');
+      await until(`server ${serverPid} to exit`, () => !alive(serverPid));
+      await server.exited;
+    });
+  }
+});
+
+describe('launcher recognition', () => {
+  test('npm, npx, sh -c and node running tsx/npm are launchers; the server and others are not', () => {
+    assert.ok(isLauncher(['npm exec tsx src/server.ts']));
+    assert.ok(isLauncher(['npx', 'tsx', 'src/server.ts']));
+    assert.ok(isLauncher(['sh', '-c', "'tsx' src/server.ts"]));
+    assert.ok(isLauncher(['node', '/x/node_modules/.bin/tsx', 'src/server.ts']));
+    assert.ok(isLauncher(['/usr/bin/node', '/usr/lib/node_modules/npm/bin/npm-cli.js', 'run', 'server']));
+    assert.ok(!isLauncher(['/usr/bin/node', '--import', 'tsx', 'src/server.ts']));
+    assert.ok(!isLauncher(['node', '/usr/bin/clixon-tsapi', 'server']));
+    assert.ok(!isLauncher(['sh', 'script.sh']));
+    assert.ok(!isLauncher(['/usr/sbin/clixon_backend', '-f', 'controller.xml']));
+  });
+
+  test('the chain stops at the first non-launcher; the watch fires when a launcher is re-parented', async () => {
+    const proc = tempDir('tsapi-proc-');
+    const fake = (pid: number, ppid: number, argv: string[]): void => {
+      mkdirSync(join(proc, String(pid)), { recursive: true });
+      writeFileSync(join(proc, String(pid), 'stat'), `${pid} (some (odd) name) S ${ppid} 0 0`);
+      writeFileSync(join(proc, String(pid), 'cmdline'), `${argv.join('\0')}\0`);
+    };
+    fake(100, 50, ['node', '--import', 'tsx', 'src/server.ts']);
+    fake(50, 40, ['node', '/x/.bin/tsx', 'src/server.ts']);
+    fake(40, 30, ['sh', '-c', 'tsx src/server.ts']);
+    fake(30, 20, ['npm exec tsx src/server.ts']);
+    fake(20, 1, ['/usr/sbin/clixon_backend']);
+    const chain = launcherChain(100, proc);
+    assert.deepEqual(chain.map((l) => [l.pid, l.ppid]), [[50, 40], [40, 30], [30, 20]]);
+    const gone = new Promise<string>((resolve) => watchLaunchers(chain, resolve, 20, proc));
+    // The watch's timer does not hold the process open (nor, alone, this test).
+    const hold = setTimeout(() => undefined, 20_000);
+    fake(40, 1, ['sh', '-c', 'tsx src/server.ts']);
+    assert.match(await gone, /launcher 40 .* lost its parent 30/);
+    clearTimeout(hold);
+  });
+});
