@@ -3,7 +3,8 @@
  * server by signalling the pid it started; when that pid is a launcher that does not pass
  * the signal on (`npx` and `npm exec`, and the `sh -c` they run), the launcher dies and the
  * server lives on, re-parented. So the server notes the launchers above it at start (on
- * Linux, from /proc) and stops when one of them is gone or has lost its own parent.
+ * Linux, from /proc) and stops when one of them is gone or has lost its own parent; the
+ * same for the controller when it started the server itself.
  */
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
@@ -56,14 +57,28 @@ function readProcess(pid: number, proc: string): { ppid: number; argv: string[] 
   }
 }
 
-/** The launchers right above `pid`, nearest first, up to the first process that is not one. */
+/** True for the Clixon backend (the controller), which starts the server through CONTROLLER_ACTION_COMMAND. */
+export function isController(argv: readonly string[]): boolean {
+  return basename((argv[0] ?? '').split(' ')[0] ?? '') === 'clixon_backend';
+}
+
+/**
+ * The launchers right above `pid`, nearest first, up to the first process that is not one;
+ * that process too when it is the controller. The controller does not stop the processes
+ * it started when it exits (clixon's clixon_process_delete_all only forgets them), and the
+ * controller it is restarted as starts a server of its own: one left behind would hold the
+ * services-commit subscription, unsupervised. pyapi's server ends as its socket closes.
+ */
 export function launcherChain(pid: number = process.pid, proc = '/proc'): Launcher[] {
   const chain: Launcher[] = [];
   let parent = readProcess(pid, proc)?.ppid;
   while (parent !== undefined && parent > 1) {
     const p = readProcess(parent, proc);
-    if (!p || !isLauncher(p.argv)) break;
+    if (!p) break;
+    const controller = isController(p.argv);
+    if (!controller && !isLauncher(p.argv)) break;
     chain.push({ pid: parent, ppid: p.ppid, command: p.argv.join(' ') });
+    if (controller) break;
     parent = p.ppid;
   }
   return chain;

@@ -36,7 +36,7 @@ describe('the controller runs our server through CONTROLLER_ACTION_COMMAND', () 
   const pidFile = join(base, 'clixon_server.pid');
   const config = join(base, 'controller.xml');
   // The README's line, with this checkout's paths.
-  const command = `${process.execPath} --import ${REPO}node_modules/tsx/dist/loader.mjs ${REPO}src/server.ts -f ${config} -F -l s`;
+  const command = `${process.execPath} ${REPO}bin/clixon-tsapi-server.mjs -f ${config} -F -l s`;
   writeFileSync(
     config,
     readFileSync(CONFIG_FILE, 'utf8')
@@ -59,7 +59,7 @@ describe('the controller runs our server through CONTROLLER_ACTION_COMMAND', () 
       if (!/^\d+$/.test(p)) continue;
       try {
         const cmd = readFileSync(`/proc/${p}/cmdline`, 'utf8');
-        if (cmd.includes(config) && cmd.includes('server.ts')) found.push(Number(p));
+        if (cmd.includes(config) && cmd.includes('clixon-tsapi-server')) found.push(Number(p));
       } catch {
         // gone meanwhile
       }

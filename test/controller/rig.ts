@@ -84,10 +84,15 @@ export async function deviceParams(): Promise<Record<string, string[]>> {
   return out;
 }
 
-/** The testsvc module of the recordings (what testsvc.py does), plus anything in `extra`. */
+/**
+ * The testsvc module of the recordings (what testsvc.py does), plus anything in `extra`,
+ * as a user writes it in the controller's module folder: the API imported by package
+ * name, each parameter built from a template and `add()`ed (one library instance or bust).
+ */
 export function testsvcModule(extra = ''): string {
-  return `import type { ServiceModule } from '${REPO}src/service/module.ts';
+  return `import { parseTemplate, type ServiceModule } from 'clixon-tsapi';
 export const SERVICE = 'testsvc';
+const PARAM = '<parameter xmlns:cl="http://clicon.org/lib" cl:creator="testsvc[name=\\'{{INSTANCE}}\\']"><name>{{NAME}}</name><value>{{INSTANCE}}</value></parameter>';
 export const setup: ServiceModule['setup'] = (root, log, ctx) => {
   for (const inst of root.services?.getElements('testsvc') ?? []) {
     const name = String(inst.child('name')?.getData());
@@ -97,9 +102,7 @@ export const setup: ServiceModule['setup'] = (root, log, ctx) => {
       const cfg = dev.child('config') ?? dev.create('config');
       const table = cfg.child('table') ?? cfg.create('table', { attributes: { xmlns: 'urn:example:clixon' } });
       for (const p of inst.getElements('params')) {
-        const e = table.create('parameter', { attributes: { 'cl:creator': "testsvc[name='" + name + "']", 'xmlns:cl': 'http://clicon.org/lib' } });
-        e.create('name', { data: String(p.getData()) });
-        e.create('value', { data: name });
+        table.add(parseTemplate(PARAM, { INSTANCE: name, NAME: String(p.getData()) }).child('parameter')!);
       }
     }
   }

@@ -4,7 +4,7 @@
  * the launcher recognition on sample command lines and a fake /proc.
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
@@ -95,12 +95,35 @@ describe('launcher recognition', () => {
     fake(30, 20, ['npm exec tsx src/server.ts']);
     fake(20, 1, ['/usr/sbin/clixon_backend']);
     const chain = launcherChain(100, proc);
-    assert.deepEqual(chain.map((l) => [l.pid, l.ppid]), [[50, 40], [40, 30], [30, 20]]);
+    // The controller that started it all ends the chain.
+    assert.deepEqual(chain.map((l) => [l.pid, l.ppid]), [[50, 40], [40, 30], [30, 20], [20, 1]]);
     const gone = new Promise<string>((resolve) => watchLaunchers(chain, resolve, 20, proc));
     // The watch's timer does not hold the process open (nor, alone, this test).
     const hold = setTimeout(() => undefined, 20_000);
     fake(40, 1, ['sh', '-c', 'tsx src/server.ts']);
     assert.match(await gone, /launcher 40 .* lost its parent 30/);
     clearTimeout(hold);
+  });
+
+  test('started by the controller itself: the server stops when the controller is gone', async () => {
+    const proc = tempDir('tsapi-proc-');
+    const fake = (pid: number, ppid: number, argv: string[]): void => {
+      mkdirSync(join(proc, String(pid)), { recursive: true });
+      writeFileSync(join(proc, String(pid), 'stat'), `${pid} (x) S ${ppid} 0 0`);
+      writeFileSync(join(proc, String(pid), 'cmdline'), `${argv.join('\0')}\0`);
+    };
+    fake(100, 20, ['/usr/bin/node', '/opt/clixon-tsapi/bin/clixon-tsapi-server.mjs', '-F']);
+    fake(20, 1, ['/usr/local/sbin/clixon_backend', '-f', 'controller.xml']);
+    const chain = launcherChain(100, proc);
+    assert.deepEqual(chain.map((l) => [l.pid, l.ppid]), [[20, 1]]);
+    const gone = new Promise<string>((resolve) => watchLaunchers(chain, resolve, 20, proc));
+    const hold = setTimeout(() => undefined, 20_000);
+    rmSync(join(proc, '20'), { recursive: true });
+    assert.match(await gone, /20 .*clixon_backend.* is gone/);
+    clearTimeout(hold);
+    // Started by anything else (a shell, a test, systemd), the server stays on its own.
+    fake(100, 30, ['/usr/bin/node', 'server.mjs']);
+    fake(30, 1, ['/usr/lib/systemd/systemd']);
+    assert.deepEqual(launcherChain(100, proc), []);
   });
 });
