@@ -6,7 +6,6 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +14,7 @@ import { createSyslogReporter, SYSLOG_MESSAGE_BYTES } from '../../src/service/sy
 import { formatFrame, formatSize, headOf, indentXml, utf8End } from '../../src/service/framelog.ts';
 import { transactionLine } from '../../src/service/report.ts';
 import { parseString } from '../../src/xml/index.ts';
+import { syslogListener, syslogSkip } from './harness.ts';
 
 /** A get-config reply of about `devices` × 85 bytes, with non-ASCII text. */
 function bigReply(devices: number): string {
@@ -113,48 +113,11 @@ test('the transaction line: total, controller time per RPC, read, parse, modules
   );
 });
 
-const hasPython = spawnSync('python3', ['-c', 'import socket; socket.AF_UNIX'], { stdio: 'ignore' }).status === 0;
-const hasLogger = spawnSync('logger', ['--help'], { stdio: 'ignore' }).status === 0;
-
-test('syslog: a long log line is cut to one message with its size; text written whole is split, nothing lost', { skip: !hasPython || !hasLogger ? 'needs python3 and logger' : false }, async (t) => {
+test('syslog: a long log line is cut to one message with its size; text written whole is split, nothing lost', { skip: syslogSkip }, async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'tsapi-syslog-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
   const sock = join(dir, 'log.sock');
-  // A syslog daemon stand-in (a Unix datagram socket, as /dev/log is): each message as a JSON string on a line.
-  const listener = spawn('python3', ['-u', '-c', `
-import socket, sys, json
-s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-s.bind(sys.argv[1])
-print('"ready"')
-s.settimeout(60)
-while True:
-    print(json.dumps(s.recv(1 << 20).decode()))
-`, sock], { stdio: ['ignore', 'pipe', 'inherit'] });
-  t.after(() => {
-    listener.kill();
-    rmSync(dir, { recursive: true, force: true });
-  });
-  const messages: string[] = [];
-  let buf = '';
-  let wake = (): void => undefined;
-  listener.stdout!.on('data', (d: Buffer) => {
-    buf += d.toString();
-    for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n')) {
-      messages.push(JSON.parse(buf.slice(0, nl)) as string);
-      buf = buf.slice(nl + 1);
-    }
-    wake();
-  });
-  const until = async (what: string, cond: () => boolean): Promise<void> => {
-    const deadline = Date.now() + 30_000;
-    while (!cond()) {
-      if (Date.now() > deadline) throw new Error(`no ${what}: ${messages.join('\n').slice(0, 2000)}`);
-      await new Promise<void>((r) => {
-        wake = r;
-        setTimeout(r, 500);
-      });
-    }
-  };
-  await until('ready', () => messages.includes('ready'));
+  const syslog = await syslogListener(t, sock);
 
   const reporter = createSyslogReporter({ ident: 'tsapi-test', socket: sock });
   const log = createConsola({ level: 4, reporters: [reporter] }).withTag('server');
@@ -162,10 +125,10 @@ while True:
   log.info(long);
   reporter.write(4, 'server', `recv: ${long}`);
   await reporter.close();
-  await until('the messages', () => messages.some((m) => m.endsWith('END')));
+  await syslog.until('the messages', (m) => m.some((x) => x.endsWith('END')));
 
   // Each message: "<pri>date ident[pid]: " then the text, which logger takes up to SYSLOG_MESSAGE_BYTES.
-  const texts = messages.slice(1).map((m) => m.slice(m.indexOf(']: ') + 3));
+  const texts = syslog.messages.map((m) => m.slice(m.indexOf(']: ') + 3));
   for (const text of texts) assert.ok(Buffer.byteLength(text) <= SYSLOG_MESSAGE_BYTES, `${Buffer.byteLength(text)} bytes`);
   assert.match(texts[0]!, /^server: é+ … 5\.0 kB, 5 003 bytes$/);
   assert.equal(texts.slice(1).map((x) => x.slice('server: '.length)).join(''), `recv: ${long}`);
