@@ -68,7 +68,8 @@ export async function startBenchStack(opts: { devices: number; interfaces: numbe
     `module bench { yang-version 1.1; namespace "urn:example:bench"; prefix b; import clixon-controller { prefix ctrl; }
   augment "/ctrl:services" { list bench { key name; leaf name { type string; } leaf contact { type string; } uses ctrl:created-by-service; } } }`,
   );
-  let config = `<devices xmlns="${CTRL}">`;
+  // The controller waits services/service-timeout for the server: ample, so a slow round is measured, not failed.
+  let config = `<services xmlns="${CTRL}"><service-timeout>600</service-timeout></services><devices xmlns="${CTRL}">`;
   for (let i = 0; i < opts.devices; i++) config += deviceXml(i, opts.interfaces);
   config += '</devices>';
   const sock = join(dir, 'controller.sock');

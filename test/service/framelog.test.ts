@@ -111,6 +111,12 @@ test('the transaction line: total, controller time per RPC, read, parse, modules
     'tid 112: done in 3312 ms; controller get 5 ms, get-config 812 ms, edit-config 602+580 ms, transaction-actions-done 1298 ms; ' +
       'read 12 315 016 bytes, parse 412 ms, modules 20 ms, serialize 180 ms; sent 2 edit-config, 21 509 bytes',
   );
+  // Many batches are summed; a transaction that failed before reading says so, without the figures it has not got.
+  const failed = transactionLine({
+    tid: '7', user: 'a', outcome: 'error', served: [], edits: 0, editBytes: 0, configBytes: 0, creators: 0, totalMs: 40, socketMs: 0,
+    rpcs: Array.from({ length: 10 }, () => ({ name: 'edit-config', waitMs: 10, parseMs: 0, bytesOut: 1, bytesIn: 1 })),
+  });
+  assert.equal(failed, 'tid 7: failed in 40 ms; controller edit-config 10× 100 ms; sent 0 edit-config, 0 bytes');
 });
 
 test('syslog: a long log line is cut to one message with its size; text written whole is split, nothing lost', { skip: syslogSkip }, async (t) => {
