@@ -9,17 +9,11 @@
  *
  *   npx tsx scripts/bench-commit.ts [--devices 1000] [--interfaces 100] [--rounds 3]
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { cac } from 'cac';
 import { logger } from '../src/log.ts';
-import { Session, rpc } from '../src/netconf/index.ts';
 import { ServiceServer, type TransactionReport } from '../src/service/server.ts';
-import { startSimulator } from '../src/sim/index.ts';
-import type { XmlNode } from '../src/xml/index.ts';
+import { startBenchStack } from './lib/bench.ts';
 
-const CTRL = 'http://clicon.org/controller';
 const cli = cac('bench-commit');
 cli.option('--devices <n>', 'devices', { default: 1000 }).option('--interfaces <n>', 'interfaces per device', { default: 100 }).option('--rounds <n>', 'commits to time', { default: 3 });
 const { options } = cli.parse();
@@ -27,70 +21,18 @@ const DEVICES = Number(options.devices);
 const IFACES = Number(options.interfaces);
 const ROUNDS = Number(options.rounds);
 
-const dir = mkdtempSync(join(tmpdir(), 'tsapi-bench-'));
-mkdirSync(join(dir, 'yang'));
-mkdirSync(join(dir, 'modules'));
-writeFileSync(join(dir, 'modules', 'package.json'), '{"type":"module"}');
-writeFileSync(
-  join(dir, 'yang', 'bench@2026-01-01.yang'),
-  `module bench { yang-version 1.1; namespace "urn:example:bench"; prefix b; import clixon-controller { prefix ctrl; }
-  augment "/ctrl:services" { list bench { key name; leaf name { type string; } leaf contact { type string; } uses ctrl:created-by-service; } } }`,
-);
-// The same module twice: reading the whole config, and narrowed to what it needs (SERVICE_XPATH).
-const moduleText = (narrow: boolean): string => `export const SERVICE = 'bench';
-${narrow ? `export const SERVICE_XPATH = "/ctrl:services/b:bench | /ctrl:devices/ctrl:device/ctrl:name";
-export const SERVICE_NAMESPACES = { ctrl: '${CTRL}', b: 'urn:example:bench' };` : ''}
-export function setup(root: any, _log: unknown, ctx: { instance?: string }): void {
-  for (const inst of root.services.getElements('bench')) {
-    const name = inst.child('name').getData();
-    if (ctx.instance !== undefined && ctx.instance !== name) continue;
-    const contact = inst.child('contact').getData();
-    for (const dev of root.devices.getElements('device')) {
-      const cfg = dev.child('config') ?? dev.create('config');
-      const sys = cfg.child('system') ?? cfg.create('system', { attributes: { xmlns: 'urn:example:sys' } });
-      sys.create('contact', { data: contact, attributes: { 'cl:creator': "bench[name='" + name + "']", 'xmlns:cl': 'http://clicon.org/lib' } });
-    }
-  }
-}
-`;
-
-function deviceXml(i: number): string {
-  let ifs = '';
-  for (let k = 0; k < IFACES; k++) {
-    ifs += `<interface><name>eth${k}</name><description>uplink ${k} of device ${i}</description><type>ethernetCsmacd</type><enabled>true</enabled><mtu>1500</mtu></interface>`;
-  }
-  return (
-    `<device><name>dev${i}</name><enabled>true</enabled><description>bench device ${i}</description><user>admin</user><conn-type>NETCONF_SSH</conn-type><port>830</port><addr>127.0.0.1</addr>` +
-    `<config><interfaces xmlns="urn:ietf:params:xml:ns:yang:ietf-interfaces">${ifs}</interfaces></config></device>`
-  );
-}
-let config = `<devices xmlns="${CTRL}">`;
-for (let i = 0; i < DEVICES; i++) config += deviceXml(i);
-config += '</devices>';
-
-process.stdout.write(`bench-commit: ${DEVICES} devices × ${IFACES} interfaces, config ${(config.length / 1e6).toFixed(1)} MB\n`);
-const sock = join(dir, 'controller.sock');
-const sim = await startSimulator({ path: sock, config, yangDirs: [join(dir, 'yang')] });
-const configBytes = config.length;
-config = '';
+const stack = await startBenchStack({ devices: DEVICES, interfaces: IFACES });
+const configBytes = stack.configBytes;
+process.stdout.write(`bench-commit: ${DEVICES} devices × ${IFACES} interfaces, config ${(configBytes / 1e6).toFixed(1)} MB\n`);
 
 const log = logger('bench');
 log.level = 1;
-const s = await Session.connect({ path: sock, user: 'admin', timeout: 600_000 });
-const outcomes = new Map<string, (n: XmlNode) => void>();
-s.on('notification', (n) => {
-  const ct = n.child('controller-transaction');
-  const tid = ct?.child('tid')?.getData();
-  if (ct && tid !== undefined) outcomes.get(tid)?.(ct);
-});
-await s.rpc(rpc.createSubscription({ user: 'admin', stream: 'controller-transaction' }));
-let round = 0;
 
 async function runMode(narrow: boolean): Promise<void> {
-  writeFileSync(join(dir, 'modules', 'bench.ts'), moduleText(narrow));
+  stack.writeModule(narrow);
   const server = new ServiceServer({
-    sockPath: sock,
-    modulePaths: [join(dir, 'modules')],
+    sockPath: stack.sock,
+    modulePaths: [stack.modules],
     watch: false,
     log,
     logLevel: 1,
@@ -103,19 +45,8 @@ async function runMode(narrow: boolean): Promise<void> {
   await connected;
   process.stdout.write(`\n${narrow ? 'module narrows its read with SERVICE_XPATH' : 'module reads the whole config'}:\n`);
   const rows: TransactionReport[] = [];
-  for (let i = 0; i < ROUNDS; i++, round++) {
-    await s.rpc(
-      rpc.editConfig({
-        user: 'admin',
-        target: 'candidate',
-        config: `<services xmlns="${CTRL}"><bench xmlns="urn:example:bench"><name>b</name><contact>noc-${round}@example.com</contact></bench></services>`,
-      }),
-    );
-    const wall0 = performance.now();
-    const reply = await s.rpc(rpc.controllerCommit({ user: 'admin', push: 'COMMIT', actions: 'CHANGE', source: 'ds:candidate' }));
-    const tid = reply.child('tid')?.getData() ?? '';
-    const outcome = await new Promise<XmlNode>((resolve) => outcomes.set(tid, resolve));
-    const wall = performance.now() - wall0;
+  for (let i = 0; i < ROUNDS; i++) {
+    const { tid, outcome, wallMs: wall } = await stack.commit();
     const r = reports.find((x) => x.tid === tid);
     if (!r || outcome.child('result')?.getData() !== 'SUCCESS') {
       process.stdout.write(`round ${i}: ${outcome.dumps()}\n`);
@@ -153,6 +84,4 @@ async function runMode(narrow: boolean): Promise<void> {
 
 await runMode(false);
 await runMode(true);
-await s.close();
-await sim.close();
-rmSync(dir, { recursive: true, force: true });
+await stack.close();

@@ -15,7 +15,8 @@ import { launcherChain, watchLaunchers } from './service/launchers.ts';
 import { ModulePathError } from './service/loader.ts';
 import { acquirePidFile, PidFileError, PidFileLockedError } from './service/pidfile.ts';
 import { ServiceServer } from './service/server.ts';
-import { createSyslogReporter } from './service/syslog.ts';
+import { createFrameLogger, STDOUT_FRAME_BYTES, type FrameLogger } from './service/framelog.ts';
+import { createSyslogReporter, syslogRoom, type SyslogReporter } from './service/syslog.ts';
 
 // Defaults of the Python clixon_server (clixon/args.py).
 const DEFAULT_SOCK = '/usr/local/var/run/controller/controller.sock';
@@ -30,7 +31,7 @@ interface CliOptions {
   configfile?: string;
   modulepaths?: string | string[];
   modulefilter?: string;
-  debug?: boolean;
+  debug?: boolean | boolean[];
   sockpath?: string;
   pidfile?: string;
   foreground?: boolean;
@@ -50,7 +51,8 @@ export interface Settings {
   modulePaths: string[];
   moduleFilter: string[];
   pidFile: string;
-  debug: boolean;
+  /** How many times -d was given: 1 debug logs and frames cut to a head, 2 frames whole. */
+  debug: number;
   pretty: boolean;
   foreground: boolean;
   log: 's' | 'o';
@@ -89,7 +91,7 @@ export function resolveSettings(o: CliOptions): Settings {
       .map((s) => s.trim())
       .filter((s) => s !== ''),
     pidFile: String(o.pidfile ?? cfg.pidFile ?? DEFAULT_PIDFILE),
-    debug: o.debug === true,
+    debug: Array.isArray(o.debug) ? o.debug.length : o.debug === true ? 1 : 0,
     pretty: o.pp === true,
     foreground: o.foreground === true,
     // Foreground defaults to stdout, detached to syslog (the Python server defaults to syslog always).
@@ -114,7 +116,7 @@ function parseCommandLine(argv: string[]): { options: CliOptions; help: () => vo
     .option('-f, --configfile <file>', 'Clixon controller configuration file (controller.xml)')
     .option('-m, --modulepaths <path>', `Module path, repeatable (default ${DEFAULT_MODULES})`)
     .option('-e, --modulefilter <names>', 'Comma-separated module names to skip')
-    .option('-d, --debug', 'Debug logging: every frame sent and received')
+    .option('-d, --debug', 'Debug logging: every frame sent and received, long ones cut to a head (-d -d: whole)')
     .option('-s, --sockpath <path>', `Controller socket (default ${DEFAULT_SOCK})`)
     .option('-p, --pidfile <file>', `Pid file (default ${DEFAULT_PIDFILE})`)
     .option('-F, --foreground', 'Run in the foreground (do not detach)')
@@ -165,6 +167,16 @@ function moduleLogRelay(): (level: number, tag: string, message: string) => void
   };
 }
 
+/**
+ * `-d`: frames go straight to the log stream, not through consola (whose formatting of a
+ * multi-MB frame never ends); cut to a head unless -d was given twice.
+ */
+function frameLogger(settings: Settings, syslog: SyslogReporter | undefined): FrameLogger {
+  const format = { whole: settings.debug > 1, pretty: settings.pretty };
+  if (syslog) return createFrameLogger((text) => syslog.write(4, 'server', text), { ...format, maxBytes: syslogRoom('server') });
+  return createFrameLogger((text) => process.stdout.write(`[server] ${text}\n`), { ...format, maxBytes: STDOUT_FRAME_BYTES });
+}
+
 async function main(argv: string[]): Promise<number> {
   let parsed: ReturnType<typeof parseCommandLine>;
   let settings: Settings;
@@ -194,10 +206,10 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
 
-  const level = settings.debug ? 4 : 3;
+  const level = settings.debug > 0 ? 4 : 3;
   setLogLevel(level);
   const log = logger('server');
-  let syslog: ReturnType<typeof createSyslogReporter> | undefined;
+  let syslog: SyslogReporter | undefined;
   if (settings.log === 's') {
     const reporter = createSyslogReporter({
       ident: 'clixon_server',
@@ -235,8 +247,7 @@ async function main(argv: string[]): Promise<number> {
     moduleFilter: settings.moduleFilter,
     timeoutMs: settings.timeoutMs,
     batchSize: settings.batchSize,
-    debugFrames: settings.debug,
-    pretty: settings.pretty,
+    ...(settings.debug > 0 ? { frameLog: frameLogger(settings, syslog) } : {}),
     log,
     logLevel: level,
     onModuleLog: moduleLogRelay(),

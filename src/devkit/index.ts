@@ -11,8 +11,11 @@ import type { ServiceModule } from '../service/module.ts';
 import { asLoaded, loadPath, runLoaded, type RunServiceOptions, type ServiceRunResult } from './run.ts';
 
 export {
+  ConfigShapeError,
   DevkitInputError,
   ModuleLoadError,
+  NoInstanceError,
+  NoModuleError,
   parseInstance,
   readConfig,
   type CallRecord,

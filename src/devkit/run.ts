@@ -79,6 +79,33 @@ export class DevkitInputError extends Error {
   }
 }
 
+/** The config has no `services`/`devices` at the top, nor inside `<config>`, `<data>` or `<rpc-reply>`. */
+export class ConfigShapeError extends DevkitInputError {
+  constructor(readonly found: string) {
+    super(`config: expected <services>/<devices> at the top or inside <config>/<data>/<rpc-reply>, found ${found}`);
+    this.name = 'ConfigShapeError';
+  }
+}
+
+/** No module given serves a service named in the commit. */
+export class NoModuleError extends DevkitInputError {
+  constructor(
+    readonly service: string,
+    served: readonly string[],
+  ) {
+    super(`no module serves ${service}${served.length > 0 ? ` (the modules serve ${served.join(', ')})` : ''}`);
+    this.name = 'NoModuleError';
+  }
+}
+
+/** The config has no instance to run: not the one named, or none of any service the modules serve. */
+export class NoInstanceError extends DevkitInputError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'NoInstanceError';
+  }
+}
+
 /** Module files that failed to load (syntax error, throws on import, not a service module). */
 export class ModuleLoadError extends Error {
   constructor(readonly failures: readonly LoadFailure[]) {
@@ -104,7 +131,15 @@ export function asLoaded(module: ServiceModule, file = '<module>'): LoadedModule
   return { file, name: checked.SERVICE, module: checked };
 }
 
-/** A config: XML text (as get-config returns it, `<data>` or whole reply accepted) or a tree. */
+// What people save: a get-config reply (<rpc-reply><data>), its <data>, or the CLI's <config>.
+const WRAPPERS = new Set(['rpc-reply', 'data', 'config']);
+const CONFIG_TOP = new Set(['services', 'devices']);
+
+/**
+ * A config: XML text or a tree with `services`/`devices` at the top, or wrapped in
+ * `<config>`, `<data>` or a whole `<rpc-reply>` (any namespace). Anything else throws
+ * ConfigShapeError saying what was found.
+ */
 export function readConfig(config: string | Element): XmlNode {
   let root: XmlNode;
   if (typeof config === 'string') {
@@ -117,10 +152,15 @@ export function readConfig(config: string | Element): XmlNode {
     // A tree of another copy of the library (its own test imports) comes over as text.
     root = isElement(config) && config.isDocument() ? config.copy() : parseString(config.dumps());
   }
-  // A saved get-config reply: the config is inside <rpc-reply><data>.
-  for (const wrapper of ['rpc-reply', 'data']) {
-    const top = root.getChildren();
-    if (top.length === 1 && top[0]!.getName() === wrapper) root = parseString(top[0]!.getChildren().map((c) => c.dumps()).join(''));
+  const inside: string[] = [];
+  for (let top = root.getChildren(); top.length === 1 && WRAPPERS.has(localName(top[0]!.getName())); top = root.getChildren()) {
+    inside.push(top[0]!.getName());
+    root = parseString(top[0]!.getChildren().map((c) => c.dumps()).join(''));
+  }
+  const names = [...new Set(root.getChildren().map((c) => c.getName()))];
+  if (!names.some((n) => CONFIG_TOP.has(localName(n)))) {
+    const found = names.length === 0 ? 'no element' : names.map((n) => `<${n}>`).join(', ');
+    throw new ConfigShapeError(inside.length === 0 ? found : `${found} inside <${inside.join('><')}>`);
   }
   return root;
 }
@@ -164,6 +204,7 @@ export async function runLoaded(
   const input = readConfig(config);
   const entries = (typeof opts.instance === 'string' ? [opts.instance] : (opts.instance ?? [])).map(parseInstance);
   if (opts.delete && entries.length === 0) throw new DevkitInputError('delete needs the instance(s) to delete');
+  requireWork(input, modules, broken, entries);
   const log = opts.log ?? logger('devkit');
 
   // The actions datastore: the config with the committed instances' objects stripped by
@@ -196,11 +237,43 @@ function toRecord(c: { module: LoadedModule; fn: string; instance?: string }): C
   return { service: c.module.module.SERVICE, file: c.module.file, fn: c.fn, ...(c.instance !== undefined ? { instance: c.instance } : {}) };
 }
 
-/** Removes the entry's instance from `services` (what a deleting commit leaves in actions). */
-function deleteInstance(root: XmlNode, entry: ServiceEntry): void {
-  const services = root.getChildren().find((c) => localName(c.getName()) === 'services');
-  const found = services?.getChildren().find((c) => localName(c.getName()) === entry.service && c.getChildren().some((k) => localName(k.getName()) === entry.key && k.getData() === entry.instance));
-  if (!found) throw new DevkitInputError(`instance ${entry.raw} is not in the config's services`);
-  found.delete();
+/**
+ * Refuses a run in which no module would do anything: a named service no module serves, a
+ * named instance missing from the config's services, or, when every instance is
+ * re-applied, none of any service the modules serve.
+ */
+function requireWork(input: XmlNode, modules: readonly LoadedModule[], broken: readonly LoadFailure[], entries: readonly ServiceEntry[]): void {
+  const served = [...new Set(modules.map((m) => m.module.SERVICE))];
+  // A module that failed to load still serves its service: the runner reports it as broken.
+  const known = new Set([...served, ...broken.flatMap((f) => (f.service !== undefined ? [f.service] : []))]);
+  for (const e of entries) {
+    if (!known.has(e.service)) throw new NoModuleError(e.service, served);
+    if (e.instance !== undefined) instanceOf(input, e);
+    else if (instancesOf(input, e.service).length === 0) throw new NoInstanceError(`no ${e.service} instance in the config's services`);
+  }
+  if (entries.length === 0 && served.every((svc) => instancesOf(input, svc).length === 0)) {
+    throw new NoInstanceError(`no instance of ${served.join(', ')} in the config's services: no module has anything to do`);
+  }
 }
 
+/** The elements of `service` under the config's top-level `services`. */
+function instancesOf(root: XmlNode, service: string): XmlNode[] {
+  const services = root.getChildren().find((c) => localName(c.getName()) === 'services');
+  return services?.getChildren().filter((c) => localName(c.getName()) === service) ?? [];
+}
+
+/** The entry's instance in the config's services; NoInstanceError naming the instances there when it is missing. */
+function instanceOf(root: XmlNode, entry: ServiceEntry): XmlNode {
+  const key = entry.key ?? 'name';
+  const value = (el: XmlNode): string | undefined => el.getChildren().find((k) => localName(k.getName()) === key)?.getData();
+  const all = instancesOf(root, entry.service);
+  const found = all.find((el) => value(el) === entry.instance);
+  if (found) return found;
+  const there = all.slice(0, 5).map((el) => `${entry.service}[${key}='${value(el) ?? ''}']`).join(', ') + (all.length > 5 ? `, … ${all.length} in all` : '');
+  throw new NoInstanceError(`no ${entry.raw} in the config's services${all.length > 0 ? ` (it has ${there})` : ''}`);
+}
+
+/** Removes the entry's instance from `services` (what a deleting commit leaves in actions). */
+function deleteInstance(root: XmlNode, entry: ServiceEntry): void {
+  instanceOf(root, entry).delete();
+}

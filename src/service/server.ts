@@ -21,6 +21,8 @@ import { brokenFor, parseServiceEntry, type RunPhase, type ServiceEntry, type Tr
 import type { ModuleInfo, RunFailure, WorkerTimings } from './worker-messages.ts';
 import { DEFAULT_BATCH_SIZE } from './edits.ts';
 import { CONTROLLER_SERVICE_TIMEOUT_DEFAULT_MS, moduleBudgetMs, parseServiceTimeout } from './deadline.ts';
+import type { FrameLogger } from './framelog.ts';
+import { transactionLine } from './report.ts';
 
 /** The origin this server names in transaction-error (the Python server says `pyapi`). */
 export const ORIGIN = 'tsapi';
@@ -40,9 +42,8 @@ export interface ServerOptions {
   timeoutMs?: number;
   /** Creator-tagged nodes per edit-config. */
   batchSize?: number;
-  /** Log every frame sent and received; `pretty` indents them. */
-  debugFrames?: boolean;
-  pretty?: boolean;
+  /** Logs every frame sent and received (`-d`). */
+  frameLog?: FrameLogger;
   /** Watch the module paths and reload on change (default true). */
   watch?: boolean;
   /** Reconnect backoff bounds, ms. */
@@ -225,7 +226,7 @@ export class ServiceServer extends EventEmitter {
           this.lastReplyBytes = xml.length;
           this.lastReplyAt = performance.now();
         }
-        if (this.opts.debugFrames) log.debug(`${direction === 'send' ? 'send' : 'recv'}: ${this.opts.pretty ? indent(xml) : xml}`);
+        this.opts.frameLog?.(direction, xml);
       },
     });
     session.on('notification', (n) => {
@@ -300,6 +301,7 @@ export class ServiceServer extends EventEmitter {
       report.totalMs = performance.now() - at;
       report.socketMs = socketMs;
       if (!diff) this.remember(tid, { entries, user, diff });
+      log.info(transactionLine(report));
       this.emit('transaction', report);
     };
     const fail = async (reason: string): Promise<void> => {
@@ -365,7 +367,6 @@ export class ServiceServer extends EventEmitter {
         finish();
         return;
       }
-      log.info(`tid ${tid}: done (${report.edits} edit-config, ${report.editBytes} bytes)`);
       finish();
     } catch (err) {
       if (err instanceof SessionClosedError || session.closed) {
@@ -477,17 +478,4 @@ export function failureReason(f: RunFailure): string {
     case 'internal':
       return `\nService module ${service} could not run:\n\n${f.message}${where ? `\n(${where})` : ''}`;
   }
-}
-
-/** Indents XML one element per line, for `-P`. */
-export function indent(xml: string): string {
-  let depth = 0;
-  const out: string[] = [];
-  for (const tok of xml.replace(/>\s*</g, '>\n<').split('\n')) {
-    if (/^<\//.test(tok)) depth = Math.max(0, depth - 1);
-    out.push('  '.repeat(depth) + tok);
-    // An opening tag alone on its line (not self-closed, not a leaf with its closing tag).
-    if (/^<[^!?/][^>]*>$/.test(tok) && !tok.endsWith('/>')) depth += 1;
-  }
-  return out.join('\n');
 }

@@ -6,7 +6,18 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BrokenModuleError, DevkitInputError, EditRejectedError, ModuleRunError, formatDeviceDiff, parseInstance, runService } from '../../src/devkit/index.ts';
+import {
+  BrokenModuleError,
+  ConfigShapeError,
+  DevkitInputError,
+  EditRejectedError,
+  ModuleRunError,
+  NoInstanceError,
+  NoModuleError,
+  formatDeviceDiff,
+  parseInstance,
+  runService,
+} from '../../src/devkit/index.ts';
 import { parseString } from '../../src/xml/index.ts';
 import * as testsvc from './fixtures/testsvc.ts';
 import { wireFile as wire } from '../wire.ts';
@@ -87,9 +98,57 @@ test('a module object works like a file, and a config tree like text', async () 
   assert.equal(fromText.diff.get('dev2'), ['   <table xmlns="urn:example:clixon">', '+      <parameter>', '+         <name>a</name>', '+         <value>s2</value>', '+      </parameter>', '   </table>', ''].join('\n'));
 });
 
-test('a saved get-config reply is accepted as config', async () => {
-  const r = await runService(MODULE, `<rpc-reply xmlns="urn:ietf:params:xml:ns:netconf:base:1.0"><data>${RUNNING}</data></rpc-reply>`, { instance: 'testsvc s2' });
-  assert.equal(r.diff.size, 2);
+test('config at the top, or in <config>, <data> or a whole <rpc-reply>, with or without namespaces: the same run', async () => {
+  const plain = await runService(MODULE, RUNNING, { instance: 'testsvc s2' });
+  assert.equal(plain.diff.size, 2);
+  const NC = 'urn:ietf:params:xml:ns:netconf:base:1.0';
+  const wrapped = [
+    `<config>${RUNNING}</config>`,
+    `<config xmlns="${NC}">${RUNNING}</config>`,
+    `<data>${RUNNING}</data>`,
+    `<data xmlns="${NC}">${RUNNING}</data>`,
+    `<rpc-reply xmlns="${NC}"><data>${RUNNING}</data></rpc-reply>`,
+    `<nc:rpc-reply xmlns:nc="${NC}" message-id="1"><nc:data>\n${RUNNING}\n</nc:data></nc:rpc-reply>`,
+  ];
+  for (const config of wrapped) {
+    const r = await runService(MODULE, config, { instance: 'testsvc s2' });
+    assert.deepEqual([...r.diff], [...plain.diff], config.slice(0, 60));
+    assert.deepEqual(r.edits, plain.edits);
+  }
+});
+
+test('anything else as config: ConfigShapeError saying what was found', async () => {
+  const shape = async (config: string, found: string): Promise<void> => {
+    const err = await runService(MODULE, config, { instance: 'testsvc s2' }).then(() => undefined, (e: unknown) => e);
+    assert.ok(err instanceof ConfigShapeError, String(err));
+    assert.ok(err instanceof DevkitInputError);
+    assert.equal(err.message, `config: expected <services>/<devices> at the top or inside <config>/<data>/<rpc-reply>, found ${found}`);
+  };
+  await shape('<foo><services/></foo>', '<foo>');
+  await shape('<interfaces xmlns="urn:x"/><system/>', '<interfaces>, <system>');
+  await shape('<rpc-reply xmlns="urn:ietf:params:xml:ns:netconf:base:1.0"><ok/></rpc-reply>', '<ok> inside <rpc-reply>');
+  await shape('<rpc-reply><data/></rpc-reply>', 'no element inside <rpc-reply><data>');
+  await shape('<config><devices/><x/></config><config/>', '<config>');
+});
+
+test('a named instance missing, a service no module serves, no instance at all: typed errors saying so', async () => {
+  await assert.rejects(runService(MODULE, RUNNING, { instance: 'testsvc nope' }), (e: unknown) => {
+    assert.ok(e instanceof NoInstanceError);
+    assert.equal(e.message, "no testsvc[name='nope'] in the config's services (it has testsvc[name='s1'], testsvc[name='s2'])");
+    return true;
+  });
+  await assert.rejects(runService(MODULE, RUNNING, { instance: 'banner motd' }), (e: unknown) => {
+    assert.ok(e instanceof NoModuleError);
+    assert.equal(e.message, 'no module serves banner (the modules serve testsvc)');
+    return true;
+  });
+  await assert.rejects(runService(MODULE, config([]), { instance: 'testsvc' }), /^NoInstanceError: no testsvc instance in the config's services$/);
+  const devicesOnly = RUNNING.slice(RUNNING.indexOf('<devices'));
+  await assert.rejects(runService(MODULE, devicesOnly), (e: unknown) => {
+    assert.ok(e instanceof NoInstanceError);
+    assert.equal(e.message, "no instance of testsvc in the config's services: no module has anything to do");
+    return true;
+  });
 });
 
 test('a module that throws rejects with ModuleRunError naming the instance and function', async () => {

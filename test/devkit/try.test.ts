@@ -117,6 +117,46 @@ test('bad input: a missing config or a missing argument exits 2', async () => {
   assert.equal(noArgs.code, 2);
 });
 
+test('config wrapped in <config>, <data> or a whole <rpc-reply>: the same diff, OK, exit 0', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'devkit-try-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const running = readFileSync(RUNNING, 'utf8');
+  const expected = bothDevices(table(entry('+', 'a', 's2')));
+  const wrapped: Record<string, string> = {
+    'config.xml': `<config>\n${running}</config>\n`,
+    'data.xml': `<data xmlns="urn:ietf:params:xml:ns:netconf:base:1.0">${running}</data>`,
+    'reply.xml': `<rpc-reply xmlns="urn:ietf:params:xml:ns:netconf:base:1.0"><data>${running}</data></rpc-reply>`,
+  };
+  for (const [name, text] of Object.entries(wrapped)) {
+    writeFileSync(join(dir, name), text);
+    const r = await runTry([MODULE, join(dir, name), 'testsvc', 's2']);
+    assert.equal(r.code, 0, `${name}: ${r.stderr}`);
+    assert.equal(r.stdout, expected, name);
+  }
+});
+
+test('no OK for the wrong input: another top element, a missing instance, a service no module serves, no instance at all; exit 2', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'devkit-try-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const running = readFileSync(RUNNING, 'utf8');
+  const file = (name: string, text: string): string => {
+    writeFileSync(join(dir, name), text);
+    return join(dir, name);
+  };
+  const cases: [string[], RegExp][] = [
+    [[file('foo.xml', `<foo>${running}</foo>`), 'testsvc', 's2'], /^error: config: expected <services>\/<devices> at the top or inside <config>\/<data>\/<rpc-reply>, found <foo>$/m],
+    [[RUNNING, 'testsvc', 'nope'], /^error: no testsvc\[name='nope'\] in the config's services \(it has testsvc\[name='s1'\], testsvc\[name='s2'\]\)$/m],
+    [[RUNNING, 'banner', 'motd'], /^error: no module serves banner \(the modules serve testsvc\)$/m],
+    [[file('devices.xml', running.slice(running.indexOf('<devices')))], /^error: no instance of testsvc in the config's services: no module has anything to do$/m],
+  ];
+  for (const [args, message] of cases) {
+    const r = await runTry([MODULE, ...args]);
+    assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+    assert.equal(r.stdout, '', 'no OK');
+    assert.match(r.stderr, message);
+  }
+});
+
 /** Collects a running child's output and waits for it to match. */
 class Output {
   text = '';

@@ -4,10 +4,9 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { cleanup, runServer, sim, startServer, stopAfter, tempDir, TESTSVC, writeFiles } from './harness.ts';
+import { cleanup, runServer, sim, startServer, stopAfter, syslogListener, syslogSkip, tempDir, TESTSVC, writeFiles } from './harness.ts';
 
 test('-V prints the version; -h the options', async () => {
   const v = await runServer(['-V']);
@@ -110,39 +109,20 @@ test('without -F the server detaches: the command returns, the background server
   bgPid = 0;
 });
 
-const hasPython = spawnSync('python3', ['-c', 'import socket; socket.AF_UNIX'], { stdio: 'ignore' }).status === 0;
-const hasLogger = spawnSync('logger', ['--help'], { stdio: 'ignore' }).status === 0;
-
-test('-l s reaches the system log socket', { skip: !hasPython || !hasLogger ? 'needs python3 and logger' : false }, async (t) => {
+test('-l s reaches the system log socket', { skip: syslogSkip }, async (t) => {
   const dir = tempDir();
   writeFiles(join(dir, 'modules'), { 'testsvc.ts': TESTSVC });
   const sock = join(dir, 'log.sock');
-  // A syslog daemon stand-in: a Unix datagram socket, as /dev/log is.
-  const listener = spawn('python3', ['-u', '-c', `
-import socket, sys
-s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-s.bind(sys.argv[1])
-print('ready')
-s.settimeout(30)
-while True:
-    print(s.recv(65535).decode(errors='replace'))
-`, sock], { stdio: ['ignore', 'pipe', 'inherit'] });
-  let received = '';
-  const ready = new Promise<void>((resolve) => listener.stdout!.on('data', (d: Buffer) => {
-    received += d.toString();
-    if (received.includes('ready')) resolve();
-  }));
-  await ready;
+  const syslog = await syslogListener(t, sock);
   const server = startServer(['-F', '-l', 's', '-s', join(dir, 'nobackend.sock'), '-m', join(dir, 'modules'), '-p', join(dir, 'pid')], {
     CLIXON_TSAPI_SYSLOG_SOCKET: sock,
   });
   t.after(async () => {
     await server.stop();
-    listener.kill();
     cleanup(dir);
   });
-  for (let i = 0; i < 300 && !/clixon_server\[\d+\]: .*modules loaded/.test(received); i++) await new Promise((r) => setTimeout(r, 50));
-  assert.match(received, /<30>.*clixon_server\[\d+\]: .*modules loaded: testsvc/);
+  await syslog.until('modules loaded', (m) => m.some((x) => /clixon_server\[\d+\]: .*modules loaded/.test(x)));
+  assert.match(syslog.messages.join('\n'), /<30>.*clixon_server\[\d+\]: .*modules loaded: testsvc/);
   // Nothing of it on stdout.
   assert.equal(server.grep(/modules loaded/).length, 0);
 });

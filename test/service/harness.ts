@@ -3,7 +3,7 @@
  * real server process (spawned as `node --import tsx src/server.ts`) with its log lines,
  * and a client session that commits services and waits for the outcome.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import type { TestContext } from 'node:test';
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -285,4 +285,71 @@ export async function startStack(t: TestContext, dir: string, opts: StackOptions
   const op = await Operator.connect(s.path!, ...(opts.user !== undefined ? [opts.user] : []));
   t.after(() => op.close());
   return { s, server, op };
+}
+
+/** Why a syslog test cannot run here (it needs python3 for the socket and util-linux logger), or false. */
+export const syslogSkip: string | false =
+  spawnSync('python3', ['-c', 'import socket; socket.AF_UNIX'], { stdio: 'ignore' }).status === 0 && spawnSync('logger', ['--help'], { stdio: 'ignore' }).status === 0
+    ? false
+    : 'needs python3 and logger';
+
+/** A syslog daemon stand-in at `sock`: a Unix datagram socket, as /dev/log is. */
+export interface SyslogListener {
+  /** Every message received, whole, in order. */
+  readonly messages: string[];
+  /** Resolves once `cond` holds; rejects after 30 s naming `what`. */
+  until(what: string, cond: (messages: string[]) => boolean): Promise<void>;
+}
+
+/** Starts the listener (stopped after the test) and resolves once it is bound. */
+export async function syslogListener(t: TestContext, sock: string): Promise<SyslogListener> {
+  // Each datagram printed as one JSON string, so that a message's newlines and bytes survive.
+  const child = spawn('python3', ['-u', '-c', `
+import socket, sys, json
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+print('"ready"')
+s.settimeout(60)
+while True:
+    print(json.dumps(s.recv(1 << 20).decode(errors='replace')))
+`, sock], { stdio: ['ignore', 'pipe', 'inherit'] });
+  t.after(() => {
+    child.kill();
+  });
+  const received: string[] = [];
+  let buf = '';
+  let wake = (): void => undefined;
+  child.stdout!.on('data', (d: Buffer) => {
+    buf += d.toString();
+    for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n')) {
+      received.push(JSON.parse(buf.slice(0, nl)) as string);
+      buf = buf.slice(nl + 1);
+    }
+    wake();
+  });
+  const until = async (what: string, cond: (messages: string[]) => boolean): Promise<void> => {
+    const deadline = Date.now() + 30_000;
+    while (!cond(received.slice(1))) {
+      if (Date.now() > deadline) throw new Error(`syslog: no ${what} in:\n${received.join('\n').slice(0, 3000)}`);
+      await new Promise<void>((r) => {
+        wake = r;
+        setTimeout(r, 500);
+      });
+    }
+  };
+  const ready = (): boolean => received[0] === 'ready';
+  const deadline = Date.now() + 30_000;
+  while (!ready() && Date.now() < deadline) {
+    await new Promise<void>((r) => {
+      wake = r;
+      setTimeout(r, 500);
+    });
+  }
+  if (!ready()) throw new Error('syslog listener did not start');
+  return {
+    get messages() {
+      return received.slice(1);
+    },
+    until,
+  };
 }

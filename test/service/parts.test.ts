@@ -1,5 +1,5 @@
 /**
- * The server's small parts: config narrowing, transaction-error wording, frame indenting,
+ * The server's small parts: config narrowing, transaction-error wording,
  * controller.xml reading, the pid file lock.
  */
 import { test } from 'node:test';
@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { failureReason, indent, matchingModules, narrowing } from '../../src/service/server.ts';
+import { failureReason, matchingModules, narrowing } from '../../src/service/server.ts';
 import { readControllerConfig, ConfigFileError } from '../../src/service/config.ts';
 import { acquirePidFile, PidFileLockedError } from '../../src/service/pidfile.ts';
 import { parseServiceEntry } from '../../src/service/runner.ts';
@@ -42,10 +42,6 @@ test('failureReason: worded like the Python server, naming module, file, functio
     '\nService module testsvc returned an error:\n\nboom requested\n(setup in /m/t.ts for instance boom)',
   );
   assert.match(failureReason({ kind: 'broken', service: 's', file: '/m/s.ts', message: '/m/s.ts:3:5: ERROR' }), /^\nService module s failed to load:\n\n\/m\/s\.ts:3:5/);
-});
-
-test('indent: one element per line for -P', () => {
-  assert.equal(indent('<a><b>1</b><c/></a>'), '<a>\n  <b>1</b>\n  <c/>\n</a>');
 });
 
 test('readControllerConfig: options by local name in any namespace; errors name the file', (t) => {

@@ -84,7 +84,7 @@ test('module error, module timeout, rpc-error from edit-config: one transaction-
   const ok = await op.apply(svc('s1', 'p1'));
   assert.equal(ok.result, 'SUCCESS', JSON.stringify(ok));
   assert.deepEqual(deviceParams(s, 'dev1'), ['p1=v1']);
-  assert.equal(server.grep(/transaction-error/).length, 3);
+  assert.equal(server.grep(/tid \d+: transaction-error:/).length, 3);
 });
 
 test('hot reload: an edited module runs on the next commit; a broken edit fails its service with file and line, others run', async (t) => {

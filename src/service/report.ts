@@ -1,0 +1,37 @@
+/**
+ * The one info line the server logs per transaction: where its time went (the controller's
+ * time per RPC, the parse, the modules, the serialize) and what it read and sent, from the
+ * server's TransactionReport.
+ */
+import { groupDigits } from './framelog.ts';
+import type { TransactionReport } from './server.ts';
+
+// More calls of one RPC than this are summed instead of listed one by one.
+const CALLS_LISTED = 8;
+
+/**
+ * `tid 112: done in 3312 ms; controller get 5 ms, get-config 812 ms, edit-config 602+580 ms,
+ * transaction-actions-done 1298 ms; read 12 315 016 bytes, parse 412 ms, modules 20 ms,
+ * serialize 180 ms; sent 2 edit-config, 21 509 bytes`
+ */
+export function transactionLine(r: TransactionReport): string {
+  const ms = (x: number): string => `${Math.round(x)} ms`;
+  // The calls of one RPC (the edit-config batches) go together, in the order of their first.
+  const byName = new Map<string, number[]>();
+  for (const rpc of r.rpcs) byName.set(rpc.name, [...(byName.get(rpc.name) ?? []), rpc.waitMs]);
+  const controller = [...byName].map(([name, times]) => `${name} ${callTimes(times)}`);
+  const parts = [`tid ${r.tid}: ${r.outcome === 'done' ? 'done' : 'failed'} in ${ms(r.totalMs)}`];
+  if (controller.length > 0) parts.push(`controller ${controller.join(', ')}`);
+  const work: string[] = [];
+  if (r.configBytes > 0) work.push(`read ${groupDigits(r.configBytes)} bytes`);
+  if (r.timings) work.push(`parse ${ms(r.timings.parseMs)}`, `modules ${ms(r.timings.modulesMs)}`, `serialize ${ms(r.timings.serializeMs)}`);
+  if (work.length > 0) parts.push(work.join(', '));
+  parts.push(`sent ${r.edits} edit-config, ${groupDigits(r.editBytes)} bytes`);
+  return parts.join('; ');
+}
+
+/** `602 ms`, `602+580 ms`, or past CALLS_LISTED `40× 23456 ms`. */
+function callTimes(times: readonly number[]): string {
+  if (times.length > CALLS_LISTED) return `${times.length}× ${Math.round(times.reduce((a, x) => a + x, 0))} ms`;
+  return `${times.map((x) => Math.round(x)).join('+')} ms`;
+}
