@@ -135,6 +135,13 @@ async function record(r: Recorder): Promise<void> {
   await r.rpc('a', 'get-config running, services (empty)', rpc.getConfig({ ...u, source: 'running', xpath: '/services' }));
   await r.rpc('a', 'get-config candidate', rpc.getConfig({ ...u, source: 'candidate' }));
   await r.rpc('a', 'get-config candidate, device names', rpc.getConfig({ ...u, source: 'candidate', xpath: '/ctrl:devices/ctrl:device/ctrl:name' }));
+  // A step without a prefix is in no namespace: it matches nothing (the client prefixes the controller's steps for that reason).
+  await r.rpc(
+    'a',
+    'get-config candidate, unprefixed steps',
+    `<rpc xmlns="urn:ietf:params:xml:ns:netconf:base:1.0" username="${USER}" xmlns:nc="urn:ietf:params:xml:ns:netconf:base:1.0" message-id="42"><get-config><source><candidate/></source>` +
+      `<nc:filter nc:type="xpath" nc:select="/ctrl:devices/device/name" xmlns:ctrl="http://clicon.org/controller"/></get-config></rpc>`,
+  );
   await r.rpc('a', 'get devices state', rpc.devicesQuery(u));
 
   // edit-config on candidate

@@ -183,8 +183,8 @@ export class ModuleHost {
     worker.postMessage({ type: 'load', files });
     const msg = await loaded;
     for (const f of msg.failures) {
-      // A file that imported but is no module (a helper beside the modules) is only worth a warning.
-      if (f.kind === 'contract') this.opts.log.warn(`${f.name} skipped: ${f.error}`);
+      // A file that imported and declares no SERVICE (a helper beside the modules) is only worth a warning.
+      if (f.kind === 'contract' && f.service === undefined) this.opts.log.warn(`${f.name} skipped: ${f.error}`);
       else this.opts.log.error(`module ${f.name} not loaded: ${f.error}`);
     }
     this.opts.log.info(`modules loaded: ${msg.modules.map((m) => `${m.name} (${m.service})`).join(', ') || 'none'}`);

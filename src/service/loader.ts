@@ -13,7 +13,7 @@ import type { ModuleInfo } from './worker-messages.ts';
 export interface LoadFailure {
   file: string;
   name: string;
-  /** 'import': the file did not import (syntax, a throw at top level); 'contract': it imported but is no service module. */
+  /** 'import': the file did not import (syntax, a throw at top level); 'contract': it imported but is no valid service module. */
   kind: 'import' | 'contract';
   error: string;
   /** The SERVICE the file declares, read from its source text when the import itself failed. */

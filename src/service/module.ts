@@ -4,6 +4,7 @@
  * a file's exports against it, the runner calls it.
  */
 import type { ConsolaInstance } from '../log.ts';
+import { controllerXpath } from '../netconf/rpc.ts';
 import type { XmlNode } from '../xml/index.ts';
 
 /** What a module's functions learn about the transaction they run in. */
@@ -75,6 +76,7 @@ export function checkModule(exports: Record<string, unknown>): ServiceModule | s
   if (namespaces !== undefined && !isStringRecord(namespaces)) {
     problems.push('SERVICE_NAMESPACES must map prefixes to namespace strings');
   }
+  if (typeof xpath === 'string') problems.push(...xpathProblems(xpath, isStringRecord(namespaces) ? namespaces : {}));
   const hooks: Partial<Record<HookName, ServiceFunction>> = {};
   for (const hook of ['setupPreCommit', 'setupPostCommit', 'setupPostCommitFailed'] as const) {
     const fn = exports[hook];
@@ -99,4 +101,52 @@ function isStringRecord(value: unknown): value is Record<string, string> {
     !Array.isArray(value) &&
     Object.values(value).every((v) => typeof v === 'string')
   );
+}
+
+/**
+ * What in a SERVICE_XPATH would silently select nothing on the controller: a step or key
+ * without a prefix (the controller matches it to no namespace; `ctrl:` is added to the
+ * controller's own steps, see controllerXpath) or a prefix SERVICE_NAMESPACES does not
+ * declare. A narrowed read that finds no instance would make the modules create nothing,
+ * and the controller would remove what the service had on the devices.
+ */
+export function xpathProblems(xpath: string, namespaces: Record<string, string>): string[] {
+  const problems: string[] = [];
+  const declared = new Set(['ctrl', ...Object.keys(namespaces)]);
+  for (const branch of controllerXpath(xpath).split('|')) {
+    for (const step of splitSteps(branch.trim())) {
+      const name = /^[^[]*/.exec(step)![0].trim();
+      const keys = [...step.matchAll(/\[\s*([\w.:-]+)\s*=/g)].map((m) => m[1]!);
+      for (const n of [name, ...keys]) {
+        if (n === '' || n === '*' || n === '.' || n === '..') continue;
+        const colon = n.indexOf(':');
+        if (colon < 0) problems.push(`SERVICE_XPATH: '${n}' in ${branch.trim()} has no prefix, so the controller matches it to no namespace; give it one declared in SERVICE_NAMESPACES`);
+        else if (!declared.has(n.slice(0, colon))) problems.push(`SERVICE_XPATH: prefix '${n.slice(0, colon)}' of ${n} is not declared in SERVICE_NAMESPACES`);
+      }
+    }
+  }
+  return problems;
+}
+
+/** The steps of a location path, split at `/` outside predicates and quotes. */
+function splitSteps(path: string): string[] {
+  const steps: string[] = [];
+  let depth = 0;
+  let quote = '';
+  let cur = '';
+  for (const ch of path) {
+    if (quote) {
+      if (ch === quote) quote = '';
+    } else if (ch === "'" || ch === '"') quote = ch;
+    else if (ch === '[') depth++;
+    else if (ch === ']') depth--;
+    else if (ch === '/' && depth === 0) {
+      steps.push(cur);
+      cur = '';
+      continue;
+    }
+    cur += ch;
+  }
+  steps.push(cur);
+  return steps;
 }

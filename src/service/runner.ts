@@ -159,15 +159,15 @@ export async function runServices(
 }
 
 /**
- * The load failures that stop this transaction: files that failed to import and declare a
- * SERVICE that is listed (or any SERVICE, when all are re-applied). The controller removes
+ * The load failures that stop this transaction: files that failed to import, or imported
+ * but break the contract (no setup, a SERVICE_XPATH that would select nothing), and declare
+ * a SERVICE that is listed (or any SERVICE, when all are re-applied). The controller removes
  * what a service created before asking for it again, so running without that module would
- * silently delete its device config. A file that imported but is no module (a helper) and
- * a file whose SERVICE cannot be read stop nothing.
+ * silently delete its device config. A file without a SERVICE (a helper) stops nothing.
  */
 export function brokenFor(failures: readonly LoadFailure[], entries: readonly ServiceEntry[]): LoadFailure[] {
   const listed = new Set(entries.map((e) => e.service));
   return failures.filter(
-    (f) => f.kind === 'import' && f.service !== undefined && (entries.length === 0 || listed.has(f.service)),
+    (f) => f.service !== undefined && (entries.length === 0 || listed.has(f.service)),
   );
 }

@@ -77,11 +77,11 @@ export function parseXPath(expr: string): LocPath[] {
 
 function nameMatches(n: SNode, prefix: string, local: string, nsmap: Record<string, string> | null): boolean {
   if (local !== '*' && n.localName !== local) return false;
-  if (prefix && nsmap) {
-    const ns = nsmap[prefix];
-    if (ns !== undefined && n.ns !== ns) return false;
-  }
-  return true;
+  if (!nsmap) return true;
+  // As the real controller: a step without a prefix is in the filter's default namespace,
+  // which is none unless the filter declares one, so `/ctrl:devices/device` finds nothing.
+  const ns = prefix ? nsmap[prefix] : (nsmap[''] ?? '');
+  return ns === undefined || n.ns === ns;
 }
 
 function predsMatch(n: SNode, preds: Pred[], nsmap: Record<string, string> | null): boolean {

@@ -153,10 +153,13 @@ test('broken modules stop only transactions of their service (or re-apply all)',
   const broken = [
     { file: '/m/b.ts', name: 'b', kind: 'import' as const, error: 'syntax', service: 'b' },
     { file: '/m/helper.ts', name: 'helper', kind: 'contract' as const, error: 'no SERVICE' },
+    { file: '/m/c.ts', name: 'c', kind: 'contract' as const, error: 'SERVICE_XPATH: no prefix', service: 'c' },
   ];
+  // A module that imported but breaks the contract stops its own service too.
+  assert.equal(brokenFor(broken, [parseServiceEntry("c[name='x']")]).length, 1);
   assert.deepEqual(brokenFor(broken, [parseServiceEntry("a[name='x']")]), []);
   assert.equal(brokenFor(broken, [parseServiceEntry("b[name='x']")]).length, 1);
-  assert.equal(brokenFor(broken, []).length, 1);
+  assert.equal(brokenFor(broken, []).length, 2);
   const calls: string[] = [];
   await assert.rejects(
     runServices(parseString('<x/>'), [mod('a', calls)], { tid: '1', user: 'u', diff: false, entries: [] }, log, { broken }),
