@@ -11,7 +11,7 @@ import { readFileSync, existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { CONTROLLER_NS as CTRL, Session, rpc } from '../../src/netconf/index.ts';
 import type { ServerProcess } from '../service/harness.ts';
-import { cli, configure, deviceParams, moduleDir, reset, serve, SOCK, testsvcModule } from './rig.ts';
+import { cli, CONFIG_FILE, configure, deviceParams, moduleDir, reset, serve, SOCK, testsvcModule } from './rig.ts';
 
 describe('services-commit cycle on the real controller', () => {
   let server: ServerProcess;
@@ -32,7 +32,8 @@ export const setupPostCommitFailed: ServiceModule['setup'] = (_root, _log, ctx) 
     ).replace('(root, log, ctx) => {', 'async (root, log, ctx) => {');
     const { writeFileSync } = await import('node:fs');
     writeFileSync(join(dir, 'testsvc.ts'), module);
-    server = await serve(dir);
+    // As deployed: the controller's own config file (socket, YANG folders), frames logged.
+    server = await serve(dir, ['-f', CONFIG_FILE]);
     await reset();
   });
 
