@@ -10,6 +10,7 @@
  */
 import os from 'node:os';
 import type { XmlNode } from '../xml/index.ts';
+import { splitTopLevel } from '../xml/path.ts';
 import { NetconfError } from './errors.ts';
 
 export const NETCONF_NS = 'urn:ietf:params:xml:ns:netconf:base:1.0';
@@ -152,7 +153,7 @@ export function hello(opts: UserOption & { transport?: string } = {}): string {
  * need the caller's own prefixes. Each branch of a `|` union is treated alone.
  */
 export function controllerXpath(xpath: string): string {
-  return xpath.split('|').map((branch) => {
+  return splitTopLevel(xpath, '|').map((branch) => {
     const m = /^(\s*)\/(services|devices)(?=$|[/[\s])(.*)$/s.exec(branch);
     if (!m) return branch;
     const [, lead, top, rest] = m as unknown as [string, string, string, string];

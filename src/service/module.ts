@@ -5,6 +5,7 @@
  */
 import type { ConsolaInstance } from '../log.ts';
 import { controllerXpath } from '../netconf/rpc.ts';
+import { splitTopLevel } from '../xml/path.ts';
 import type { XmlNode } from '../xml/index.ts';
 
 /** What a module's functions learn about the transaction they run in. */
@@ -113,8 +114,8 @@ function isStringRecord(value: unknown): value is Record<string, string> {
 export function xpathProblems(xpath: string, namespaces: Record<string, string>): string[] {
   const problems: string[] = [];
   const declared = new Set(['ctrl', ...Object.keys(namespaces)]);
-  for (const branch of controllerXpath(xpath).split('|')) {
-    for (const step of splitSteps(branch.trim())) {
+  for (const branch of splitTopLevel(controllerXpath(xpath), '|')) {
+    for (const step of splitTopLevel(branch.trim(), '/')) {
       const name = /^[^[]*/.exec(step)![0].trim();
       const keys = [...step.matchAll(/\[\s*([\w.:-]+)\s*=/g)].map((m) => m[1]!);
       for (const n of [name, ...keys]) {
@@ -126,27 +127,4 @@ export function xpathProblems(xpath: string, namespaces: Record<string, string>)
     }
   }
   return problems;
-}
-
-/** The steps of a location path, split at `/` outside predicates and quotes. */
-function splitSteps(path: string): string[] {
-  const steps: string[] = [];
-  let depth = 0;
-  let quote = '';
-  let cur = '';
-  for (const ch of path) {
-    if (quote) {
-      if (ch === quote) quote = '';
-    } else if (ch === "'" || ch === '"') quote = ch;
-    else if (ch === '[') depth++;
-    else if (ch === ']') depth--;
-    else if (ch === '/' && depth === 0) {
-      steps.push(cur);
-      cur = '';
-      continue;
-    }
-    cur += ch;
-  }
-  steps.push(cur);
-  return steps;
 }

@@ -10,7 +10,8 @@
 import { SNode } from './tree.ts';
 import { parseInstanceRef, type InstanceRef } from '../xml/index.ts';
 import { NS, type Schema } from './schema.ts';
-import { findByPath, splitTopLevel } from './xpath.ts';
+import { splitTopLevel } from '../xml/path.ts';
+import { findByPath } from './xpath.ts';
 
 /** An rpc-error to send back; `echoId` when the backend echoes message-id. */
 export class SimRpcError extends Error {

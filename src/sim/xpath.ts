@@ -5,6 +5,7 @@
  * own `created` paths (`/devices/device[name="dev1"]/config/...`). Also builds the
  * filtered reply tree: matches whole, their ancestors with list keys only.
  */
+import { splitTopLevel } from '../xml/path.ts';
 import { SNode } from './tree.ts';
 import type { Schema } from './schema.ts';
 
@@ -26,30 +27,6 @@ interface Step {
   preds: Pred[];
 }
 type LocPath = Step[];
-
-/** Splits at `sep` outside predicates and quotes. */
-export function splitTopLevel(s: string, sep: string): string[] {
-  const out: string[] = [];
-  let depth = 0;
-  let quote = '';
-  let cur = '';
-  for (const ch of s) {
-    if (quote) {
-      if (ch === quote) quote = '';
-      cur += ch;
-      continue;
-    }
-    if (ch === '"' || ch === "'") quote = ch;
-    else if (ch === '[') depth++;
-    else if (ch === ']') depth--;
-    if (ch === sep && depth === 0) {
-      out.push(cur);
-      cur = '';
-    } else cur += ch;
-  }
-  out.push(cur);
-  return out;
-}
 
 const STEP_RE = /^\s*(?:([\w.-]+):)?([\w.-]+|\*)\s*((?:\[[^\]]*\]\s*)*)$/;
 const PRED_RE = /\[\s*(?:(?:([\w.-]+):)?([\w.-]+)|(\.))\s*=\s*(?:'([^']*)'|"([^"]*)")\s*\]/g;

@@ -160,3 +160,27 @@ export function selectPath(start: Element, path: string, firstOnly: boolean): Xm
   if (firstOnly && ctx.length > 1) ctx = [ctx[0]!];
   return ctx.map((e) => internals.proxy(e));
 }
+
+/** Splits at `sep` outside predicates and quotes. */
+export function splitTopLevel(s: string, sep: string): string[] {
+  const out: string[] = [];
+  let depth = 0;
+  let quote = '';
+  let cur = '';
+  for (const ch of s) {
+    if (quote) {
+      if (ch === quote) quote = '';
+      cur += ch;
+      continue;
+    }
+    if (ch === '"' || ch === "'") quote = ch;
+    else if (ch === '[') depth++;
+    else if (ch === ']') depth--;
+    if (ch === sep && depth === 0) {
+      out.push(cur);
+      cur = '';
+    } else cur += ch;
+  }
+  out.push(cur);
+  return out;
+}
