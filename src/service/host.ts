@@ -37,6 +37,14 @@ export type RunOutcome =
   | { ok: true; served: string[]; edits: string[]; creators: number; timings: WorkerTimings }
   | { ok: false; failure: RunFailure };
 
+/** The host was closed: it starts no worker any more. */
+export class HostClosedError extends Error {
+  override name = 'HostClosedError';
+  constructor() {
+    super('module host closed');
+  }
+}
+
 /** One loaded worker and the module set it holds. */
 interface Loaded {
   worker: Worker;
@@ -80,6 +88,7 @@ export class ModuleHost {
    * run under way. Runs queued after this call use the new set. Resolves with the new set.
    */
   reload(): Promise<{ modules: ModuleInfo[]; failures: LoadFailure[] }> {
+    if (this.closed) return Promise.reject(new HostClosedError());
     const gen = ++this.generation;
     let files: string[];
     try {
@@ -112,11 +121,19 @@ export class ModuleHost {
     });
   }
 
+  /** Workers started and not yet exited: none once close() has resolved. */
+  liveWorkers(): number {
+    return this.live.size;
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     this.spare = undefined;
     // The server closes the host only between runs, so every worker can go now, even one
     // still loading modules (a SIGTERM right after start must not wait for the load).
+    // No worker starts once closed (boot() refuses), so this set only shrinks from here:
+    // a restart after a timeout that was waiting for the spare terminated here gives up
+    // instead of starting another worker nobody would stop.
     await Promise.all([...this.live].map((w) => w.terminate()));
     await this.chain.catch(() => undefined);
     await this.current.catch(() => undefined);
@@ -127,6 +144,7 @@ export class ModuleHost {
     try {
       return await this.current;
     } catch (err) {
+      if (this.closed) throw new HostClosedError();
       this.opts.log.error(`module worker not available (${err instanceof Error ? err.message : String(err)}); starting a new one`);
       this.current = this.spawn(this.filesOr([]));
       this.current.catch(() => undefined);
@@ -146,6 +164,7 @@ export class ModuleHost {
 
   /** Starts a worker and resolves once its code is imported (tsx registered, runner and parser loaded). */
   private boot(): Promise<Worker> {
+    if (this.closed) return Promise.reject(new HostClosedError());
     const worker = new Worker(BOOT, { workerData: { entry: ENTRY, logLevel: this.opts.logLevel }, resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB } });
     this.live.add(worker);
     worker.once('exit', () => this.live.delete(worker));
@@ -176,6 +195,12 @@ export class ModuleHost {
 
   private async spawn(files: string[]): Promise<Loaded> {
     const worker = await this.takeWorker();
+    // Closed, or the worker gone, while it was being taken: its exit event has passed (or is
+    // on its way from close()), so waiting for its message could wait for ever.
+    if (this.closed || !this.live.has(worker)) {
+      void worker.terminate();
+      throw this.closed ? new HostClosedError() : new Error('module worker exited before loading');
+    }
     const loaded = firstMessage(worker, 'loaded', 'loading');
     worker.postMessage({ type: 'load', files });
     const msg = await loaded;
@@ -199,10 +224,14 @@ export class ModuleHost {
         worker.off('error', onError);
         worker.off('exit', onExit);
         if (replace) {
-          // A stopped or crashed worker is replaced by a fresh one holding the same files.
+          // A stopped or crashed worker is replaced by a fresh one holding the same files (not after close()).
           void worker.terminate();
-          this.current = this.spawn(this.filesOr(loaded.files));
-          this.current.catch((err: unknown) => this.opts.log.error(`module worker failed to start: ${String(err)}`));
+          if (!this.closed) {
+            this.current = this.spawn(this.filesOr(loaded.files));
+            this.current.catch((err: unknown) => {
+              if (!(err instanceof HostClosedError)) this.opts.log.error(`module worker failed to start: ${String(err)}`);
+            });
+          }
         }
         resolve(outcome);
       };
