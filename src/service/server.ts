@@ -105,8 +105,17 @@ export class ServiceServer extends EventEmitter {
     });
   }
 
-  /** Loads the modules, then keeps a connection to the backend until stop(). */
+  /**
+   * Connects and subscribes while the modules load, and keeps the connection until stop();
+   * resolves once the first module set is loaded. Subscribing first matters: a commit the
+   * controller runs while no one is subscribed gets no service handler at all, and loading
+   * can take seconds on a busy machine. A services-commit that arrives before the load
+   * has finished waits for it (the controller waits minutes for its answer), as any
+   * notification waits for the transaction before it.
+   */
   async start(): Promise<void> {
+    if (this.opts.watch !== false) this.watchModules();
+    this.connectLoop = this.run();
     try {
       await this.host.ready();
     } catch (err) {
@@ -114,9 +123,6 @@ export class ServiceServer extends EventEmitter {
       if (this.stopping) return;
       throw err;
     }
-    if (this.stopping) return;
-    if (this.opts.watch !== false) this.watchModules();
-    this.connectLoop = this.run();
   }
 
   /** Resolves once stop() has finished. */
@@ -161,6 +167,8 @@ export class ServiceServer extends EventEmitter {
       this.reloadTimer = setTimeout(() => this.reload(), 50);
     };
     this.watcher.on('add', changed).on('change', changed).on('unlink', changed);
+    // A save before this is not seen: said so that a test (or a user with -d) knows when edits count.
+    this.watcher.on('ready', () => this.opts.log.debug(`watching ${this.opts.modulePaths.join(', ')} for module changes`));
     this.watcher.on('error', (err) => this.opts.log.error(`watching modules: ${errText(err)}`));
   }
 
@@ -182,6 +190,11 @@ export class ServiceServer extends EventEmitter {
         continue;
       }
       delay = min;
+      if (this.stopping) {
+        // stop() came while connecting: it could not see this session to close it.
+        await session.close().catch(() => undefined);
+        return;
+      }
       const closed = new Promise<void>((resolve) => session.on('close', () => resolve()));
       this.session = session;
       this.emit('connected');

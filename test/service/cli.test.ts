@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { DEADLINE_MS, waitForFile } from '../deadline.ts';
 import { cleanup, runServer, sim, startServer, stopAfter, tempDir, TESTSVC, writeFiles } from './harness.ts';
 
 test('-V prints the version; -h the options', async () => {
@@ -52,6 +53,7 @@ test('-f reads socket, module path, filter and pid file from controller.xml', as
   const server = startServer(['-F', '-l', 'o', '-f', join(dir, 'controller.xml')]);
   stopAfter(t, dir, server, () => s);
   await server.waitFor(/waiting for services-commit/);
+  await server.waitFor(/modules loaded/);
   assert.ok(server.grep(/modules loaded: testsvc \(testsvc\)$/).length > 0, server.lines.join('\n'));
   assert.equal(readFileSync(join(dir, 'server.pid'), 'utf8').trim(), String(server.child.pid));
 });
@@ -100,13 +102,12 @@ test('without -F the server detaches: the command returns, the background server
     }
     cleanup(dir);
   });
-  for (let i = 0; i < 200 && !existsSync(pid); i++) await new Promise((res) => setTimeout(res, 50));
+  await waitForFile(pid);
   bgPid = Number(readFileSync(pid, 'utf8').trim());
   assert.ok(bgPid > 0);
   process.kill(bgPid, 0);
   process.kill(bgPid, 'SIGTERM');
-  for (let i = 0; i < 200 && existsSync(pid); i++) await new Promise((res) => setTimeout(res, 50));
-  assert.ok(!existsSync(pid), 'pid file removed on exit');
+  await waitForFile(pid, false);
   bgPid = 0;
 });
 
@@ -123,16 +124,19 @@ import socket, sys
 s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
 s.bind(sys.argv[1])
 print('ready')
-s.settimeout(30)
 while True:
     print(s.recv(65535).decode(errors='replace'))
 `, sock], { stdio: ['ignore', 'pipe', 'inherit'] });
   let received = '';
-  const ready = new Promise<void>((resolve) => listener.stdout!.on('data', (d: Buffer) => {
+  const seen: { re: RegExp; resolve: () => void }[] = [];
+  listener.stdout!.on('data', (d: Buffer) => {
     received += d.toString();
-    if (received.includes('ready')) resolve();
-  }));
-  await ready;
+    for (const w of seen) if (w.re.test(received)) w.resolve();
+  });
+  const receive = (re: RegExp): Promise<void> => new Promise((resolve) => seen.push({ re, resolve }));
+  const deadline = (what: string): Promise<never> =>
+    new Promise((_, reject) => setTimeout(() => reject(new Error(`no ${what} on the log socket in ${DEADLINE_MS / 1000} s: ${received}`)), DEADLINE_MS).unref());
+  await Promise.race([receive(/ready/), deadline('ready')]);
   const server = startServer(['-F', '-l', 's', '-s', join(dir, 'nobackend.sock'), '-m', join(dir, 'modules'), '-p', join(dir, 'pid')], {
     CLIXON_TSAPI_SYSLOG_SOCKET: sock,
   });
@@ -141,7 +145,7 @@ while True:
     listener.kill();
     cleanup(dir);
   });
-  for (let i = 0; i < 300 && !/clixon_server\[\d+\]: .*modules loaded/.test(received); i++) await new Promise((r) => setTimeout(r, 50));
+  await Promise.race([receive(/clixon_server\[\d+\]: .*modules loaded/), deadline('modules loaded')]);
   assert.match(received, /<30>.*clixon_server\[\d+\]: .*modules loaded: testsvc/);
   // Nothing of it on stdout.
   assert.equal(server.grep(/modules loaded/).length, 0);
