@@ -265,3 +265,30 @@ test('module filter: a filtered module does not run', async (t) => {
   assertSuccess(await op.apply(svc('s1', 'p1')));
   assert.deepEqual(deviceParams(s, 'dev1'), []);
 });
+
+test('start-up: subscribed while the modules load; a services-commit arriving first is answered once, after they load', async (t) => {
+  const dir = tempDir();
+  const go = join(dir, 'go');
+  writeFiles(join(dir, 'modules'), {
+    'testsvc.ts': TESTSVC,
+    // Its import does not finish until the test creates `go`: a slow load the test controls.
+    'gate.ts': `import { existsSync } from 'node:fs';\nwhile (!existsSync(${JSON.stringify(go)})) await new Promise((r) => setTimeout(r, 20));\nexport const SERVICE = 'gate';\nexport function setup(): void {}\n`,
+  });
+  const s = await sim(dir);
+  const server = startServer(['-F', '-l', 'o', '-d', '-s', s.path!, '-m', join(dir, 'modules'), '-p', join(dir, 'pid')]);
+  stopAfter(t, dir, server, () => s);
+  await server.waitFor(/waiting for services-commit/);
+  const op = await Operator.connect(s.path!);
+  t.after(() => op.close());
+
+  await op.edit(svc('s1', 'p1'));
+  const tid = await op.commit();
+  const arrived = new RegExp(`services-commit tid ${tid}`);
+  await server.waitFor(arrived);
+  assert.equal(server.grep(/modules loaded/).length, 0, 'the load is still held');
+  writeFileSync(go, '');
+  assertSuccess(await op.outcome(tid));
+  assert.deepEqual(deviceParams(s, 'dev1'), ['p1=v1']);
+  assert.equal(server.grep(new RegExp(`send: .*<transaction-(actions-done|error)\\b.*<tid>${tid}</tid>`)).length, 1, server.lines.join('\n'));
+  assert.ok(server.lines.findIndex((l) => /modules loaded/.test(l)) > server.lines.findIndex((l) => arrived.test(l)));
+});
