@@ -202,7 +202,26 @@ async function main(argv: string[]): Promise<number> {
     log.options.reporters.splice(0, log.options.reporters.length, reporter);
   }
 
-  let release: () => void;
+  // Signals are handled from before the pid file exists: a supervisor may signal as soon as
+  // it sees the file, and the default action would end us without removing it. (The
+  // handlers run from the event loop, so after the server below exists.)
+  let server: ServiceServer | undefined;
+  let release: (() => void) | undefined;
+  let stopping: Promise<void> | undefined;
+  const stop = (signal: string): void => {
+    if (stopping || !server) return;
+    log.info(`${signal}: finishing the transaction under way, then exiting`);
+    stopping = server.stop().finally(() => release?.());
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGHUP', () => {
+    // Before the server exists there is nothing loaded to reload.
+    if (!server) return;
+    log.info('SIGHUP: reloading all modules');
+    server.reload();
+  });
+
   try {
     release = acquirePidFile(settings.pidFile);
   } catch (err) {
@@ -213,7 +232,7 @@ async function main(argv: string[]): Promise<number> {
     return 1;
   }
 
-  const server = new ServiceServer({
+  server = new ServiceServer({
     ...(settings.sockPath !== undefined ? { sockPath: settings.sockPath } : {}),
     ...(settings.host !== undefined ? { host: settings.host } : {}),
     ...(settings.port !== undefined ? { port: settings.port } : {}),
@@ -226,19 +245,6 @@ async function main(argv: string[]): Promise<number> {
     log,
     logLevel: level,
     onModuleLog: moduleLogRelay(),
-  });
-
-  let stopping: Promise<void> | undefined;
-  const stop = (signal: string): void => {
-    if (stopping) return;
-    log.info(`${signal}: finishing the transaction under way, then exiting`);
-    stopping = server.stop().finally(() => release());
-  };
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
-  process.on('SIGHUP', () => {
-    log.info('SIGHUP: reloading all modules');
-    server.reload();
   });
 
   log.info(`clixon_server ${version()} pid ${process.pid}: modules from ${settings.modulePaths.join(', ')}`);

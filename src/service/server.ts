@@ -114,6 +114,8 @@ export class ServiceServer extends EventEmitter {
    * notification waits for the transaction before it.
    */
   async start(): Promise<void> {
+    // stop() before start() (a signal during the process's own start-up): nothing to start.
+    if (this.stopping) return;
     if (this.opts.watch !== false) this.watchModules();
     this.connectLoop = this.run();
     try {
