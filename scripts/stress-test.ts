@@ -45,6 +45,9 @@ function startBusy(n: number): ChildProcess[] {
   return Array.from({ length: n }, () => spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' }));
 }
 
+/** The suite under way, stopped with us on Ctrl-C. */
+let running: ChildProcess | undefined;
+
 /** One `npm test`, TAP output (the runner's reporter when not on a terminal), in its own process group. */
 function runSuite(): Promise<RunResult> {
   const t0 = performance.now();
@@ -52,6 +55,7 @@ function runSuite(): Promise<RunResult> {
   let output = '';
   child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+  running = child;
   let overran = false;
   const limit = setTimeout(() => {
     overran = true;
@@ -60,6 +64,7 @@ function runSuite(): Promise<RunResult> {
   return new Promise((resolve) => {
     child.once('close', (code) => {
       clearTimeout(limit);
+      running = undefined;
       const failing = failingTests(output);
       if (overran) failing.push(`(the run was still going after ${RUN_LIMIT_MS / 1000} s and was stopped)`);
       resolve({ code: overran ? null : code, seconds: (performance.now() - t0) / 1000, failing, output });
@@ -82,6 +87,7 @@ const stopBusy = (): void => {
 };
 process.once('SIGINT', () => {
   stopBusy();
+  if (running) killGroup(running);
   process.exit(130);
 });
 
