@@ -75,6 +75,11 @@ export class ModuleHost {
     return { modules: l.modules, failures: l.failures };
   }
 
+  /** Workers started and not yet exited: none once close() has resolved. */
+  liveWorkers(): number {
+    return this.live.size;
+  }
+
   /** The module set the next run will use (waits for a reload under way). */
   async moduleSet(): Promise<{ modules: ModuleInfo[]; failures: LoadFailure[] }> {
     return this.enqueue(async () => {
@@ -119,11 +124,6 @@ export class ModuleHost {
       const loaded = await this.loaded();
       return this.runIn(loaded, req);
     });
-  }
-
-  /** Workers started and not yet exited: none once close() has resolved. */
-  liveWorkers(): number {
-    return this.live.size;
   }
 
   async close(): Promise<void> {

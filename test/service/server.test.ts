@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { waitUntil } from '../deadline.ts';
+import { DEADLINE_MS, waitUntil } from '../deadline.ts';
 import { deviceParams, Operator, type Outcome, REPO, sim, startServer, startStack, stopAfter, tempDir, TESTSVC, writeFiles } from './harness.ts';
 
 function assertSuccess(o: Outcome): void {
@@ -161,16 +161,18 @@ test('notifications arriving during a transaction are queued and answered in ord
     // Holds its transaction until the test has seen the next services-commit arrive.
     'slow.ts': `import { existsSync } from 'node:fs';\nexport const SERVICE = 'banner';\nexport async function setup(): Promise<void> { while (!existsSync(${JSON.stringify(go)})) await new Promise((r) => setTimeout(r, 20)); }\n`,
   });
-  // The controller gives up on the slow one after 1 s (its service-timeout) and starts the next transaction meanwhile.
-  const { s, server, op } = await startStack(t, dir, { args: ['-d'], simOptions: { services: '<service-timeout>1</service-timeout>' } });
+  // The controller gives up on the slow one after 1 s and starts the next transaction meanwhile.
+  const { s, server, op } = await startStack(t, dir, { args: ['-d'], simOptions: { serviceTimeout: 1000 } });
 
   const slow = await op.apply('<banner xmlns="urn:example:banner"><name>b</name><text>x</text></banner>');
   assert.equal(slow.result, 'FAILED');
   assert.equal(slow.reason, 'Timeout waiting for service daemon');
-  // The next one gets the default 300 s, however long the server takes to reach it (a plain commit runs no services).
+  // The next one is not raced against 1 s: controller and server both go by a long service-timeout, however long
+  // the server takes to reach it (set by a plain commit, which runs no services).
   await op.edit(`<banner xmlns="urn:example:banner" xmlns:nc="urn:ietf:params:xml:ns:netconf:base:1.0" nc:operation="remove"><name>b</name></banner>`);
-  await op.edit(`<service-timeout xmlns:nc="urn:ietf:params:xml:ns:netconf:base:1.0" nc:operation="remove"/>`);
+  await op.edit(`<service-timeout>${DEADLINE_MS / 1000}</service-timeout>`);
   await op.commitPlain();
+  s.setServiceTimeout(undefined);
   await op.edit(svc('s1', 'p1'));
   const tid = await op.commit();
   await server.waitFor(new RegExp(`recv: <notification.*<services-commit.*<tid>${tid}</tid>`));
@@ -274,7 +276,8 @@ test('start-up: subscribed while the modules load; a services-commit arriving fi
     // Its import does not finish until the test creates `go`: a slow load the test controls.
     'gate.ts': `import { existsSync } from 'node:fs';\nwhile (!existsSync(${JSON.stringify(go)})) await new Promise((r) => setTimeout(r, 20));\nexport const SERVICE = 'gate';\nexport function setup(): void {}\n`,
   });
-  const s = await sim(dir);
+  // The controller waits long enough for any load (its default is short on the real one).
+  const s = await sim(dir, { services: `<service-timeout>${DEADLINE_MS / 1000}</service-timeout>` });
   const server = startServer(['-F', '-l', 'o', '-d', '-s', s.path!, '-m', join(dir, 'modules'), '-p', join(dir, 'pid')]);
   stopAfter(t, dir, server, () => s);
   await server.waitFor(/waiting for services-commit/);
