@@ -34,7 +34,7 @@ test('close() right after a module ran past its timeout: no worker is left and t
     assert.notEqual(results, 'deadline', `no report from the child: ${stderr}`);
     assert.equal((results as unknown[]).length, HOSTS);
     for (const r of results as { outcome: string; live: number }[]) {
-      assert.match(r.outcome, /did not finish within 0\.05 s/);
+      assert.match(r.outcome, /did not finish within [\d.]+ s and was stopped/);
       assert.equal(r.live, 0, `a worker outlived close(): ${stdout}`);
     }
     assert.equal(await Promise.race([exited, deadline]), 0, `the child did not exit on its own: ${stderr}`);
