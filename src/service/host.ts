@@ -37,6 +37,14 @@ export type RunOutcome =
   | { ok: true; served: string[]; edits: string[]; creators: number; timings: WorkerTimings }
   | { ok: false; failure: RunFailure };
 
+/** The host was closed: it starts no worker any more. */
+export class HostClosedError extends Error {
+  override name = 'HostClosedError';
+  constructor() {
+    super('module host closed');
+  }
+}
+
 /** One loaded worker and the module set it holds. */
 interface Loaded {
   worker: Worker;
@@ -67,6 +75,11 @@ export class ModuleHost {
     return { modules: l.modules, failures: l.failures };
   }
 
+  /** Workers started and not yet exited: none once close() has resolved. */
+  liveWorkers(): number {
+    return this.live.size;
+  }
+
   /** The module set the next run will use (waits for a reload under way). */
   async moduleSet(): Promise<{ modules: ModuleInfo[]; failures: LoadFailure[] }> {
     return this.enqueue(async () => {
@@ -80,6 +93,7 @@ export class ModuleHost {
    * run under way. Runs queued after this call use the new set. Resolves with the new set.
    */
   reload(): Promise<{ modules: ModuleInfo[]; failures: LoadFailure[] }> {
+    if (this.closed) return Promise.reject(new HostClosedError());
     const gen = ++this.generation;
     let files: string[];
     try {
@@ -105,13 +119,15 @@ export class ModuleHost {
   }
 
   /**
-   * Runs one request in the worker; a module past the timeout (`timeoutMs`, else the
-   * host's) is stopped and reported as a failure.
+   * Runs one request in the worker; a module past the timeout is stopped and reported as a
+   * failure. `timeoutMs` (else the host's) may be a function, read when the run starts:
+   * a run that waited for the first module load gets what is left of its time.
    */
-  run(req: RunRequest, limits: { timeoutMs?: number } = {}): Promise<RunOutcome> {
+  run(req: RunRequest, limits: { timeoutMs?: number | (() => number) } = {}): Promise<RunOutcome> {
     return this.enqueue(async () => {
       const loaded = await this.loaded();
-      return this.runIn(loaded, req, limits.timeoutMs ?? this.opts.timeoutMs);
+      const limit = limits.timeoutMs ?? this.opts.timeoutMs;
+      return this.runIn(loaded, req, typeof limit === 'function' ? limit() : limit);
     });
   }
 
@@ -120,6 +136,9 @@ export class ModuleHost {
     this.spare = undefined;
     // The server closes the host only between runs, so every worker can go now, even one
     // still loading modules (a SIGTERM right after start must not wait for the load).
+    // No worker starts once closed (boot() refuses), so this set only shrinks from here:
+    // a restart after a timeout that was waiting for the spare terminated here gives up
+    // instead of starting another worker nobody would stop.
     await Promise.all([...this.live].map((w) => w.terminate()));
     await this.chain.catch(() => undefined);
     await this.current.catch(() => undefined);
@@ -130,6 +149,7 @@ export class ModuleHost {
     try {
       return await this.current;
     } catch (err) {
+      if (this.closed) throw new HostClosedError();
       this.opts.log.error(`module worker not available (${err instanceof Error ? err.message : String(err)}); starting a new one`);
       this.current = this.spawn(this.filesOr([]));
       this.current.catch(() => undefined);
@@ -149,6 +169,7 @@ export class ModuleHost {
 
   /** Starts a worker and resolves once its code is imported (tsx registered, runner and parser loaded). */
   private boot(): Promise<Worker> {
+    if (this.closed) return Promise.reject(new HostClosedError());
     const worker = new Worker(BOOT, { workerData: { entry: ENTRY, logLevel: this.opts.logLevel }, resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB } });
     this.live.add(worker);
     worker.once('exit', () => this.live.delete(worker));
@@ -179,6 +200,12 @@ export class ModuleHost {
 
   private async spawn(files: string[]): Promise<Loaded> {
     const worker = await this.takeWorker();
+    // Closed, or the worker gone, while it was being taken: its exit event has passed (or is
+    // on its way from close()), so waiting for its message could wait for ever.
+    if (this.closed || !this.live.has(worker)) {
+      void worker.terminate();
+      throw this.closed ? new HostClosedError() : new Error('module worker exited before loading');
+    }
     const loaded = firstMessage(worker, 'loaded', 'loading');
     worker.postMessage({ type: 'load', files });
     const msg = await loaded;
@@ -202,10 +229,14 @@ export class ModuleHost {
         worker.off('error', onError);
         worker.off('exit', onExit);
         if (replace) {
-          // A stopped or crashed worker is replaced by a fresh one holding the same files.
+          // A stopped or crashed worker is replaced by a fresh one holding the same files (not after close()).
           void worker.terminate();
-          this.current = this.spawn(this.filesOr(loaded.files));
-          this.current.catch((err: unknown) => this.opts.log.error(`module worker failed to start: ${String(err)}`));
+          if (!this.closed) {
+            this.current = this.spawn(this.filesOr(loaded.files));
+            this.current.catch((err: unknown) => {
+              if (!(err instanceof HostClosedError)) this.opts.log.error(`module worker failed to start: ${String(err)}`);
+            });
+          }
         }
         resolve(outcome);
       };

@@ -111,8 +111,19 @@ export class ServiceServer extends EventEmitter {
     });
   }
 
-  /** Loads the modules, then keeps a connection to the backend until stop(). */
+  /**
+   * Connects and subscribes while the modules load, and keeps the connection until stop();
+   * resolves once the first module set is loaded. Subscribing first matters: a commit the
+   * controller runs while no one is subscribed gets no service handler at all, and loading
+   * can take seconds on a busy machine. A services-commit that arrives before the load
+   * has finished waits for it (the controller waits minutes for its answer), as any
+   * notification waits for the transaction before it.
+   */
   async start(): Promise<void> {
+    // stop() before start() (a signal during the process's own start-up): nothing to start.
+    if (this.stopping) return;
+    if (this.opts.watch !== false) this.watchModules();
+    this.connectLoop = this.run();
     try {
       await this.host.ready();
     } catch (err) {
@@ -120,9 +131,6 @@ export class ServiceServer extends EventEmitter {
       if (this.stopping) return;
       throw err;
     }
-    if (this.stopping) return;
-    if (this.opts.watch !== false) this.watchModules();
-    this.connectLoop = this.run();
   }
 
   /** Resolves once stop() has finished. */
@@ -167,6 +175,8 @@ export class ServiceServer extends EventEmitter {
       this.reloadTimer = setTimeout(() => this.reload(), 50);
     };
     this.watcher.on('add', changed).on('change', changed).on('unlink', changed);
+    // A save before this is not seen: said so that a test (or a user with -d) knows when edits count.
+    this.watcher.on('ready', () => this.opts.log.debug(`watching ${this.opts.modulePaths.join(', ')} for module changes`));
     this.watcher.on('error', (err) => this.opts.log.error(`watching modules: ${errText(err)}`));
   }
 
@@ -188,6 +198,11 @@ export class ServiceServer extends EventEmitter {
         continue;
       }
       delay = min;
+      if (this.stopping) {
+        // stop() came while connecting: it could not see this session to close it.
+        await session.close().catch(() => undefined);
+        return;
+      }
       const closed = new Promise<void>((resolve) => session.on('close', () => resolve()));
       this.session = session;
       this.emit('connected');
@@ -331,7 +346,7 @@ export class ServiceServer extends EventEmitter {
       const filter = narrowing(matching);
       const configXml = await rpcRaw(build.getConfig({ user, source: 'actions', xpath: filter.xpath, namespaces: filter.namespaces }));
       report.configBytes = configXml.length;
-      const timeoutMs = moduleBudgetMs({ controllerTimeoutMs, elapsedMs: performance.now() - at, capMs: this.opts.timeoutMs });
+      const timeoutMs = (): number => moduleBudgetMs({ controllerTimeoutMs, elapsedMs: performance.now() - at, capMs: this.opts.timeoutMs });
       const outcome = await this.host.run(
         { phase: 'commit', configXml, txn, broken, batchSize: this.opts.batchSize ?? DEFAULT_BATCH_SIZE },
         { timeoutMs },

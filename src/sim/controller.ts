@@ -89,7 +89,11 @@ export class Controller {
   private servicesSubscriber?: SimSession;
   server!: SimServer;
 
-  constructor(private readonly opts: ControllerOptions) {
+  private readonly opts: ControllerOptions;
+
+  constructor(opts: ControllerOptions) {
+    // A copy: setServiceTimeout() changes it, never the caller's object.
+    this.opts = { ...opts };
     this.schema.loadDirs(opts.yangDirs ?? []);
     // The same keys for XmlNode trees in this process (entryKey), e.g. a devkit run beside the simulator.
     registerListKeys(Object.fromEntries(this.schema.listKeys));
@@ -474,6 +478,12 @@ export class Controller {
   private failNow(t: Transaction, message: string, origin?: string, noted = true): never {
     this.finish(t, 'FAILED', origin, noted ? message : undefined);
     throw operationFailed(message);
+  }
+
+  /** The `serviceTimeout` option for commits from now on; undefined: services/service-timeout again. */
+  setServiceTimeout(ms: number | undefined): void {
+    if (ms === undefined) delete this.opts.serviceTimeout;
+    else this.opts.serviceTimeout = ms;
   }
 
   private serviceTimeoutMs(): number {

@@ -52,6 +52,11 @@ export class Simulator {
     return this.controller.datastore(name).toXml();
   }
 
+  /** Replaces the `serviceTimeout` option for the commits that follow (undefined: services/service-timeout again). */
+  setServiceTimeout(ms: number | undefined): void {
+    this.controller.setServiceTimeout(ms);
+  }
+
   async close(): Promise<void> {
     await this.server.close();
   }

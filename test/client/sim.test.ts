@@ -22,6 +22,7 @@ import {
   type ClixonOptions,
 } from '../../src/client/index.ts';
 import { WIRE } from '../wire.ts';
+import { DEADLINE_MS } from '../deadline.ts';
 
 const CONFIG = `<config>
 <services xmlns="http://clicon.org/controller"><testsvc xmlns="urn:example:testsvc"><name>s1</name><params>a</params></testsvc></services>
@@ -45,7 +46,7 @@ async function withSim(fn: (c: Ctx) => Promise<void>, simOpts: { serviceTimeout?
   const sockpath = join(dir, 'controller.sock');
   const sim = await startSimulator({ path: sockpath, config: CONFIG, yangDirs: [WIRE], ...simOpts });
   try {
-    await fn({ sim, sockpath, opts: (more = {}) => ({ sockpath, user: 'alice', timeout: 5000, ...more }) });
+    await fn({ sim, sockpath, opts: (more = {}) => ({ sockpath, user: 'alice', timeout: DEADLINE_MS, ...more }) });
   } finally {
     await sim.close();
     rmSync(dir, { recursive: true, force: true });
@@ -57,7 +58,7 @@ const param = (doc: XmlNode, dev: string, name: string): string | undefined =>
 
 /** A service daemon: subscribes to services-commit and answers each with `answer`. */
 async function serviceDaemon(sockpath: string, answer: (tid: string, s: Session) => Promise<void> | void): Promise<Session> {
-  const s = await Session.connect({ path: sockpath, user: 'root', timeout: 5000 });
+  const s = await Session.connect({ path: sockpath, user: 'root', timeout: DEADLINE_MS });
   s.on('notification', (n) => {
     const tid = n.child('services-commit')?.child('tid')?.getData();
     if (tid !== undefined) void Promise.resolve(answer(tid, s)).catch(() => undefined);
@@ -271,7 +272,7 @@ test('sim: the controller going away fails the waiting call with SessionClosedEr
     let asked!: () => void;
     const serviceAsked = new Promise<void>((r) => (asked = r));
     const daemon = await serviceDaemon(sockpath, () => asked());
-    const cx = await Clixon.connect({ sockpath, user: 'alice', timeout: 5000 });
+    const cx = await Clixon.connect({ sockpath, user: 'alice', timeout: DEADLINE_MS });
     const pending = cx.applyService('testsvc', 's1');
     await serviceAsked;
     await sim.close();
@@ -292,7 +293,7 @@ test('sim: pull on open; a session of your own stays open after the scope', asyn
       assert.equal(t?.description, 'pull');
       assert.equal(t?.result, 'SUCCESS');
     });
-    const session = await Session.connect({ path: sockpath, user: 'bob', timeout: 5000 });
+    const session = await Session.connect({ path: sockpath, user: 'bob', timeout: DEADLINE_MS });
     try {
       await withClixon({ session, user: 'bob', readOnly: true }, async (cx) => {
         assert.equal(cx.session, session);

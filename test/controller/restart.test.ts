@@ -19,7 +19,7 @@ describe('the controller restarted under a running server', () => {
       await reset();
       const from = server.lines.length;
       await restartController();
-      await server.waitFor(/waiting for services-commit/, 120_000, from);
+      await server.waitFor(/waiting for services-commit/, from, 120_000);
       await configure('set', 'services', 'testsvc', 'r1', 'params', 'x1');
       assert.match(await configure('commit'), /OK/);
       assert.deepEqual(await deviceParams(), { dev1: ['x1=r1'], dev2: ['x1=r1'] });

@@ -124,7 +124,7 @@ export function moduleDir(files: Record<string, string>): string {
 /** Our server on the real controller's socket (foreground, stdout, frames logged), subscribed. */
 export async function serve(modules: string, args: string[] = []): Promise<ServerProcess> {
   const server = startServer(['-F', '-l', 'o', '-d', '-s', SOCK, '-m', modules, '-p', join(dirname(modules), 'server.pid'), ...args]);
-  await server.waitFor(/waiting for services-commit/, 300_000);
+  await server.waitFor(/waiting for services-commit/, 0, 300_000);
   return server;
 }
 

@@ -98,10 +98,10 @@ export const setupPostCommitFailed: ServiceModule['setup'] = (_root, _log, ctx) 
     const from = server.lines.length;
     const one = await cli('-m', 'configure', 'apply', 'services', 'testsvc', 's1');
     assert.match(one.output, /OK/);
-    await server.waitFor(/services-commit tid \d+: testsvc\[name='s1'\]$/, 60_000, from);
+    await server.waitFor(/services-commit tid \d+: testsvc\[name='s1'\]$/, from);
     const all = await cli('-m', 'configure', 'apply', 'services');
     assert.match(all.output, /OK/);
-    await server.waitFor(/services-commit tid \d+: all services/, 60_000, from);
+    await server.waitFor(/services-commit tid \d+: all services/, from);
     assert.deepEqual(await deviceParams(), { dev1: ['p1=s1', 'q2=s3'], dev2: ['p1=s1', 'q2=s3'] });
   });
 
@@ -129,7 +129,7 @@ export const setupPostCommitFailed: ServiceModule['setup'] = (_root, _log, ctx) 
       await alice.rpc(rpc.editConfig({ user: 'alice', target: 'candidate', config: `<services xmlns="${CTRL}"><testsvc xmlns="urn:example:testsvc"><name>s5</name><params>a1</params></testsvc></services>` }));
       const reply = await alice.rpc(rpc.controllerCommit({ user: 'alice', device: '*', push: 'COMMIT', actions: 'CHANGE', source: 'ds:candidate' }));
       const tid = String(reply.child('tid')?.getData());
-      await server.waitFor(new RegExp(`tid ${tid}: done`), 60_000);
+      await server.waitFor(new RegExp(`tid ${tid}: done`));
       const sent = server.grep(/send: <rpc /).filter((l) => l.includes(`<tid>${tid}</tid>`) || l.includes(`'${tid}'`));
       assert.ok(sent.length >= 2, sent.join('\n'));
       const own = server.grep(/send: <rpc .*username="alice"/);

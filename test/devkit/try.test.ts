@@ -7,13 +7,14 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { DEADLINE_MS } from '../deadline.ts';
 
 const here = (p: string): string => fileURLToPath(new URL(p, import.meta.url));
 const REPO = here('../../');
 const TRY = here('../../src/try.ts');
 const MODULE = here('./fixtures/testsvc.ts');
 const RUNNING = here('./fixtures/running.xml');
-const LIMIT_MS = 60_000;
+const LIMIT_MS = DEADLINE_MS;
 
 function start(args: string[]): ChildProcess {
   return spawn(process.execPath, ['--import', 'tsx', TRY, ...args], {

@@ -24,10 +24,11 @@ import {
 } from '../../src/netconf/index.ts';
 import type { XmlNode } from '../../src/xml/index.ts';
 import { WIRE } from '../wire.ts';
+import { DEADLINE_MS } from '../deadline.ts';
 
 const NC = 'urn:ietf:params:xml:ns:netconf:base:1.0';
 const OK = `<rpc-reply xmlns="${NC}"><ok/></rpc-reply>`;
-const T = { timeout: 10_000 }; // no test may hang
+const T = { timeout: DEADLINE_MS }; // no test may hang
 
 const notification = (tid: number): string =>
   `<notification xmlns="urn:ietf:params:xml:ns:netconf:notification:1.0"><eventTime>2026-11-28T08:12:18Z</eventTime>` +

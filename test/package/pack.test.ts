@@ -68,7 +68,7 @@ test('npm pack, install into an empty folder, run the installed server on a modu
   });
   const server = new ServerProcess(child);
   stopAfter(t, dir, server, () => s);
-  await server.waitFor(/waiting for services-commit/, 60_000);
+  await server.waitFor(/waiting for services-commit/);
   // The server runs from the installed copy, not from this checkout.
   const pid = readFileSync(join(dir, 'pid'), 'utf8').trim();
   assert.ok(readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(join(install, 'node_modules/.bin/clixon-tsapi')));

@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { waitForFile } from '../deadline.ts';
 import { cleanup, runServer, sim, startServer, stopAfter, syslogListener, syslogSkip, tempDir, TESTSVC, writeFiles } from './harness.ts';
 
 test('-V prints the version; -h the options', async () => {
@@ -51,6 +52,7 @@ test('-f reads socket, module path, filter and pid file from controller.xml', as
   const server = startServer(['-F', '-l', 'o', '-f', join(dir, 'controller.xml')]);
   stopAfter(t, dir, server, () => s);
   await server.waitFor(/waiting for services-commit/);
+  await server.waitFor(/modules loaded/);
   assert.ok(server.grep(/modules loaded: testsvc \(testsvc\)$/).length > 0, server.lines.join('\n'));
   assert.equal(readFileSync(join(dir, 'server.pid'), 'utf8').trim(), String(server.child.pid));
 });
@@ -99,13 +101,12 @@ test('without -F the server detaches: the command returns, the background server
     }
     cleanup(dir);
   });
-  for (let i = 0; i < 200 && !existsSync(pid); i++) await new Promise((res) => setTimeout(res, 50));
+  await waitForFile(pid);
   bgPid = Number(readFileSync(pid, 'utf8').trim());
   assert.ok(bgPid > 0);
   process.kill(bgPid, 0);
   process.kill(bgPid, 'SIGTERM');
-  for (let i = 0; i < 200 && existsSync(pid); i++) await new Promise((res) => setTimeout(res, 50));
-  assert.ok(!existsSync(pid), 'pid file removed on exit');
+  await waitForFile(pid, false);
   bgPid = 0;
 });
 

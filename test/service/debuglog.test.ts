@@ -35,7 +35,7 @@ async function bigStack(t: TestContext, args: string[]): Promise<{ s: Simulator;
   const s = await startSimulator({ path: join(dir, 'controller.sock'), config: bigConfig(), yangDirs: [yangDir(dir)] });
   const server = startServer(['-F', '-l', 'o', '-s', s.path!, '-m', join(dir, 'modules'), '-p', join(dir, 'pid'), ...args]);
   stopAfter(t, dir, server, () => s);
-  await server.waitFor(/waiting for services-commit/, 60_000);
+  await server.waitFor(/waiting for services-commit/);
   const op = await Operator.connect(s.path!);
   t.after(() => op.close());
   return { s, server, op, dir };
@@ -46,9 +46,9 @@ async function commitOne(server: ServerProcess, op: Operator): Promise<{ from: n
   const from = server.lines.length;
   await op.edit(svc('s1'));
   const tid = await op.commit();
-  const o = await op.outcome(tid, 60_000);
+  const o = await op.outcome(tid);
   assert.equal(o.result, 'SUCCESS', JSON.stringify(o));
-  return { from, line: await server.waitFor(new RegExp(`tid ${tid}: done in`), 60_000, from) };
+  return { from, line: await server.waitFor(new RegExp(`tid ${tid}: done in`), from) };
 }
 
 const TRANSACTION_LINE =
@@ -131,7 +131,7 @@ test('frames go to the frame sink, not through the consola logger', async (t) =>
   await server.start();
   await connected;
   await op.edit(svc('s1'));
-  const o = await op.outcome(await op.commit(), 60_000);
+  const o = await op.outcome(await op.commit());
   assert.equal(o.result, 'SUCCESS');
   const report = reports.at(-1)!;
   assert.ok(report.configBytes > 2e6);

@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { Session } from '../../src/netconf/index.ts';
 import { startSimulator, type Simulator } from '../../src/sim/index.ts';
 import type { XmlNode } from '../../src/xml/index.ts';
+import { DEADLINE_MS } from '../deadline.ts';
 import { WIRE } from '../wire.ts';
 
 export const REPO = fileURLToPath(new URL('../..', import.meta.url));
@@ -51,10 +52,10 @@ export function yangDir(dir: string): string {
   return y;
 }
 
-export async function sim(dir: string, opts: { serviceTimeout?: number; path?: string } = {}): Promise<Simulator> {
+export async function sim(dir: string, opts: { serviceTimeout?: number; path?: string; services?: string } = {}): Promise<Simulator> {
   return startSimulator({
     path: opts.path ?? join(dir, 'controller.sock'),
-    config: TEST_CONFIG,
+    config: opts.services !== undefined ? `<services xmlns="${CTRL}">${opts.services}</services>${TEST_CONFIG}` : TEST_CONFIG,
     yangDirs: [yangDir(dir)],
     ...(opts.serviceTimeout !== undefined ? { serviceTimeout: opts.serviceTimeout } : {}),
   });
@@ -115,7 +116,7 @@ export class ServerProcess {
   }
 
   /** Waits for a log line matching re that appears after line index `from` (default: any, past ones included). */
-  waitFor(re: RegExp, timeoutMs = 20_000, from = 0): Promise<string> {
+  waitFor(re: RegExp, from = 0, timeoutMs = DEADLINE_MS): Promise<string> {
     const seen = this.lines.slice(from).find((l) => re.test(l));
     if (seen !== undefined) return Promise.resolve(seen);
     return new Promise((resolve, reject) => {
@@ -131,7 +132,7 @@ export class ServerProcess {
 
   async stop(): Promise<number | null> {
     if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGTERM');
-    const t = setTimeout(() => this.child.kill('SIGKILL'), 10_000);
+    const t = setTimeout(() => this.child.kill('SIGKILL'), DEADLINE_MS);
     const code = await this.exited;
     clearTimeout(t);
     return code;
@@ -149,7 +150,7 @@ export function startServer(args: string[], env: Record<string, string> = {}): S
 }
 
 /** Runs the server command to its exit (for option errors): exit code and output. */
-export function runServer(args: string[], timeoutMs = 20_000): Promise<{ code: number | null; output: string }> {
+export function runServer(args: string[], timeoutMs = DEADLINE_MS): Promise<{ code: number | null; output: string }> {
   const p = startServer(args);
   const t = setTimeout(() => p.child.kill('SIGKILL'), timeoutMs);
   return p.exited.then((code) => {
@@ -185,7 +186,7 @@ export class Operator {
   }
 
   static async connect(path: string, user = 'root'): Promise<Operator> {
-    const s = await Session.connect({ path, user, timeout: 20_000 });
+    const s = await Session.connect({ path, user, timeout: DEADLINE_MS });
     const op = new Operator(s);
     await s.rpc(rpc(user, '<create-subscription xmlns="urn:ietf:params:xml:ns:netmod:notification"><stream>controller-transaction</stream></create-subscription>'));
     return op;
@@ -196,6 +197,11 @@ export class Operator {
     await this.session.rpc(
       rpc(this.session.user, `<edit-config><target><candidate/></target><default-operation>${operation}</default-operation><config><services xmlns="${CTRL}">${servicesXml}</services></config></edit-config>`),
     );
+  }
+
+  /** A plain NETCONF commit of candidate: no services run. */
+  async commitPlain(): Promise<void> {
+    await this.session.rpc(rpc(this.session.user, '<commit/>'));
   }
 
   /** Drops candidate's uncommitted changes (after a failed commit). */
@@ -219,7 +225,7 @@ export class Operator {
   }
 
   /** Waits for the controller-transaction of tid. */
-  outcome(tid: string, timeoutMs = 20_000): Promise<Outcome> {
+  outcome(tid: string, timeoutMs = DEADLINE_MS): Promise<Outcome> {
     const have = this.outcomes.get(tid);
     if (have) return Promise.resolve(have);
     return new Promise((resolve, reject) => {
@@ -267,21 +273,23 @@ export interface StackOptions {
   args?: string[];
   /** Module folder; default `<dir>/modules`. */
   modules?: string;
-  simOptions?: { serviceTimeout?: number };
+  simOptions?: { serviceTimeout?: number; services?: string };
   /** The operator's NETCONF user. */
   user?: string;
 }
 
 /**
  * The usual set-up of a server test: the simulator in `dir`, the server process on its
- * socket (foreground, log to stdout) waited for until it listens, and an operator
+ * socket (foreground, log to stdout) waited for until it is subscribed and has its modules, and an operator
  * session. All of it, and `dir`, are torn down after the test.
  */
 export async function startStack(t: TestContext, dir: string, opts: StackOptions = {}): Promise<{ s: Simulator; server: ServerProcess; op: Operator }> {
   const s = await sim(dir, opts.simOptions ?? {});
   const server = startServer(['-F', '-l', 'o', '-s', s.path!, '-m', opts.modules ?? join(dir, 'modules'), '-p', join(dir, 'pid'), ...(opts.args ?? [])]);
   stopAfter(t, dir, server, () => s);
+  // It subscribes while the modules load: ready to serve is both.
   await server.waitFor(/waiting for services-commit/);
+  await server.waitFor(/modules loaded/);
   const op = await Operator.connect(s.path!, ...(opts.user !== undefined ? [opts.user] : []));
   t.after(() => op.close());
   return { s, server, op };

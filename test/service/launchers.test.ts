@@ -59,7 +59,7 @@ describe('a SIGTERM to the launcher stops the server', { concurrency: 2 }, () =>
         // Only if the test failed: leave no server behind.
         if (serverPid > 0 && alive(serverPid)) process.kill(serverPid, 'SIGKILL');
       });
-      await server.waitFor(/waiting for services-commit/, 60_000);
+      await server.waitFor(/waiting for services-commit/);
       serverPid = Number(readFileSync(pidFile, 'utf8').trim());
       assert.ok(serverPid > 0 && alive(serverPid));
       child.kill('SIGTERM');

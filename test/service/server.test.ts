@@ -5,8 +5,9 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { DEADLINE_MS, waitUntil } from '../deadline.ts';
 import { deviceParams, Operator, type Outcome, REPO, sim, startServer, startStack, stopAfter, tempDir, TESTSVC, writeFiles } from './harness.ts';
 
 function assertSuccess(o: Outcome): void {
@@ -48,9 +49,11 @@ test('one services-commit: user, get-config, only the change as edit-config, don
 
 test('module error, module timeout, rpc-error from edit-config: one transaction-error each, then service goes on', async (t) => {
   const dir = tempDir();
+  const hangDir = tempDir();
+  // The hang runs in a server of its own with a 1 s limit, so that no other commit has to beat that limit.
+  writeFiles(join(hangDir, 'modules'), { 'hang.ts': `export const SERVICE = 'ssh-users';\nexport function setup(): void { for (;;) {} }\n` });
   writeFiles(join(dir, 'modules'), {
     'testsvc.ts': TESTSVC,
-    'hang.ts': `export const SERVICE = 'ssh-users';\nexport function setup(): void { for (;;) {} }\n`,
     'bad.ts': [
       "export const SERVICE = 'banner';",
       'export function setup(root: any): void {',
@@ -60,7 +63,7 @@ test('module error, module timeout, rpc-error from edit-config: one transaction-
       '}',
     ].join('\n'),
   });
-  const { s, server, op } = await startStack(t, dir, { args: ['--timeout', '1'] });
+  const [{ s, server, op }, hung] = await Promise.all([startStack(t, dir), startStack(t, hangDir, { args: ['--timeout', '1'] })]);
 
   const boom = await op.apply(svc('boom', 'x'));
   assert.equal(boom.result, 'FAILED');
@@ -69,49 +72,53 @@ test('module error, module timeout, rpc-error from edit-config: one transaction-
   assert.match(boom.reason!, /testsvc\.ts/);
   await op.edit(`<testsvc xmlns="urn:example:testsvc" xmlns:nc="urn:ietf:params:xml:ns:netconf:base:1.0" nc:operation="remove"><name>boom</name></testsvc>`);
 
-  const hang = await op.apply('<ssh-users xmlns="http://clicon.org/ssh-users"><instance>h</instance></ssh-users>');
+  const loads = hung.server.grep(/modules loaded/).length;
+  const hang = await hung.op.apply('<ssh-users xmlns="http://clicon.org/ssh-users"><instance>h</instance></ssh-users>');
   assert.equal(hang.result, 'FAILED');
   assert.match(hang.reason!, /Service module ssh-users .*\n\ndid not finish within 1 s/s);
   assert.match(hang.reason!, /hang\.ts/);
-  await op.edit(`<ssh-users xmlns="http://clicon.org/ssh-users" xmlns:nc="urn:ietf:params:xml:ns:netconf:base:1.0" nc:operation="remove"><instance>h</instance></ssh-users>`);
+  // The stopped worker is replaced by a fresh one holding the modules.
+  await hung.server.waitFor(/modules loaded/, hung.server.lines.findLastIndex((l) => /transaction-error/.test(l)));
+  assert.equal(hung.server.grep(/modules loaded/).length, loads + 1);
 
   const refused = await op.apply('<banner xmlns="urn:example:banner"><name>b</name><text>hi</text></banner>');
   assert.equal(refused.result, 'FAILED');
   assert.match(refused.reason!, /edit-config .* refused .*\n\n.*(not exist|missing)/is);
   await op.edit(`<banner xmlns="urn:example:banner" xmlns:nc="urn:ietf:params:xml:ns:netconf:base:1.0" nc:operation="remove"><name>b</name></banner>`);
 
-  // After all that (and a stopped worker), a good commit is served.
+  // After all that, a good commit is served.
   const ok = await op.apply(svc('s1', 'p1'));
   assert.equal(ok.result, 'SUCCESS', JSON.stringify(ok));
   assert.deepEqual(deviceParams(s, 'dev1'), ['p1=v1']);
-  assert.equal(server.grep(/tid \d+: transaction-error:/).length, 3);
+  assert.equal(server.grep(/tid \d+: transaction-error:/).length, 2);
 });
 
 test('hot reload: an edited module runs on the next commit; a broken edit fails its service with file and line, others run', async (t) => {
   const dir = tempDir();
   const mdir = join(dir, 'modules');
   writeFiles(mdir, { 'testsvc.ts': TESTSVC, 'lib/value.ts': "export const SUFFIX = '-a';\n", 'banner.ts': BANNER_WITH_HELPER });
-  const { s, server, op } = await startStack(t, dir, { modules: mdir });
+  const { s, server, op } = await startStack(t, dir, { modules: mdir, args: ['-d'] });
+  await server.waitFor(/for module changes/);
 
   assertSuccess(await op.apply(svc('s1', 'p1')));
   assert.deepEqual(deviceParams(s, 'dev1'), ['p1=v1']);
 
   let mark = server.lines.length;
   writeFileSync(join(mdir, 'testsvc.ts'), TESTSVC.replace("const VALUE = 'v1'", "const VALUE = 'v2'"));
-  await server.waitFor(/modules loaded/, 20_000, mark);
+  await server.waitFor(/modules loaded/, mark);
   assertSuccess(await op.apply(svc('s1', 'p1', 'p3')));
   assert.deepEqual(deviceParams(s, 'dev1'), ['p1=v2', 'p3=v2']);
 
   // A file the module imports from its folder is fresh too.
   mark = server.lines.length;
   writeFileSync(join(mdir, 'lib/value.ts'), "export const SUFFIX = '-b';\n");
-  await server.waitFor(/modules loaded/, 20_000, mark);
+  await server.waitFor(/modules loaded/, mark);
   assertSuccess(await op.apply('<banner xmlns="urn:example:banner"><name>b</name><text>hi</text></banner>'));
   assert.equal(bannerOf(s, 'dev1'), 'hi-b');
 
   mark = server.lines.length;
   writeFileSync(join(mdir, 'testsvc.ts'), TESTSVC.replace("const VALUE = 'v1';", "const VALUE = ;"));
-  await server.waitFor(/modules loaded/, 20_000, mark);
+  await server.waitFor(/modules loaded/, mark);
   assert.ok(server.grep(/testsvc\.ts:\d+:\d+/, mark).length > 0, server.lines.slice(mark).join('\n'));
   const broken = await op.apply(svc('s1', 'p1', 'p4'));
   assert.equal(broken.result, 'FAILED');
@@ -122,8 +129,8 @@ test('hot reload: an edited module runs on the next commit; a broken edit fails 
   // SIGHUP reloads everything too.
   mark = server.lines.length;
   server.child.kill('SIGHUP');
-  await server.waitFor(/SIGHUP: reloading/, 20_000, mark);
-  await server.waitFor(/modules loaded/, 20_000, mark);
+  await server.waitFor(/SIGHUP: reloading/, mark);
+  await server.waitFor(/modules loaded/, mark);
   // Another service still runs.
   assertSuccess(await op.apply('<banner xmlns="urn:example:banner"><name>b</name><text>ho</text></banner>'));
   assert.equal(bannerOf(s, 'dev1'), 'ho-b');
@@ -162,7 +169,12 @@ test('notifications arriving during a transaction are queued and answered in ord
   const slow = await op.apply('<banner xmlns="urn:example:banner"><name>b</name><text>x</text></banner>');
   assert.equal(slow.result, 'FAILED');
   assert.equal(slow.reason, 'Timeout waiting for service daemon');
+  // The next one is not raced against 1 s: controller and server both go by a long service-timeout, however long
+  // the server takes to reach it (set by a plain commit, which runs no services).
   await op.edit(`<banner xmlns="urn:example:banner" xmlns:nc="urn:ietf:params:xml:ns:netconf:base:1.0" nc:operation="remove"><name>b</name></banner>`);
+  await op.edit(`<service-timeout>${DEADLINE_MS / 1000}</service-timeout>`);
+  await op.commitPlain();
+  s.setServiceTimeout(undefined);
   await op.edit(svc('s1', 'p1'));
   const tid = await op.commit();
   await server.waitFor(new RegExp(`recv: <notification.*<services-commit.*<tid>${tid}</tid>`));
@@ -174,7 +186,7 @@ test('notifications arriving during a transaction are queued and answered in ord
   const order = server
     .grep(/services-commit tid \d+|send: .*<transaction-actions-done/)
     .map((l) => /services-commit tid \d+/.exec(l)?.[0] ?? `actions-done ${/<tid>(\d+)<\/tid>/.exec(l)?.[1]}`);
-  const prev = Number(tid) - 1;
+  const prev = Number(slow.tid);
   assert.deepEqual(order.slice(0, 3), [`services-commit tid ${prev}`, `actions-done ${prev}`, `services-commit tid ${tid}`], server.lines.join('\n'));
   assert.equal(server.grep(new RegExp(`tid ${prev}: the controller refused`)).length, 1);
 });
@@ -218,7 +230,7 @@ test('backend restart: the server reconnects, subscribes again and serves', asyn
   await server.waitFor(/backend connection closed/);
   s = await sim(dir, { path });
   const mark = server.lines.length;
-  await server.waitFor(/waiting for services-commit/, 20_000, mark);
+  await server.waitFor(/waiting for services-commit/, mark);
   const op = await Operator.connect(path);
   t.after(() => op.close());
   assertSuccess(await op.apply(svc('s1', 'p1')));
@@ -245,8 +257,7 @@ export const setupPostCommitFailed: ServiceModule['setup'] = (_r, _l, ctx) => no
   await server.waitFor(/running setupPostCommit hooks/);
   assert.equal((await op.apply(svc('boom', 'p1'))).result, 'FAILED');
   await server.waitFor(/running setupPostCommitFailed hooks/);
-  const { readFileSync } = await import('node:fs');
-  await waitUntil(() => readFileSync(marks, 'utf8').includes('failed boom FAILED'));
+  await waitUntil('the post-commit-failed hook', () => readFileSync(marks, 'utf8').includes('failed boom FAILED'));
   assert.deepEqual(readFileSync(marks, 'utf8').trim().split('\n'), ['pre s1', 'setup s1', 'post s1 SUCCESS config', 'pre boom', 'failed boom FAILED']);
 });
 
@@ -259,10 +270,30 @@ test('module filter: a filtered module does not run', async (t) => {
   assert.deepEqual(deviceParams(s, 'dev1'), []);
 });
 
-async function waitUntil(cond: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+test('start-up: subscribed while the modules load; a services-commit arriving first is answered once, after they load', async (t) => {
+  const dir = tempDir();
+  const go = join(dir, 'go');
+  writeFiles(join(dir, 'modules'), {
+    'testsvc.ts': TESTSVC,
+    // Its import does not finish until the test creates `go`: a slow load the test controls.
+    'gate.ts': `import { existsSync } from 'node:fs';\nwhile (!existsSync(${JSON.stringify(go)})) await new Promise((r) => setTimeout(r, 20));\nexport const SERVICE = 'gate';\nexport function setup(): void {}\n`,
+  });
+  // The controller waits long enough for any load (its default is short on the real one).
+  const s = await sim(dir, { services: `<service-timeout>${DEADLINE_MS / 1000}</service-timeout>` });
+  const server = startServer(['-F', '-l', 'o', '-d', '-s', s.path!, '-m', join(dir, 'modules'), '-p', join(dir, 'pid')]);
+  stopAfter(t, dir, server, () => s);
+  await server.waitFor(/waiting for services-commit/);
+  const op = await Operator.connect(s.path!);
+  t.after(() => op.close());
+
+  await op.edit(svc('s1', 'p1'));
+  const tid = await op.commit();
+  const arrived = new RegExp(`services-commit tid ${tid}`);
+  await server.waitFor(arrived);
+  assert.equal(server.grep(/modules loaded/).length, 0, 'the load is still held');
+  writeFileSync(go, '');
+  assertSuccess(await op.outcome(tid));
+  assert.deepEqual(deviceParams(s, 'dev1'), ['p1=v1']);
+  assert.equal(server.grep(new RegExp(`send: .*<transaction-(actions-done|error)\\b.*<tid>${tid}</tid>`)).length, 1, server.lines.join('\n'));
+  assert.ok(server.lines.findIndex((l) => /modules loaded/.test(l)) > server.lines.findIndex((l) => arrived.test(l)));
+});

@@ -11,11 +11,12 @@ import { createDecoder, encodeFrame } from '../../src/netconf/index.ts';
 import { startSimulator, type Simulator, type SimulatorOptions } from '../../src/sim/index.ts';
 
 import { WIRE } from '../wire.ts';
+import { DEADLINE_MS } from '../deadline.ts';
 export { WIRE };
 export const BASE = 'urn:ietf:params:xml:ns:netconf:base:1.0';
 export const CTRL = 'http://clicon.org/controller';
 
-const WAIT_MS = 5000;
+const WAIT_MS = DEADLINE_MS;
 
 export class RawClient {
   private readonly decoder = createDecoder('chunked');
