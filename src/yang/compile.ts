@@ -95,6 +95,14 @@ export class YangContext {
     this.compile();
   }
 
+  /** Loads every module in the search paths (submodules through their modules). */
+  loadAll(): void {
+    for (const name of this.files.keys()) {
+      if (this.readStmt(name, undefined).keyword === 'module') this.loadModule(name, undefined);
+    }
+    this.compile();
+  }
+
   private readStmt(name: string, from: Stmt | undefined): Stmt {
     const cached = this.parsed.get(name);
     if (cached) return cached;
