@@ -16,6 +16,17 @@ import { matchingModules, narrowing } from '../service/server.ts';
 import { removeCreatedBy } from '../sim/index.ts';
 import { commitEdits, loadSchema, narrow } from './controller.ts';
 import { logger, type ConsolaInstance } from '../log.ts';
+import { captureOrigins, originCapture } from '../xml/origin.ts';
+import { SchemaSet, SchemaValidationError, validateChanges } from '../yang/validate.ts';
+
+// Read once per set of folders: `try --watch` runs again on every save.
+const schemaCache = new Map<string, SchemaSet | undefined>();
+
+function schemaSet(dirs: readonly string[]): SchemaSet | undefined {
+  const key = dirs.join('\n');
+  if (!schemaCache.has(key)) schemaCache.set(key, SchemaSet.fromDirs(dirs));
+  return schemaCache.get(key);
+}
 
 export interface RunServiceOptions {
   /**
@@ -38,6 +49,12 @@ export interface RunServiceOptions {
    * diff and for `svc value` instances). The folder of each module file is always read.
    */
   yangDirs?: readonly string[];
+  /**
+   * Check what the modules changed against the YANG (the module folders' and `yangDirs`)
+   * before building edits: a change that does not fit throws SchemaValidationError naming
+   * the path and the module's own file:line. Default: on when there is any YANG.
+   */
+  validate?: boolean;
   /** Logger handed to the modules (tagged per module); default `logger('devkit')`. */
   log?: ConsolaInstance;
 }
@@ -178,7 +195,19 @@ export async function runLoaded(
   root.clearModified();
 
   const txn: TransactionInfo = { tid: opts.tid ?? '1', user: opts.user ?? 'root', entries, diff: opts.diff ?? false };
-  const run = await runServices(root, modules, txn, log, { broken });
+  const schemas = opts.validate === false ? undefined : schemaSet([...moduleDirs, ...(opts.yangDirs ?? [])]);
+  const capture = originCapture();
+  if (schemas) captureOrigins(true);
+  let run;
+  try {
+    run = await runServices(root, modules, txn, log, { broken });
+  } finally {
+    captureOrigins(capture);
+  }
+  if (schemas) {
+    const issues = validateChanges(root, schemas);
+    if (issues.length) throw new SchemaValidationError(issues);
+  }
   const edits = buildEdits(root, opts.batchSize !== undefined ? { batchSize: opts.batchSize } : {});
   const running = commitEdits(actions, edits, schema);
   const calls = run.calls.map(toRecord);
