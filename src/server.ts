@@ -40,6 +40,8 @@ interface CliOptions {
   help?: boolean;
   timeout?: string | number;
   batchSize?: string | number;
+  validate?: boolean;
+  yang?: string | string[];
 }
 
 /** Everything the server runs with, after options, config file and defaults are merged. */
@@ -57,6 +59,9 @@ export interface Settings {
   logGiven: boolean;
   timeoutMs: number;
   batchSize: number;
+  /** Check modules' changes against the YANG (--validate, or -d). */
+  validate: boolean;
+  yangDirs: string[];
 }
 
 function version(): string {
@@ -96,6 +101,8 @@ export function resolveSettings(o: CliOptions): Settings {
     logGiven: o.log !== undefined,
     timeoutMs: positive('timeout', o.timeout, DEFAULT_TIMEOUT_S) * 1000,
     batchSize: Math.floor(positive('batch-size', o.batchSize, DEFAULT_BATCH_SIZE)),
+    validate: o.validate === true || o.debug === true,
+    yangDirs: o.yang === undefined ? [] : [o.yang].flat().map(String),
   };
   if (o.sockpath !== undefined) settings.sockPath = String(o.sockpath);
   else if (family === 'UNIX') settings.sockPath = cfg.sock ?? DEFAULT_SOCK;
@@ -121,7 +128,9 @@ function parseCommandLine(argv: string[]): { options: CliOptions; help: () => vo
     .option('-l, --log <s|o>', 'Log to (s)yslog or std(o)ut (default: o with -F, else s)')
     .option('-V, --version', 'Print the version')
     .option('--timeout <seconds>', `Stop a transaction's modules after this long (default ${DEFAULT_TIMEOUT_S})`)
-    .option('--batch-size <n>', `Creator-tagged nodes per edit-config (default ${DEFAULT_BATCH_SIZE})`);
+    .option('--batch-size <n>', `Creator-tagged nodes per edit-config (default ${DEFAULT_BATCH_SIZE})`)
+    .option('--validate', 'Check what modules changed against the YANG before sending it (on with -d)')
+    .option('--yang <dir>', 'A folder of YANG (device models) for --validate, beside each module\'s own (repeatable)');
   // One command only: list its options, not a commands section.
   cli.help((sections) => sections.filter((sec) => sec.title !== 'Commands' && !sec.title?.startsWith('For more info')));
   let options: CliOptions | undefined;
@@ -221,6 +230,8 @@ async function main(argv: string[]): Promise<number> {
     moduleFilter: settings.moduleFilter,
     timeoutMs: settings.timeoutMs,
     batchSize: settings.batchSize,
+    validate: settings.validate,
+    yangDirs: settings.yangDirs,
     debugFrames: settings.debug,
     pretty: settings.pretty,
     log,

@@ -47,6 +47,9 @@ export interface ServerOptions {
   logLevel: number;
   /** Where module log lines go. */
   onModuleLog: (level: number, tag: string, message: string) => void;
+  /** Check what modules changed against the YANG (beside the modules, and in `yangDirs`) before sending it. */
+  validate?: boolean;
+  yangDirs?: string[];
 }
 
 /** What one services-commit cost; emitted as 'transaction' for benchmarks and tests. */
@@ -102,6 +105,7 @@ export class ServiceServer extends EventEmitter {
       log: opts.log,
       logLevel: opts.logLevel,
       onModuleLog: opts.onModuleLog,
+      ...(opts.validate ? { validate: { yangDirs: opts.yangDirs ?? [] } } : {}),
     });
   }
 

@@ -14,6 +14,9 @@ import { loadModules, moduleInfo } from './loader.ts';
 import type { LoadedModule } from './module.ts';
 import { BrokenModuleError, ModuleRunError, runServices } from './runner.ts';
 import type { FromWorker, RunFailure, ToWorker } from './worker-messages.ts';
+import { dirname } from 'node:path';
+import { captureOrigins } from '../xml/origin.ts';
+import { SchemaSet, SchemaValidationError, validateChanges } from '../yang/validate.ts';
 
 const port = parentPort;
 if (!port) throw new Error('worker.ts runs only as a worker thread');
@@ -35,6 +38,8 @@ const log: ConsolaInstance = createConsola({
 });
 
 let modules: LoadedModule[] = [];
+const validateWith: { yangDirs: string[] } | undefined = workerData?.validate;
+let schemas: SchemaSet | undefined;
 
 port.on('message', (msg: ToWorker) => {
   void handle(msg);
@@ -45,6 +50,14 @@ async function handle(msg: ToWorker): Promise<void> {
   if (msg.type === 'load') {
     const result = await loadModules(msg.files);
     modules = result.modules;
+    if (validateWith) {
+      const dirs = [...new Set(modules.map((m) => dirname(m.file)))];
+      try {
+        schemas = SchemaSet.fromDirs([...dirs, ...validateWith.yangDirs]);
+      } catch (err) {
+        log.warn(`YANG not usable, changes are not validated: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }
     send({ type: 'loaded', modules: modules.map(moduleInfo), failures: result.failures });
     return;
   }
@@ -53,6 +66,8 @@ async function handle(msg: ToWorker): Promise<void> {
     const t0 = performance.now();
     const root = parseString(dataContent(Buffer.from(msg.config).toString('utf8')));
     const t1 = performance.now();
+    const check = schemas !== undefined && msg.phase === 'commit';
+    if (check) captureOrigins(true);
     const run = await runServices(root, modules, msg.txn, log, {
       phase: msg.phase,
       broken: msg.broken,
@@ -68,6 +83,11 @@ async function handle(msg: ToWorker): Promise<void> {
           ...(c.instance !== undefined ? { instance: c.instance } : {}),
         }),
     });
+    if (check) {
+      captureOrigins(false);
+      const issues = validateChanges(root, schemas!);
+      if (issues.length) throw new SchemaValidationError(issues);
+    }
     const t2 = performance.now();
     const { edits, creators } = msg.phase === 'commit' ? planEdits(root, { batchSize: msg.batchSize }) : { edits: [], creators: 0 };
     const t3 = performance.now();
@@ -106,5 +126,6 @@ function toFailure(err: unknown): RunFailure {
       message: err.failures.map((f) => f.error).join('\n'),
     };
   }
+  if (err instanceof SchemaValidationError) return { kind: 'internal', message: err.message };
   return { kind: 'internal', message: err instanceof Error ? (err.stack ?? err.message) : String(err) };
 }
