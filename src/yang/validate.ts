@@ -37,6 +37,11 @@ export function formatIssue(i: ValidationIssue): string {
   return `  ${i.path}: ${i.message}${i.origin ? ` (created at ${i.origin})` : ''}${i.model ? ` [YANG ${i.model}]` : ''}`;
 }
 
+/** The folders, and the built-in clixon-controller stub after them when they have no clixon-controller. */
+export function withController(dirs: readonly string[]): string[] {
+  return indexYangFiles(dirs).has('clixon-controller') ? [...dirs] : [...dirs, BUILTIN_DIR];
+}
+
 /** The schemas of one run: service models, the controller's, and the devices' models. */
 export class SchemaSet {
   private readonly tops = new Map<string, SchemaNode>();
@@ -57,7 +62,7 @@ export class SchemaSet {
   static fromDirs(dirs: readonly string[]): SchemaSet | undefined {
     const index = indexYangFiles(dirs);
     if (index.size === 0) return undefined;
-    const ctx = new YangContext(index.has('clixon-controller') ? dirs : [...dirs, BUILTIN_DIR]);
+    const ctx = new YangContext(withController(dirs));
     ctx.loadAll();
     return new SchemaSet(ctx);
   }
