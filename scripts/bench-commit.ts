@@ -6,6 +6,8 @@
  * parse, modules, edit serialize, socket incl. the controller's own work, main thread rest).
  * Baseline in the same run: sending each touched device whole, as the Python server does.
  * Targets: cycle < 1.5 s; edit-config bytes < 5% of the config size.
+ * Then the narrowed module again with --validate (the change checked against the YANG, a
+ * stack captured per created node): its cost against the cycle without it, target < 10%.
  *
  *   npx tsx scripts/bench-commit.ts [--devices 1000] [--interfaces 100] [--rounds 3]
  */
@@ -35,6 +37,11 @@ writeFileSync(
   join(dir, 'yang', 'bench@2026-01-01.yang'),
   `module bench { yang-version 1.1; namespace "urn:example:bench"; prefix b; import clixon-controller { prefix ctrl; }
   augment "/ctrl:services" { list bench { key name; leaf name { type string; } leaf contact { type string; } uses ctrl:created-by-service; } } }`,
+);
+// The device model the module writes into, for the --validate round.
+writeFileSync(
+  join(dir, 'yang', 'sys@2026-01-01.yang'),
+  'module sys { yang-version 1.1; namespace "urn:example:sys"; prefix s; container system { leaf contact { type string { length "1..64"; pattern "[^@]+@[^@]+"; } } } }',
 );
 // The same module twice: reading the whole config, and narrowed to what it needs (SERVICE_XPATH).
 const moduleText = (narrow: boolean): string => `export const SERVICE = 'bench';
@@ -86,12 +93,13 @@ s.on('notification', (n) => {
 await s.rpc(rpc.createSubscription({ user: 'admin', stream: 'controller-transaction' }));
 let round = 0;
 
-async function runMode(narrow: boolean): Promise<void> {
+async function runMode(narrow: boolean, validate = false): Promise<TransactionReport | undefined> {
   writeFileSync(join(dir, 'modules', 'bench.ts'), moduleText(narrow));
   const server = new ServiceServer({
     sockPath: sock,
     modulePaths: [join(dir, 'modules')],
     watch: false,
+    ...(validate ? { validate: true, yangDirs: [join(dir, 'yang')] } : {}),
     log,
     logLevel: 1,
     onModuleLog: () => undefined,
@@ -101,7 +109,7 @@ async function runMode(narrow: boolean): Promise<void> {
   const connected = new Promise<void>((resolve) => server.once('connected', () => resolve()));
   await server.start();
   await connected;
-  process.stdout.write(`\n${narrow ? 'module narrows its read with SERVICE_XPATH' : 'module reads the whole config'}:\n`);
+  process.stdout.write(`\n${narrow ? 'module narrows its read with SERVICE_XPATH' : 'module reads the whole config'}${validate ? ', with --validate' : ''}:\n`);
   const rows: TransactionReport[] = [];
   for (let i = 0; i < ROUNDS; i++, round++) {
     await s.rpc(
@@ -124,19 +132,19 @@ async function runMode(narrow: boolean): Promise<void> {
     }
     rows.push(r);
     const t = r.timings!;
-    const rest = r.totalMs - r.socketMs - t.parseMs - t.modulesMs - t.serializeMs;
+    const rest = r.totalMs - r.socketMs - t.parseMs - t.modulesMs - t.serializeMs - (t.validateMs ?? 0);
     const pct = (x: number): string => `${((100 * x) / r.totalMs).toFixed(0)}%`;
     process.stdout.write(
       `  round ${i}: cycle ${r.totalMs.toFixed(0)} ms (commit to outcome ${wall.toFixed(0)} ms); ` +
         `edit-config ${r.edits} × ${(r.editBytes / r.edits / 1024).toFixed(0)} KB = ${(r.editBytes / 1024).toFixed(0)} KB for ${r.creators} tagged nodes; ` +
         `config read ${(r.configBytes / 1e6).toFixed(2)} MB\n` +
         `    parse ${t.parseMs.toFixed(0)} ms (${pct(t.parseMs)}), modules ${t.modulesMs.toFixed(0)} ms (${pct(t.modulesMs)}), ` +
-        `serialize ${t.serializeMs.toFixed(0)} ms (${pct(t.serializeMs)}), socket ${r.socketMs.toFixed(0)} ms (${pct(r.socketMs)}), main thread rest ${rest.toFixed(0)} ms (${pct(rest)})\n` +
+        `${t.validateMs !== undefined ? `validate ${t.validateMs.toFixed(0)} ms (${pct(t.validateMs)}), ` : ''}serialize ${t.serializeMs.toFixed(0)} ms (${pct(t.serializeMs)}), socket ${r.socketMs.toFixed(0)} ms (${pct(r.socketMs)}), main thread rest ${rest.toFixed(0)} ms (${pct(rest)})\n` +
         `    socket by RPC (controller+transfer / reply parse here): ${r.rpcs.map((x) => `${x.name} ${x.waitMs.toFixed(0)}/${x.parseMs.toFixed(0)} ms`).join(', ')}\n`,
     );
   }
   await server.stop();
-  if (rows.length === 0) return;
+  if (rows.length === 0) return undefined;
   const sorted = [...rows].sort((a, b) => a.totalMs - b.totalMs);
   const med = sorted[Math.floor(sorted.length / 2)]!;
   // Against the size of the whole config (what the Python server reads, and about what it sends: each device whole).
@@ -149,10 +157,22 @@ async function runMode(narrow: boolean): Promise<void> {
       `edit-config ${(med.editBytes / 1024).toFixed(0)} KB = ${(ratio * 100).toFixed(2)}% of the ${(configBytes / 1e6).toFixed(1)} MB config (target < 5%: ${ratio < 0.05 ? 'met' : 'NOT met'}); ` +
       `baseline, devices sent whole: ${(configBytes / med.editBytes).toFixed(0)}× these bytes\n`,
   );
+  return med;
 }
 
 await runMode(false);
-await runMode(true);
+const plain = await runMode(true);
+const checked = await runMode(true, true);
+if (plain && checked) {
+  // The server's own time (less the controller's wait), which validation adds to; the cycle for scale.
+  const own = (r: TransactionReport): number => r.totalMs - r.rpcs.reduce((a, x) => a + x.waitMs, 0);
+  const extra = checked.timings!.validateMs! + (checked.timings!.modulesMs - plain.timings!.modulesMs);
+  process.stdout.write(
+    `\nvalidation cost (median rounds): validate ${checked.timings!.validateMs!.toFixed(0)} ms + origin capture in modules ${(checked.timings!.modulesMs - plain.timings!.modulesMs).toFixed(0)} ms ` +
+      `= ${extra.toFixed(0)} ms, ${((100 * extra) / plain.totalMs).toFixed(1)}% of the ${plain.totalMs.toFixed(0)} ms cycle without it ` +
+      `(server's own time ${own(plain).toFixed(0)} → ${own(checked).toFixed(0)} ms; target < 10%: ${extra < 0.1 * plain.totalMs ? 'met' : 'NOT met'})\n`,
+  );
+}
 await s.close();
 await sim.close();
 rmSync(dir, { recursive: true, force: true });

@@ -38,6 +38,8 @@ export interface WorkerTimings {
   parseMs: number;
   modulesMs: number;
   serializeMs: number;
+  /** Checking the change against the YANG (with --validate); the origin capture it needs is in modulesMs. */
+  validateMs?: number;
 }
 
 /** Why a run failed: a module threw, a needed module is broken, or the worker itself hit an error. */

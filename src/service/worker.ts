@@ -83,15 +83,16 @@ async function handle(msg: ToWorker): Promise<void> {
           ...(c.instance !== undefined ? { instance: c.instance } : {}),
         }),
     });
+    const t2 = performance.now();
     if (check) {
       captureOrigins(false);
       const issues = validateChanges(root, schemas!);
       if (issues.length) throw new SchemaValidationError(issues);
     }
-    const t2 = performance.now();
+    const t2v = performance.now();
     const { edits, creators } = msg.phase === 'commit' ? planEdits(root, { batchSize: msg.batchSize }) : { edits: [], creators: 0 };
     const t3 = performance.now();
-    send({ type: 'done', id, served: run.served, edits, creators, timings: { parseMs: t1 - t0, modulesMs: t2 - t1, serializeMs: t3 - t2 } });
+    send({ type: 'done', id, served: run.served, edits, creators, timings: { parseMs: t1 - t0, modulesMs: t2 - t1, serializeMs: t3 - t2v, ...(check ? { validateMs: t2v - t2 } : {}) } });
   } catch (err) {
     send({ type: 'failed', id, failure: toFailure(err) });
   }

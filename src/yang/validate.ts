@@ -8,11 +8,13 @@
 import { fileURLToPath } from 'node:url';
 import { collectChanges } from '../xml/changes.ts';
 import { localName } from '../xml/keys.ts';
-import type { Element } from '../xml/element.ts';
+import { internals, type Element } from '../xml/element.ts';
 import { YangContext, indexYangFiles } from './compile.ts';
 import { dataChildren, derivesFrom, type SchemaNode, type TypeSpec } from './schema.ts';
 
 const CTRL_NS = 'http://clicon.org/controller';
+// Raw elements, not the proxies their methods return: a proxied call allocates a bound function, and validation makes many.
+const { children: childrenOf, name: nameOf, getText, parent: parentOf } = internals;
 /** A minimal clixon-controller (services, devices/device/config, created-by-service) for when its YANG is not in the search path. */
 const BUILTIN_DIR = fileURLToPath(new URL('./builtin/', import.meta.url));
 
@@ -84,14 +86,31 @@ export class SchemaSet {
 
 /** The namespace of an element: its prefix (or none) looked up in xmlns attributes up the tree. */
 function namespaceOf(el: Element): string {
-  const name = el.getName();
+  const name = nameOf(el);
   const i = name.indexOf(':');
   const attr = i < 0 ? 'xmlns' : `xmlns:${name.slice(0, i)}`;
-  for (let p: Element | undefined = el; p && !p.isDocument(); p = p.getParent()) {
+  for (let p: Element | undefined = el; p && nameOf(p) !== ''; p = parentOf(p) ?? undefined) {
     const v = p.getAttribute(attr);
     if (v !== undefined) return v;
   }
   return '';
+}
+
+const byName = new WeakMap<SchemaNode, Map<string, SchemaNode[]>>();
+
+/** A node's data children of that name (choices and cases seen through), indexed once per node. */
+function childrenNamed(n: SchemaNode, name: string): SchemaNode[] {
+  let index = byName.get(n);
+  if (!index) {
+    index = new Map();
+    for (const c of dataChildren(n)) index.set(c.name, [...(index.get(c.name) ?? []), c]);
+    byName.set(n, index);
+  }
+  return index.get(name) ?? [];
+}
+
+function textOf(el: Element | undefined): string {
+  return el ? getText(el) : '';
 }
 
 function isMountPoint(n: SchemaNode): boolean {
@@ -103,50 +122,60 @@ function where(n: SchemaNode): string {
 }
 
 function step(el: Element, schema: SchemaNode | undefined): string {
-  const name = localName(el.getName());
+  const name = localName(nameOf(el));
   if (schema?.kind !== 'list') return name;
-  return name + schema.keys.map((k) => `[${k}='${el.getChildren().find((c) => localName(c.getName()) === k)?.getData() ?? ''}']`).join('');
+  return name + schema.keys.map((k) => `[${k}='${textOf(childrenOf(el).find((c) => localName(nameOf(c)) === k))}']`).join('');
 }
 
 /** Checks every node that changed under `root` (created nodes whole) against `schemas`. */
 export function validateChanges(root: Element, schemas: SchemaSet): ValidationIssue[] {
   const issues: ValidationIssue[] = [];
+  // Changes share their ancestors (every device's config): resolve each ancestor once.
+  const resolved = new Map<Element, { schema: SchemaNode | undefined; path: string }>();
   for (const change of collectChanges(root).changes) {
     if (change.op === 'remove') continue;
+    const node = internals.raw(change.node);
     let level: SchemaNode | undefined;
     let path = '';
     let known = true;
-    for (const anc of change.path) {
-      const next = childSchema(schemas, level, anc, level === undefined);
-      path += `/${step(anc, next)}`;
-      if (!next) {
+    for (const proxied of change.path) {
+      const anc = internals.raw(proxied);
+      let hit = resolved.get(anc);
+      if (!hit) {
+        const schema = childSchema(schemas, level, anc, level === undefined);
+        hit = { schema, path: `${path}/${step(anc, schema)}` };
+        resolved.set(anc, hit);
+      }
+      path = hit.path;
+      if (!hit.schema) {
         known = false;
         break;
       }
-      level = next;
+      level = hit.schema;
     }
     // An ancestor outside the schemas was in the config already: not the modules' doing.
     if (!known) continue;
-    checkElement(schemas, level, change.node, path, issues, level === undefined);
-    checkDuplicate(change.node, path, issues);
+    checkElement(schemas, level, node, path, issues, level === undefined);
+    checkDuplicate(node, path, issues);
   }
   return issues;
 }
 
 function childSchema(schemas: SchemaSet, parent: SchemaNode | undefined, el: Element, top: boolean): SchemaNode | undefined {
   const ns = namespaceOf(el);
-  const name = localName(el.getName());
+  const name = localName(nameOf(el));
   if (top || (parent && isMountPoint(parent))) return schemas.top(ns, name, !top);
-  return dataChildren(parent!).find((c) => c.name === name && c.module.namespace === ns);
+  return childrenNamed(parent!, name).find((c) => c.module.namespace === ns);
 }
 
 function checkElement(schemas: SchemaSet, parent: SchemaNode | undefined, el: Element, parentPath: string, issues: ValidationIssue[], top: boolean): void {
-  const name = localName(el.getName());
+  const name = localName(nameOf(el));
   const device = !top && parent !== undefined && isMountPoint(parent);
   const schema = childSchema(schemas, parent, el, top);
   const path = `${parentPath}/${step(el, schema)}`;
-  const origin = el.getOrigin();
   const issue = (message: string, model?: SchemaNode): void => {
+    // Formatting the captured stack is the costly part: only for nodes with an issue.
+    const origin = el.getOrigin();
     issues.push({ path, message, ...(origin ? { origin } : {}), ...(model ? { model: where(model) } : {}) });
   };
   if (!schema) {
@@ -157,16 +186,16 @@ function checkElement(schemas: SchemaSet, parent: SchemaNode | undefined, el: El
       else if (schemas.hasTopNamed(name, device)) issue(`wrong namespace ${ns || '(none)'} for ${name}`);
       return;
     }
-    const other = dataChildren(parent!).find((c) => c.name === name);
+    const other = childrenNamed(parent!, name)[0];
     if (other) issue(`wrong namespace ${ns || '(none)'} for ${name}: expected ${other.module.namespace}`, other);
     else issue(`unknown element ${name}: ${parent!.name} has ${dataChildren(parent!).map((c) => c.name).join(', ') || 'no children'}`, parent);
     return;
   }
-  const kids = el.getChildren();
+  const kids = childrenOf(el);
   if (schema.kind === 'leaf' || schema.kind === 'leaf-list') {
     if (kids.length) issue(`${schema.kind} ${name} has child elements`, schema);
     else if (schema.type) {
-      const err = checkValue(schemas, el.getData(), schema.type, schema, el);
+      const err = checkValue(schemas, getText(el), schema.type, schema, el);
       if (err) issue(err, schema);
     }
     return;
@@ -174,14 +203,17 @@ function checkElement(schemas: SchemaSet, parent: SchemaNode | undefined, el: El
   if (schema.kind === 'anydata' || schema.kind === 'anyxml') return;
   if (schema.kind === 'list') {
     for (const k of schema.keys) {
-      if (!kids.some((c) => localName(c.getName()) === k)) issue(`list entry without its key ${k}`, schema);
+      if (!kids.some((c) => localName(nameOf(c)) === k)) issue(`list entry without its key ${k}`, schema);
     }
   }
   for (const kid of kids) checkElement(schemas, schema, kid, path, issues, false);
+  const groups = new Map<string, Element[]>();
   for (const kid of kids) {
-    const mine = kids.filter((k) => k.getName() === kid.getName());
-    if (mine.length > 1 && mine[0] === kid) checkSiblings(mine, path, issues);
+    const group = groups.get(nameOf(kid));
+    if (group) group.push(kid);
+    else groups.set(nameOf(kid), [kid]);
   }
+  for (const group of groups.values()) if (group.length > 1) checkSiblings(group, path, issues);
 }
 
 /** Same-named siblings with the same identity (list keys or leaf-list value) are one entry twice. */
@@ -192,28 +224,28 @@ function checkSiblings(same: readonly Element[], parentPath: string, issues: Val
     if (id === undefined) continue;
     if (seen.has(id)) {
       const origin = el.getOrigin();
-      issues.push({ path: `${parentPath}/${localName(el.getName())}`, message: `duplicate entry ${id}`, ...(origin ? { origin } : {}) });
+      issues.push({ path: `${parentPath}/${localName(nameOf(el))}`, message: `duplicate entry ${id}`, ...(origin ? { origin } : {}) });
     }
     seen.add(id);
   }
 }
 
 function identity(el: Element): string | undefined {
-  const kids = el.getChildren();
-  if (kids.length === 0) return el.getData();
-  const keys = kids.filter((k) => k.getChildren().length === 0).slice(0, 1);
-  return keys.length ? keys.map((k) => `${localName(k.getName())}='${k.getData()}'`).join(',') : undefined;
+  const kids = childrenOf(el);
+  if (kids.length === 0) return getText(el);
+  const keys = kids.filter((k) => childrenOf(k).length === 0).slice(0, 1);
+  return keys.length ? keys.map((k) => `${localName(nameOf(k))}='${getText(k)}'`).join(',') : undefined;
 }
 
 function checkDuplicate(node: Element, path: string, issues: ValidationIssue[]): void {
-  const parent = node.getParent();
+  const parent = parentOf(node);
   if (!parent) return;
-  const same = parent.getChildren().filter((c) => c.getName() === node.getName());
+  const same = childrenOf(parent).filter((c) => nameOf(c) === nameOf(node));
   if (same.length > 1 && (same as Element[]).includes(node)) {
     const id = identity(node);
     if (id !== undefined && same.filter((s) => identity(s) === id).length > 1 && same.find((s) => identity(s) === id) !== node) {
       const origin = node.getOrigin();
-      issues.push({ path: `${path}/${localName(node.getName())}`, message: `duplicate entry ${id}`, ...(origin ? { origin } : {}) });
+      issues.push({ path: `${path}/${localName(nameOf(node))}`, message: `duplicate entry ${id}`, ...(origin ? { origin } : {}) });
     }
   }
 }
@@ -281,7 +313,7 @@ function identityOk(schemas: SchemaSet, v: string, t: TypeSpec, el: Element | un
   const pfx = i < 0 ? undefined : v.slice(0, i);
   let ns: string | undefined;
   if (pfx !== undefined && el) {
-    for (let p: Element | undefined = el; p && !p.isDocument(); p = p.getParent()) {
+    for (let p: Element | undefined = el; p && nameOf(p) !== ''; p = parentOf(p) ?? undefined) {
       ns = p.getAttribute(`xmlns:${pfx}`);
       if (ns !== undefined) break;
     }
