@@ -17,8 +17,16 @@ export function originCapture(): boolean {
 
 /** Called by Element on create/add/setData; keeps the raw stack, formatted only when asked. */
 export function noteOrigin(el: object): void {
-  if (capturing) origins.set(el, new Error('origin'));
+  if (!capturing) return;
+  // Module code is within a few frames of create() (library helpers in between are
+  // skipped when read); fewer frames make each capture several times cheaper.
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = FRAMES;
+  origins.set(el, new Error('origin'));
+  Error.stackTraceLimit = limit;
 }
+
+const FRAMES = 6;
 
 const OWN_FILES = /[\\/]src[\\/](xml|service|devkit|yang)[\\/]|node_modules|node:internal|\(native\)|<anonymous>/;
 
