@@ -457,6 +457,8 @@ export function failureReason(f: RunFailure): string {
       return `\nService module ${service} returned an error:\n\n${f.message}${where ? `\n(${where})` : ''}`;
     case 'broken':
       return `\nService module ${service} failed to load:\n\n${f.message}`;
+    case 'schema':
+      return `\nService modules' changes not sent: ${f.message}`;
     case 'internal':
       return `\nService module ${service} could not run:\n\n${f.message}${where ? `\n(${where})` : ''}`;
   }

@@ -44,7 +44,8 @@ export interface WorkerTimings {
 
 /** Why a run failed: a module threw, a needed module is broken, or the worker itself hit an error. */
 export interface RunFailure {
-  kind: 'module' | 'broken' | 'internal';
+  /** schema: what the modules changed does not fit the YANG (--validate); nothing was sent. */
+  kind: 'module' | 'broken' | 'schema' | 'internal';
   service?: string;
   file?: string;
   fn?: string;

@@ -127,6 +127,6 @@ function toFailure(err: unknown): RunFailure {
       message: err.failures.map((f) => f.error).join('\n'),
     };
   }
-  if (err instanceof SchemaValidationError) return { kind: 'internal', message: err.message };
+  if (err instanceof SchemaValidationError) return { kind: 'schema', message: err.message };
   return { kind: 'internal', message: err instanceof Error ? (err.stack ?? err.message) : String(err) };
 }
