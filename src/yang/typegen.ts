@@ -82,14 +82,23 @@ export function generateTypes(ctx: YangContext, opts: TypegenOptions): string {
 
   const deviceTops = chosen.filter((m) => !isServiceSide(m, ctx)).flatMap((m) => dataChildren({ children: m.nodes.filter((n) => n.kind !== 'rpc' && n.kind !== 'notification') }));
 
+  // Subtrees of the same shape (OpenConfig's config and state containers) share one type.
+  const byBody = new Map<string, string>();
   const emit = (n: SchemaNode, hint: string, device: boolean): string => {
     const have = named.get(n);
     if (have) return have;
-    const name = nameFor(n, hint);
     // A device's config holds the device models' top-level nodes.
     const isMount = n.name === 'config' && n.module.namespace === CTRL_NS && n.parent?.name === 'device';
-    const body = isMount ? ['  // the device models\' top-level nodes: see DeviceConfig'] : members(dataChildren(n), hint, device);
-    out.push(`export type ${name} = ${isMount ? 'DeviceConfig' : `Element & {\n${body.join('\n')}\n}`};`, '');
+    if (isMount) return 'DeviceConfig';
+    const body = `Element & {\n${members(dataChildren(n), hint, device).join('\n')}\n}`;
+    const same = byBody.get(body);
+    if (same) {
+      named.set(n, same);
+      return same;
+    }
+    const name = nameFor(n, hint);
+    byBody.set(body, name);
+    out.push(`export type ${name} = ${body};`, '');
     return name;
   };
 

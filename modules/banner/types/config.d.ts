@@ -39,13 +39,11 @@ export type Services = Element & {
   readonly banner?: ServicesBanner;
 };
 
-export type DevicesDeviceConfig = DeviceConfig;
-
 export type DevicesDevice = Element & {
   /** leaf string */
   readonly name?: Leaf;
   /** container */
-  readonly config?: DevicesDeviceConfig;
+  readonly config?: DeviceConfig;
 };
 
 export type Devices = Element & {
@@ -129,26 +127,12 @@ export type DevSystemAaaConfig = Element & {
 
 };
 
-export type DevSystemAaaState = Element & {
-
-};
-
-export type DevSystemAaaAuthenticationGlomeState = Element & {
-
-};
-
 export type DevSystemAaaAuthenticationGlome = Element & {
   /** container */
-  readonly state?: DevSystemAaaAuthenticationGlomeState;
+  readonly state?: DevSystemAaaConfig;
 };
 
 export type DevSystemAaaAuthenticationConfig = Element & {
-  /** leaf-list union */
-  readonly 'authentication-method'?: Leaf;
-  readonly authentication_method?: Leaf;
-};
-
-export type DevSystemAaaAuthenticationState = Element & {
   /** leaf-list union */
   readonly 'authentication-method'?: Leaf;
   readonly authentication_method?: Leaf;
@@ -197,28 +181,13 @@ export type DevSystemAaaAuthenticationUsersUserConfig = Element & {
   readonly role?: Leaf;
 };
 
-export type DevSystemAaaAuthenticationUsersUserState = Element & {
-  /** leaf string */
-  readonly username?: Leaf;
-  /** leaf string */
-  readonly password?: Leaf;
-  /** leaf oc-aaa-types:crypt-password-type (string) */
-  readonly 'password-hashed'?: Leaf;
-  readonly password_hashed?: Leaf;
-  /** leaf string */
-  readonly 'ssh-key'?: Leaf;
-  readonly ssh_key?: Leaf;
-  /** leaf union */
-  readonly role?: Leaf;
-};
-
 export type DevSystemAaaAuthenticationUsersUser = Element & {
   /** leaf leafref ../config/username */
   readonly username?: Leaf;
   /** container */
   readonly config?: DevSystemAaaAuthenticationUsersUserConfig;
   /** container */
-  readonly state?: DevSystemAaaAuthenticationUsersUserState;
+  readonly state?: DevSystemAaaAuthenticationUsersUserConfig;
 };
 
 export type DevSystemAaaAuthenticationUsers = Element & {
@@ -232,7 +201,7 @@ export type DevSystemAaaAuthentication = Element & {
   /** container */
   readonly config?: DevSystemAaaAuthenticationConfig;
   /** container */
-  readonly state?: DevSystemAaaAuthenticationState;
+  readonly state?: DevSystemAaaAuthenticationConfig;
   /** container */
   readonly 'admin-user'?: DevSystemAaaAuthenticationAdminUser;
   readonly admin_user?: DevSystemAaaAuthenticationAdminUser;
@@ -246,19 +215,7 @@ export type DevSystemAaaAuthorizationConfig = Element & {
   readonly authorization_method?: Leaf;
 };
 
-export type DevSystemAaaAuthorizationState = Element & {
-  /** leaf-list union */
-  readonly 'authorization-method'?: Leaf;
-  readonly authorization_method?: Leaf;
-};
-
 export type DevSystemAaaAuthorizationEventsEventConfig = Element & {
-  /** leaf identityref */
-  readonly 'event-type'?: Leaf;
-  readonly event_type?: Leaf;
-};
-
-export type DevSystemAaaAuthorizationEventsEventState = Element & {
   /** leaf identityref */
   readonly 'event-type'?: Leaf;
   readonly event_type?: Leaf;
@@ -271,7 +228,7 @@ export type DevSystemAaaAuthorizationEventsEvent = Element & {
   /** container */
   readonly config?: DevSystemAaaAuthorizationEventsEventConfig;
   /** container */
-  readonly state?: DevSystemAaaAuthorizationEventsEventState;
+  readonly state?: DevSystemAaaAuthorizationEventsEventConfig;
 };
 
 export type DevSystemAaaAuthorizationEvents = Element & {
@@ -283,7 +240,7 @@ export type DevSystemAaaAuthorization = Element & {
   /** container */
   readonly config?: DevSystemAaaAuthorizationConfig;
   /** container */
-  readonly state?: DevSystemAaaAuthorizationState;
+  readonly state?: DevSystemAaaAuthorizationConfig;
   /** container */
   readonly events?: DevSystemAaaAuthorizationEvents;
 };
@@ -294,21 +251,7 @@ export type DevSystemAaaAccountingConfig = Element & {
   readonly accounting_method?: Leaf;
 };
 
-export type DevSystemAaaAccountingState = Element & {
-  /** leaf-list union */
-  readonly 'accounting-method'?: Leaf;
-  readonly accounting_method?: Leaf;
-};
-
 export type DevSystemAaaAccountingEventsEventConfig = Element & {
-  /** leaf identityref */
-  readonly 'event-type'?: Leaf;
-  readonly event_type?: Leaf;
-  /** leaf enumeration: START_STOP | STOP */
-  readonly record?: Leaf;
-};
-
-export type DevSystemAaaAccountingEventsEventState = Element & {
   /** leaf identityref */
   readonly 'event-type'?: Leaf;
   readonly event_type?: Leaf;
@@ -323,7 +266,7 @@ export type DevSystemAaaAccountingEventsEvent = Element & {
   /** container */
   readonly config?: DevSystemAaaAccountingEventsEventConfig;
   /** container */
-  readonly state?: DevSystemAaaAccountingEventsEventState;
+  readonly state?: DevSystemAaaAccountingEventsEventConfig;
 };
 
 export type DevSystemAaaAccountingEvents = Element & {
@@ -335,19 +278,12 @@ export type DevSystemAaaAccounting = Element & {
   /** container */
   readonly config?: DevSystemAaaAccountingConfig;
   /** container */
-  readonly state?: DevSystemAaaAccountingState;
+  readonly state?: DevSystemAaaAccountingConfig;
   /** container */
   readonly events?: DevSystemAaaAccountingEvents;
 };
 
 export type DevSystemAaaServerGroupsServerGroupConfig = Element & {
-  /** leaf string */
-  readonly name?: Leaf;
-  /** leaf identityref */
-  readonly type?: Leaf;
-};
-
-export type DevSystemAaaServerGroupsServerGroupState = Element & {
   /** leaf string */
   readonly name?: Leaf;
   /** leaf identityref */
@@ -410,25 +346,11 @@ export type DevSystemAaaServerGroupsServerGroupServersServerTacacsConfig = Eleme
   readonly source_address?: Leaf;
 };
 
-export type DevSystemAaaServerGroupsServerGroupServersServerTacacsState = Element & {
-  /** leaf oc-inet:port-number (uint16) */
-  readonly port?: Leaf;
-  /** leaf oc-types:routing-password (string) */
-  readonly 'secret-key'?: Leaf;
-  readonly secret_key?: Leaf;
-  /** leaf oc-aaa-types:crypt-password-type (string) */
-  readonly 'secret-key-hashed'?: Leaf;
-  readonly secret_key_hashed?: Leaf;
-  /** leaf oc-inet:ip-address (union) */
-  readonly 'source-address'?: Leaf;
-  readonly source_address?: Leaf;
-};
-
 export type DevSystemAaaServerGroupsServerGroupServersServerTacacs = Element & {
   /** container */
   readonly config?: DevSystemAaaServerGroupsServerGroupServersServerTacacsConfig;
   /** container */
-  readonly state?: DevSystemAaaServerGroupsServerGroupServersServerTacacsState;
+  readonly state?: DevSystemAaaServerGroupsServerGroupServersServerTacacsConfig;
 };
 
 export type DevSystemAaaServerGroupsServerGroupServersServerRadiusConfig = Element & {
@@ -521,7 +443,7 @@ export type DevSystemAaaServerGroupsServerGroup = Element & {
   /** container */
   readonly config?: DevSystemAaaServerGroupsServerGroupConfig;
   /** container */
-  readonly state?: DevSystemAaaServerGroupsServerGroupState;
+  readonly state?: DevSystemAaaServerGroupsServerGroupConfig;
   /** container */
   readonly servers?: DevSystemAaaServerGroupsServerGroupServers;
 };
@@ -536,7 +458,7 @@ export type DevSystemAaa = Element & {
   /** container */
   readonly config?: DevSystemAaaConfig;
   /** container */
-  readonly state?: DevSystemAaaState;
+  readonly state?: DevSystemAaaConfig;
   /** container */
   readonly authentication?: DevSystemAaaAuthentication;
   /** container */
@@ -546,10 +468,6 @@ export type DevSystemAaa = Element & {
   /** container */
   readonly 'server-groups'?: DevSystemAaaServerGroups;
   readonly server_groups?: DevSystemAaaServerGroups;
-};
-
-export type DevSystemAlarmsAlarmConfig = Element & {
-
 };
 
 export type DevSystemAlarmsAlarmState = Element & {
@@ -573,7 +491,7 @@ export type DevSystemAlarmsAlarm = Element & {
   /** leaf leafref ../state/id */
   readonly id?: Leaf;
   /** container */
-  readonly config?: DevSystemAlarmsAlarmConfig;
+  readonly config?: DevSystemAaaConfig;
   /** container */
   readonly state?: DevSystemAlarmsAlarmState;
 };
@@ -583,22 +501,7 @@ export type DevSystemAlarms = Element & {
   readonly alarm?: DevSystemAlarmsAlarm;
 };
 
-export type DevSystemLoggingConsoleConfig = Element & {
-
-};
-
-export type DevSystemLoggingConsoleState = Element & {
-
-};
-
 export type DevSystemLoggingConsoleSelectorsSelectorConfig = Element & {
-  /** leaf identityref */
-  readonly facility?: Leaf;
-  /** leaf syslog-severity: EMERGENCY | ALERT | CRITICAL | ERROR | WARNING | NOTICE | INFORMATIONAL | DEBUG */
-  readonly severity?: Leaf;
-};
-
-export type DevSystemLoggingConsoleSelectorsSelectorState = Element & {
   /** leaf identityref */
   readonly facility?: Leaf;
   /** leaf syslog-severity: EMERGENCY | ALERT | CRITICAL | ERROR | WARNING | NOTICE | INFORMATIONAL | DEBUG */
@@ -613,7 +516,7 @@ export type DevSystemLoggingConsoleSelectorsSelector = Element & {
   /** container */
   readonly config?: DevSystemLoggingConsoleSelectorsSelectorConfig;
   /** container */
-  readonly state?: DevSystemLoggingConsoleSelectorsSelectorState;
+  readonly state?: DevSystemLoggingConsoleSelectorsSelectorConfig;
 };
 
 export type DevSystemLoggingConsoleSelectors = Element & {
@@ -623,9 +526,9 @@ export type DevSystemLoggingConsoleSelectors = Element & {
 
 export type DevSystemLoggingConsole = Element & {
   /** container */
-  readonly config?: DevSystemLoggingConsoleConfig;
+  readonly config?: DevSystemAaaConfig;
   /** container */
-  readonly state?: DevSystemLoggingConsoleState;
+  readonly state?: DevSystemAaaConfig;
   /** container */
   readonly selectors?: DevSystemLoggingConsoleSelectors;
 };
@@ -650,65 +553,15 @@ export type DevSystemLoggingRemoteServersRemoteServerConfig = Element & {
   readonly tls_profile_id?: Leaf;
 };
 
-export type DevSystemLoggingRemoteServersRemoteServerState = Element & {
-  /** leaf oc-inet:host (union) */
-  readonly host?: Leaf;
-  /** leaf oc-inet:ip-address (union) */
-  readonly 'source-address'?: Leaf;
-  readonly source_address?: Leaf;
-  /** leaf leafref /oc-netinst:network-instances/oc-netinst:network-instance/oc-netinst:config/oc-netinst:name */
-  readonly 'network-instance'?: Leaf;
-  readonly network_instance?: Leaf;
-  /** leaf oc-inet:port-number (uint16) */
-  readonly 'remote-port'?: Leaf;
-  readonly remote_port?: Leaf;
-  /** leaf boolean */
-  readonly 'transport-security'?: Leaf;
-  readonly transport_security?: Leaf;
-  /** leaf string */
-  readonly 'tls-profile-id'?: Leaf;
-  readonly tls_profile_id?: Leaf;
-};
-
-export type DevSystemLoggingRemoteServersRemoteServerSelectorsSelectorConfig = Element & {
-  /** leaf identityref */
-  readonly facility?: Leaf;
-  /** leaf syslog-severity: EMERGENCY | ALERT | CRITICAL | ERROR | WARNING | NOTICE | INFORMATIONAL | DEBUG */
-  readonly severity?: Leaf;
-};
-
-export type DevSystemLoggingRemoteServersRemoteServerSelectorsSelectorState = Element & {
-  /** leaf identityref */
-  readonly facility?: Leaf;
-  /** leaf syslog-severity: EMERGENCY | ALERT | CRITICAL | ERROR | WARNING | NOTICE | INFORMATIONAL | DEBUG */
-  readonly severity?: Leaf;
-};
-
-export type DevSystemLoggingRemoteServersRemoteServerSelectorsSelector = Element & {
-  /** leaf leafref ../config/facility */
-  readonly facility?: Leaf;
-  /** leaf leafref ../config/severity */
-  readonly severity?: Leaf;
-  /** container */
-  readonly config?: DevSystemLoggingRemoteServersRemoteServerSelectorsSelectorConfig;
-  /** container */
-  readonly state?: DevSystemLoggingRemoteServersRemoteServerSelectorsSelectorState;
-};
-
-export type DevSystemLoggingRemoteServersRemoteServerSelectors = Element & {
-  /** list, key facility severity */
-  readonly selector?: DevSystemLoggingRemoteServersRemoteServerSelectorsSelector;
-};
-
 export type DevSystemLoggingRemoteServersRemoteServer = Element & {
   /** leaf leafref ../config/host */
   readonly host?: Leaf;
   /** container */
   readonly config?: DevSystemLoggingRemoteServersRemoteServerConfig;
   /** container */
-  readonly state?: DevSystemLoggingRemoteServersRemoteServerState;
+  readonly state?: DevSystemLoggingRemoteServersRemoteServerConfig;
   /** container */
-  readonly selectors?: DevSystemLoggingRemoteServersRemoteServerSelectors;
+  readonly selectors?: DevSystemLoggingConsoleSelectors;
 };
 
 export type DevSystemLoggingRemoteServers = Element & {
@@ -752,36 +605,6 @@ export type DevSystemLoggingFilesFileState = Element & {
   readonly open_logfile?: Leaf;
 };
 
-export type DevSystemLoggingFilesFileSelectorsSelectorConfig = Element & {
-  /** leaf identityref */
-  readonly facility?: Leaf;
-  /** leaf syslog-severity: EMERGENCY | ALERT | CRITICAL | ERROR | WARNING | NOTICE | INFORMATIONAL | DEBUG */
-  readonly severity?: Leaf;
-};
-
-export type DevSystemLoggingFilesFileSelectorsSelectorState = Element & {
-  /** leaf identityref */
-  readonly facility?: Leaf;
-  /** leaf syslog-severity: EMERGENCY | ALERT | CRITICAL | ERROR | WARNING | NOTICE | INFORMATIONAL | DEBUG */
-  readonly severity?: Leaf;
-};
-
-export type DevSystemLoggingFilesFileSelectorsSelector = Element & {
-  /** leaf leafref ../config/facility */
-  readonly facility?: Leaf;
-  /** leaf leafref ../config/severity */
-  readonly severity?: Leaf;
-  /** container */
-  readonly config?: DevSystemLoggingFilesFileSelectorsSelectorConfig;
-  /** container */
-  readonly state?: DevSystemLoggingFilesFileSelectorsSelectorState;
-};
-
-export type DevSystemLoggingFilesFileSelectors = Element & {
-  /** list, key facility severity */
-  readonly selector?: DevSystemLoggingFilesFileSelectorsSelector;
-};
-
 export type DevSystemLoggingFilesFile = Element & {
   /** leaf leafref ../config/filename-prefix */
   readonly 'filename-prefix'?: Leaf;
@@ -793,59 +616,12 @@ export type DevSystemLoggingFilesFile = Element & {
   /** container */
   readonly state?: DevSystemLoggingFilesFileState;
   /** container */
-  readonly selectors?: DevSystemLoggingFilesFileSelectors;
+  readonly selectors?: DevSystemLoggingConsoleSelectors;
 };
 
 export type DevSystemLoggingFiles = Element & {
   /** list, key path filename-prefix */
   readonly file?: DevSystemLoggingFilesFile;
-};
-
-export type DevSystemLoggingVtyConfig = Element & {
-
-};
-
-export type DevSystemLoggingVtyState = Element & {
-
-};
-
-export type DevSystemLoggingVtySelectorsSelectorConfig = Element & {
-  /** leaf identityref */
-  readonly facility?: Leaf;
-  /** leaf syslog-severity: EMERGENCY | ALERT | CRITICAL | ERROR | WARNING | NOTICE | INFORMATIONAL | DEBUG */
-  readonly severity?: Leaf;
-};
-
-export type DevSystemLoggingVtySelectorsSelectorState = Element & {
-  /** leaf identityref */
-  readonly facility?: Leaf;
-  /** leaf syslog-severity: EMERGENCY | ALERT | CRITICAL | ERROR | WARNING | NOTICE | INFORMATIONAL | DEBUG */
-  readonly severity?: Leaf;
-};
-
-export type DevSystemLoggingVtySelectorsSelector = Element & {
-  /** leaf leafref ../config/facility */
-  readonly facility?: Leaf;
-  /** leaf leafref ../config/severity */
-  readonly severity?: Leaf;
-  /** container */
-  readonly config?: DevSystemLoggingVtySelectorsSelectorConfig;
-  /** container */
-  readonly state?: DevSystemLoggingVtySelectorsSelectorState;
-};
-
-export type DevSystemLoggingVtySelectors = Element & {
-  /** list, key facility severity */
-  readonly selector?: DevSystemLoggingVtySelectorsSelector;
-};
-
-export type DevSystemLoggingVty = Element & {
-  /** container */
-  readonly config?: DevSystemLoggingVtyConfig;
-  /** container */
-  readonly state?: DevSystemLoggingVtyState;
-  /** container */
-  readonly selectors?: DevSystemLoggingVtySelectors;
 };
 
 export type DevSystemLogging = Element & {
@@ -857,7 +633,7 @@ export type DevSystemLogging = Element & {
   /** container */
   readonly files?: DevSystemLoggingFiles;
   /** container */
-  readonly vty?: DevSystemLoggingVty;
+  readonly vty?: DevSystemLoggingConsole;
 };
 
 export type DevSystemProcessesProcessState = Element & {
@@ -932,20 +708,13 @@ export type DevSystemMessagesDebugEntriesDebugServiceConfig = Element & {
   readonly enabled?: Leaf;
 };
 
-export type DevSystemMessagesDebugEntriesDebugServiceState = Element & {
-  /** leaf identityref */
-  readonly service?: Leaf;
-  /** leaf boolean */
-  readonly enabled?: Leaf;
-};
-
 export type DevSystemMessagesDebugEntriesDebugService = Element & {
   /** leaf leafref ../config/service */
   readonly service?: Leaf;
   /** container */
   readonly config?: DevSystemMessagesDebugEntriesDebugServiceConfig;
   /** container */
-  readonly state?: DevSystemMessagesDebugEntriesDebugServiceState;
+  readonly state?: DevSystemMessagesDebugEntriesDebugServiceConfig;
 };
 
 export type DevSystemMessagesDebugEntries = Element & {
@@ -1040,46 +809,14 @@ export type DevSystemSshServerConfig = Element & {
   readonly session_limit?: Leaf;
 };
 
-export type DevSystemSshServerState = Element & {
-  /** leaf boolean */
-  readonly enable?: Leaf;
-  /** leaf enumeration: V2 | V1 | V1_V2 */
-  readonly 'protocol-version'?: Leaf;
-  readonly protocol_version?: Leaf;
-  /** leaf string */
-  readonly 'host-certificate'?: Leaf;
-  readonly host_certificate?: Leaf;
-  /** leaf uint16 */
-  readonly timeout?: Leaf;
-  /** leaf uint16 */
-  readonly 'rate-limit'?: Leaf;
-  readonly rate_limit?: Leaf;
-  /** leaf uint16 */
-  readonly 'session-limit'?: Leaf;
-  readonly session_limit?: Leaf;
-};
-
 export type DevSystemSshServer = Element & {
   /** container */
   readonly config?: DevSystemSshServerConfig;
   /** container */
-  readonly state?: DevSystemSshServerState;
+  readonly state?: DevSystemSshServerConfig;
 };
 
 export type DevSystemTelnetServerConfig = Element & {
-  /** leaf boolean */
-  readonly enable?: Leaf;
-  /** leaf uint16 */
-  readonly timeout?: Leaf;
-  /** leaf uint16 */
-  readonly 'rate-limit'?: Leaf;
-  readonly rate_limit?: Leaf;
-  /** leaf uint16 */
-  readonly 'session-limit'?: Leaf;
-  readonly session_limit?: Leaf;
-};
-
-export type DevSystemTelnetServerState = Element & {
   /** leaf boolean */
   readonly enable?: Leaf;
   /** leaf uint16 */
@@ -1096,16 +833,10 @@ export type DevSystemTelnetServer = Element & {
   /** container */
   readonly config?: DevSystemTelnetServerConfig;
   /** container */
-  readonly state?: DevSystemTelnetServerState;
+  readonly state?: DevSystemTelnetServerConfig;
 };
 
 export type DevSystemClockConfig = Element & {
-  /** leaf timezone-name-type (string) */
-  readonly 'timezone-name'?: Leaf;
-  readonly timezone_name?: Leaf;
-};
-
-export type DevSystemClockState = Element & {
   /** leaf timezone-name-type (string) */
   readonly 'timezone-name'?: Leaf;
   readonly timezone_name?: Leaf;
@@ -1115,143 +846,10 @@ export type DevSystemClock = Element & {
   /** container */
   readonly config?: DevSystemClockConfig;
   /** container */
-  readonly state?: DevSystemClockState;
+  readonly state?: DevSystemClockConfig;
 };
 
 export type DevSystemCpusCpuStateTotal = Element & {
-  /** leaf oc-types:percentage (uint8) */
-  readonly instant?: Leaf;
-  /** leaf oc-types:percentage (uint8) */
-  readonly avg?: Leaf;
-  /** leaf oc-types:percentage (uint8) */
-  readonly min?: Leaf;
-  /** leaf oc-types:percentage (uint8) */
-  readonly max?: Leaf;
-  /** leaf oc-types:stat-interval (uint64) */
-  readonly interval?: Leaf;
-  /** leaf oc-types:timeticks64 (uint64) */
-  readonly 'min-time'?: Leaf;
-  readonly min_time?: Leaf;
-  /** leaf oc-types:timeticks64 (uint64) */
-  readonly 'max-time'?: Leaf;
-  readonly max_time?: Leaf;
-};
-
-export type DevSystemCpusCpuStateUser = Element & {
-  /** leaf oc-types:percentage (uint8) */
-  readonly instant?: Leaf;
-  /** leaf oc-types:percentage (uint8) */
-  readonly avg?: Leaf;
-  /** leaf oc-types:percentage (uint8) */
-  readonly min?: Leaf;
-  /** leaf oc-types:percentage (uint8) */
-  readonly max?: Leaf;
-  /** leaf oc-types:stat-interval (uint64) */
-  readonly interval?: Leaf;
-  /** leaf oc-types:timeticks64 (uint64) */
-  readonly 'min-time'?: Leaf;
-  readonly min_time?: Leaf;
-  /** leaf oc-types:timeticks64 (uint64) */
-  readonly 'max-time'?: Leaf;
-  readonly max_time?: Leaf;
-};
-
-export type DevSystemCpusCpuStateKernel = Element & {
-  /** leaf oc-types:percentage (uint8) */
-  readonly instant?: Leaf;
-  /** leaf oc-types:percentage (uint8) */
-  readonly avg?: Leaf;
-  /** leaf oc-types:percentage (uint8) */
-  readonly min?: Leaf;
-  /** leaf oc-types:percentage (uint8) */
-  readonly max?: Leaf;
-  /** leaf oc-types:stat-interval (uint64) */
-  readonly interval?: Leaf;
-  /** leaf oc-types:timeticks64 (uint64) */
-  readonly 'min-time'?: Leaf;
-  readonly min_time?: Leaf;
-  /** leaf oc-types:timeticks64 (uint64) */
-  readonly 'max-time'?: Leaf;
-  readonly max_time?: Leaf;
-};
-
-export type DevSystemCpusCpuStateNice = Element & {
-  /** leaf oc-types:percentage (uint8) */
-  readonly instant?: Leaf;
-  /** leaf oc-types:percentage (uint8) */
-  readonly avg?: Leaf;
-  /** leaf oc-types:percentage (uint8) */
-  readonly min?: Leaf;
-  /** leaf oc-types:percentage (uint8) */
-  readonly max?: Leaf;
-  /** leaf oc-types:stat-interval (uint64) */
-  readonly interval?: Leaf;
-  /** leaf oc-types:timeticks64 (uint64) */
-  readonly 'min-time'?: Leaf;
-  readonly min_time?: Leaf;
-  /** leaf oc-types:timeticks64 (uint64) */
-  readonly 'max-time'?: Leaf;
-  readonly max_time?: Leaf;
-};
-
-export type DevSystemCpusCpuStateIdle = Element & {
-  /** leaf oc-types:percentage (uint8) */
-  readonly instant?: Leaf;
-  /** leaf oc-types:percentage (uint8) */
-  readonly avg?: Leaf;
-  /** leaf oc-types:percentage (uint8) */
-  readonly min?: Leaf;
-  /** leaf oc-types:percentage (uint8) */
-  readonly max?: Leaf;
-  /** leaf oc-types:stat-interval (uint64) */
-  readonly interval?: Leaf;
-  /** leaf oc-types:timeticks64 (uint64) */
-  readonly 'min-time'?: Leaf;
-  readonly min_time?: Leaf;
-  /** leaf oc-types:timeticks64 (uint64) */
-  readonly 'max-time'?: Leaf;
-  readonly max_time?: Leaf;
-};
-
-export type DevSystemCpusCpuStateWait = Element & {
-  /** leaf oc-types:percentage (uint8) */
-  readonly instant?: Leaf;
-  /** leaf oc-types:percentage (uint8) */
-  readonly avg?: Leaf;
-  /** leaf oc-types:percentage (uint8) */
-  readonly min?: Leaf;
-  /** leaf oc-types:percentage (uint8) */
-  readonly max?: Leaf;
-  /** leaf oc-types:stat-interval (uint64) */
-  readonly interval?: Leaf;
-  /** leaf oc-types:timeticks64 (uint64) */
-  readonly 'min-time'?: Leaf;
-  readonly min_time?: Leaf;
-  /** leaf oc-types:timeticks64 (uint64) */
-  readonly 'max-time'?: Leaf;
-  readonly max_time?: Leaf;
-};
-
-export type DevSystemCpusCpuStateHardwareInterrupt = Element & {
-  /** leaf oc-types:percentage (uint8) */
-  readonly instant?: Leaf;
-  /** leaf oc-types:percentage (uint8) */
-  readonly avg?: Leaf;
-  /** leaf oc-types:percentage (uint8) */
-  readonly min?: Leaf;
-  /** leaf oc-types:percentage (uint8) */
-  readonly max?: Leaf;
-  /** leaf oc-types:stat-interval (uint64) */
-  readonly interval?: Leaf;
-  /** leaf oc-types:timeticks64 (uint64) */
-  readonly 'min-time'?: Leaf;
-  readonly min_time?: Leaf;
-  /** leaf oc-types:timeticks64 (uint64) */
-  readonly 'max-time'?: Leaf;
-  readonly max_time?: Leaf;
-};
-
-export type DevSystemCpusCpuStateSoftwareInterrupt = Element & {
   /** leaf oc-types:percentage (uint8) */
   readonly instant?: Leaf;
   /** leaf oc-types:percentage (uint8) */
@@ -1276,21 +874,21 @@ export type DevSystemCpusCpuState = Element & {
   /** container */
   readonly total?: DevSystemCpusCpuStateTotal;
   /** container */
-  readonly user?: DevSystemCpusCpuStateUser;
+  readonly user?: DevSystemCpusCpuStateTotal;
   /** container */
-  readonly kernel?: DevSystemCpusCpuStateKernel;
+  readonly kernel?: DevSystemCpusCpuStateTotal;
   /** container */
-  readonly nice?: DevSystemCpusCpuStateNice;
+  readonly nice?: DevSystemCpusCpuStateTotal;
   /** container */
-  readonly idle?: DevSystemCpusCpuStateIdle;
+  readonly idle?: DevSystemCpusCpuStateTotal;
   /** container */
-  readonly wait?: DevSystemCpusCpuStateWait;
+  readonly wait?: DevSystemCpusCpuStateTotal;
   /** container */
-  readonly 'hardware-interrupt'?: DevSystemCpusCpuStateHardwareInterrupt;
-  readonly hardware_interrupt?: DevSystemCpusCpuStateHardwareInterrupt;
+  readonly 'hardware-interrupt'?: DevSystemCpusCpuStateTotal;
+  readonly hardware_interrupt?: DevSystemCpusCpuStateTotal;
   /** container */
-  readonly 'software-interrupt'?: DevSystemCpusCpuStateSoftwareInterrupt;
-  readonly software_interrupt?: DevSystemCpusCpuStateSoftwareInterrupt;
+  readonly 'software-interrupt'?: DevSystemCpusCpuStateTotal;
+  readonly software_interrupt?: DevSystemCpusCpuStateTotal;
 };
 
 export type DevSystemCpusCpu = Element & {
@@ -1310,19 +908,7 @@ export type DevSystemDnsConfig = Element & {
   readonly search?: Leaf;
 };
 
-export type DevSystemDnsState = Element & {
-  /** leaf-list oc-inet:domain-name (string) */
-  readonly search?: Leaf;
-};
-
 export type DevSystemDnsServersServerConfig = Element & {
-  /** leaf oc-inet:ip-address (union) */
-  readonly address?: Leaf;
-  /** leaf oc-inet:port-number (uint16) */
-  readonly port?: Leaf;
-};
-
-export type DevSystemDnsServersServerState = Element & {
   /** leaf oc-inet:ip-address (union) */
   readonly address?: Leaf;
   /** leaf oc-inet:port-number (uint16) */
@@ -1335,7 +921,7 @@ export type DevSystemDnsServersServer = Element & {
   /** container */
   readonly config?: DevSystemDnsServersServerConfig;
   /** container */
-  readonly state?: DevSystemDnsServersServerState;
+  readonly state?: DevSystemDnsServersServerConfig;
 };
 
 export type DevSystemDnsServers = Element & {
@@ -1356,26 +942,13 @@ export type DevSystemDnsHostEntriesHostEntryConfig = Element & {
   readonly ipv6_address?: Leaf;
 };
 
-export type DevSystemDnsHostEntriesHostEntryState = Element & {
-  /** leaf string */
-  readonly hostname?: Leaf;
-  /** leaf-list string */
-  readonly alias?: Leaf;
-  /** leaf-list oc-inet:ipv4-address (string) */
-  readonly 'ipv4-address'?: Leaf;
-  readonly ipv4_address?: Leaf;
-  /** leaf-list oc-inet:ipv6-address (string) */
-  readonly 'ipv6-address'?: Leaf;
-  readonly ipv6_address?: Leaf;
-};
-
 export type DevSystemDnsHostEntriesHostEntry = Element & {
   /** leaf leafref ../config/hostname */
   readonly hostname?: Leaf;
   /** container */
   readonly config?: DevSystemDnsHostEntriesHostEntryConfig;
   /** container */
-  readonly state?: DevSystemDnsHostEntriesHostEntryState;
+  readonly state?: DevSystemDnsHostEntriesHostEntryConfig;
 };
 
 export type DevSystemDnsHostEntries = Element & {
@@ -1388,7 +961,7 @@ export type DevSystemDns = Element & {
   /** container */
   readonly config?: DevSystemDnsConfig;
   /** container */
-  readonly state?: DevSystemDnsState;
+  readonly state?: DevSystemDnsConfig;
   /** container */
   readonly servers?: DevSystemDnsServers;
   /** container */
@@ -1402,21 +975,11 @@ export type DevSystemMacAddressConfig = Element & {
   readonly routing_mac?: Leaf;
 };
 
-export type DevSystemMacAddressState = Element & {
-  /** leaf oc-yang:mac-address (string) */
-  readonly 'routing-mac'?: Leaf;
-  readonly routing_mac?: Leaf;
-};
-
 export type DevSystemMacAddress = Element & {
   /** container */
   readonly config?: DevSystemMacAddressConfig;
   /** container */
-  readonly state?: DevSystemMacAddressState;
-};
-
-export type DevSystemMemoryConfig = Element & {
-
+  readonly state?: DevSystemMacAddressConfig;
 };
 
 export type DevSystemMemoryStateCounters = Element & {
@@ -1448,7 +1011,7 @@ export type DevSystemMemoryState = Element & {
 
 export type DevSystemMemory = Element & {
   /** container */
-  readonly config?: DevSystemMemoryConfig;
+  readonly config?: DevSystemAaaConfig;
   /** container */
   readonly state?: DevSystemMemoryState;
 };
@@ -1484,18 +1047,6 @@ export type DevSystemNtpNtpKeysNtpKeyConfig = Element & {
   readonly key_value?: Leaf;
 };
 
-export type DevSystemNtpNtpKeysNtpKeyState = Element & {
-  /** leaf uint16 */
-  readonly 'key-id'?: Leaf;
-  readonly key_id?: Leaf;
-  /** leaf identityref */
-  readonly 'key-type'?: Leaf;
-  readonly key_type?: Leaf;
-  /** leaf string */
-  readonly 'key-value'?: Leaf;
-  readonly key_value?: Leaf;
-};
-
 export type DevSystemNtpNtpKeysNtpKey = Element & {
   /** leaf leafref ../config/key-id */
   readonly 'key-id'?: Leaf;
@@ -1503,7 +1054,7 @@ export type DevSystemNtpNtpKeysNtpKey = Element & {
   /** container */
   readonly config?: DevSystemNtpNtpKeysNtpKeyConfig;
   /** container */
-  readonly state?: DevSystemNtpNtpKeysNtpKeyState;
+  readonly state?: DevSystemNtpNtpKeysNtpKeyConfig;
 };
 
 export type DevSystemNtpNtpKeys = Element & {
