@@ -18,13 +18,25 @@ import { commitEdits, loadSchema, narrow } from './controller.ts';
 import { logger, type ConsolaInstance } from '../log.ts';
 import { captureOrigins, originCapture } from '../xml/origin.ts';
 import { SchemaSet, SchemaValidationError, validateChanges } from '../yang/validate.ts';
+import { indexYangFiles } from '../yang/compile.ts';
+import { statSync } from 'node:fs';
 
-// Read once per set of folders: `try --watch` runs again on every save.
+// `try --watch` runs again on every save: the YANG is read again only when a file of it changed.
 const schemaCache = new Map<string, SchemaSet | undefined>();
 
-function schemaSet(dirs: readonly string[]): SchemaSet | undefined {
-  const key = dirs.join('\n');
-  if (!schemaCache.has(key)) schemaCache.set(key, SchemaSet.fromDirs(dirs));
+/** The schemas in `dirs`; YANG that cannot be read is logged and leaves the run unchecked rather than failing it. */
+function schemaSet(dirs: readonly string[], log: ConsolaInstance): SchemaSet | undefined {
+  const files = [...indexYangFiles(dirs).values()].flat();
+  const key = files.map((f) => `${f}@${statSync(f).mtimeMs}`).join('\n');
+  if (!schemaCache.has(key)) {
+    schemaCache.clear();
+    try {
+      schemaCache.set(key, SchemaSet.fromDirs(dirs));
+    } catch (err) {
+      log.warn(`YANG not usable, the change is not checked against it (give the missing models with yangDirs / --yang): ${err instanceof Error ? err.message : String(err)}`);
+      schemaCache.set(key, undefined);
+    }
+  }
   return schemaCache.get(key);
 }
 
@@ -195,7 +207,7 @@ export async function runLoaded(
   root.clearModified();
 
   const txn: TransactionInfo = { tid: opts.tid ?? '1', user: opts.user ?? 'root', entries, diff: opts.diff ?? false };
-  const schemas = opts.validate === false ? undefined : schemaSet([...moduleDirs, ...(opts.yangDirs ?? [])]);
+  const schemas = opts.validate === false ? undefined : schemaSet([...moduleDirs, ...(opts.yangDirs ?? [])], log);
   const capture = originCapture();
   if (schemas) captureOrigins(true);
   let run;
