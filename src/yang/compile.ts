@@ -84,11 +84,6 @@ export class YangContext {
     this.files = indexYangFiles(searchPaths);
   }
 
-  /** Every module name found in the search paths (submodules included). */
-  available(): string[] {
-    return [...this.files.keys()];
-  }
-
   /** Loads modules by name (and what they import), then compiles the whole schema again. */
   load(names: readonly string[]): void {
     for (const n of names) this.loadModule(n, undefined);
@@ -541,7 +536,7 @@ function parseRanges(expr: string, bounds: [number, number]): [number, number][]
 }
 
 /** An XSD regular expression (as YANG patterns are written) as a JavaScript RegExp, anchored; undefined if it has no equivalent. */
-export function xsdRegex(p: string): RegExp | undefined {
+function xsdRegex(p: string): RegExp | undefined {
   // XSD has no anchors: ^ and $ are plain characters there, and \i \c name classes.
   let js = '';
   let inClass = false;

@@ -78,19 +78,14 @@ export interface SchemaNode {
   augmentIfFeatures?: string[];
 }
 
-/** The data node tree, read as XML sees it: choices and cases are transparent. */
+/** The data node tree, read as XML sees it: choices and cases are transparent; actions and notifications are not data. */
 export function dataChildren(node: { children: SchemaNode[] }): SchemaNode[] {
   const out: SchemaNode[] = [];
   for (const c of node.children) {
     if (c.kind === 'choice' || c.kind === 'case') out.push(...dataChildren(c));
-    else out.push(c);
+    else if (c.kind !== 'action' && c.kind !== 'notification' && c.kind !== 'rpc') out.push(c);
   }
   return out;
-}
-
-export function isDataNode(n: SchemaNode): boolean {
-  return n.kind === 'container' || n.kind === 'list' || n.kind === 'leaf' || n.kind === 'leaf-list'
-    || n.kind === 'anydata' || n.kind === 'anyxml' || n.kind === 'choice' || n.kind === 'case';
 }
 
 /** Whether `id` is `base` or derived from it. */

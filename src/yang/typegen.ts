@@ -80,7 +80,7 @@ export function generateTypes(ctx: YangContext, opts: TypegenOptions): string {
     return lines;
   };
 
-  const deviceTops = chosen.filter((m) => !isServiceSide(m, ctx)).flatMap((m) => dataChildren({ children: m.nodes.filter((n) => n.kind !== 'rpc' && n.kind !== 'notification') }));
+  const deviceTops = chosen.filter((m) => !isServiceSide(m, ctx)).flatMap((m) => dataChildren({ children: m.nodes }));
 
   // Subtrees of the same shape (OpenConfig's config and state containers) share one type.
   const byBody = new Map<string, string>();
@@ -104,7 +104,7 @@ export function generateTypes(ctx: YangContext, opts: TypegenOptions): string {
 
   // The controller's own nodes (services, devices) are always the root's, chosen or not.
   const rootMods = [...ctx.modules.values()].filter((m) => m.namespace === CTRL_NS || (chosen.includes(m) && isServiceSide(m, ctx)));
-  const rootTops = rootMods.flatMap((m) => dataChildren({ children: m.nodes.filter((x) => x.kind !== 'rpc' && x.kind !== 'notification') }));
+  const rootTops = rootMods.flatMap((m) => dataChildren({ children: m.nodes }));
   const root = members(rootTops, '', false);
   const dev = members(deviceTops, 'dev', true);
   return [

@@ -35,7 +35,7 @@ export class SchemaValidationError extends Error {
   }
 }
 
-export function formatIssue(i: ValidationIssue): string {
+function formatIssue(i: ValidationIssue): string {
   return `  ${i.path}: ${i.message}${i.origin ? ` (created at ${i.origin})` : ''}${i.model ? ` [YANG ${i.model}]` : ''}`;
 }
 
@@ -53,7 +53,7 @@ export class SchemaSet {
   constructor(readonly ctx: YangContext) {
     for (const mod of ctx.modules.values()) {
       this.namespaces.add(mod.namespace);
-      for (const n of dataChildren({ children: mod.nodes.filter((x) => x.kind !== 'rpc' && x.kind !== 'notification') })) {
+      for (const n of dataChildren({ children: mod.nodes })) {
         this.tops.set(`${n.module.namespace} ${n.name}`, n);
         if (mod.namespace !== CTRL_NS) this.deviceTops.set(`${n.module.namespace} ${n.name}`, n);
       }
@@ -261,7 +261,7 @@ function show(ranges: [number, number][][]): string {
 }
 
 /** Why `v` is not a value of type `t`; undefined when it is. */
-export function checkValue(schemas: SchemaSet, v: string, t: TypeSpec, node: SchemaNode, el?: Element): string | undefined {
+function checkValue(schemas: SchemaSet, v: string, t: TypeSpec, node: SchemaNode, el?: Element): string | undefined {
   const bad = (why: string): string => `value "${v}" ${why}`;
   switch (t.base) {
     case 'union':
