@@ -74,6 +74,8 @@ export class YangContext {
   private readonly parentOf = new WeakMap<Stmt, Stmt>();
   private readonly typedefCache = new WeakMap<Stmt, TypeSpec>();
   private readonly explicitConfig = new WeakMap<SchemaNode, boolean>();
+  private tolerant = false;
+  private readonly loadWarnings: string[] = [];
   private readonly augmentTargets = new Map<Stmt, SchemaNode>();
   private readonly addedBy = new WeakMap<SchemaNode, Stmt>();
 
@@ -86,16 +88,44 @@ export class YangContext {
 
   /** Loads modules by name (and what they import), then compiles the whole schema again. */
   load(names: readonly string[]): void {
+    this.tolerant = false;
+    this.loadWarnings.length = 0;
     for (const n of names) this.loadModule(n, undefined);
     this.compile();
   }
 
   /** Loads every module in the search paths (submodules through their modules). */
+  /**
+   * Loads every module in the search paths (submodules through their modules). A module
+   * that cannot be read or compiled is left out with a warning, so that one broken file
+   * in a large folder (a controller's YANG dirs) does not cost the rest.
+   */
   loadAll(): void {
+    this.tolerant = true;
+    this.loadWarnings.length = 0;
     for (const name of this.files.keys()) {
-      if (this.readStmt(name, undefined).keyword === 'module') this.loadModule(name, undefined);
+      const before = new Set(this.modules.keys());
+      try {
+        if (this.readStmt(name, undefined).keyword === 'module') this.loadModule(name, undefined);
+      } catch (err) {
+        if (!(err instanceof YangError)) throw err;
+        // What this attempt added is incomplete: drop it all.
+        for (const m of [...this.modules.keys()]) if (!before.has(m)) this.modules.delete(m);
+        this.loadWarnings.push(`${name} left out: ${err.message}`);
+      }
     }
     this.compile();
+  }
+
+  /** Runs one module's part of the compile; in loadAll a YangError leaves that module empty with a warning. */
+  private guarded(mod: YangModule, fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      if (!this.tolerant || !(err instanceof YangError)) throw err;
+      mod.nodes = [];
+      this.warnings.push(`${mod.name} left out: ${err.message}`);
+    }
   }
 
   private readStmt(name: string, from: Stmt | undefined): Stmt {
@@ -201,6 +231,7 @@ export class YangContext {
   private compile(): void {
     this.augmentTargets.clear();
     this.warnings.length = 0;
+    this.warnings.push(...this.loadWarnings);
     for (const mod of this.modules.values()) {
       mod.nodes = [];
       mod.identities.clear();
@@ -211,20 +242,24 @@ export class YangContext {
       }
     }
     for (const mod of this.modules.values()) {
-      for (const top of [mod.stmt, ...mod.submodules]) {
-        for (const idStmt of subs(top, 'identity')) {
-          const id = mod.identities.get(idStmt.arg ?? '')!;
-          for (const b of subs(idStmt, 'base')) id.bases.push(this.identity(b.arg ?? '', b));
+      this.guarded(mod, () => {
+        for (const top of [mod.stmt, ...mod.submodules]) {
+          for (const idStmt of subs(top, 'identity')) {
+            const id = mod.identities.get(idStmt.arg ?? '')!;
+            for (const b of subs(idStmt, 'base')) id.bases.push(this.identity(b.arg ?? '', b));
+          }
         }
-      }
+      });
     }
     for (const mod of this.modules.values()) {
-      for (const top of [mod.stmt, ...mod.submodules]) {
-        mod.nodes.push(...this.compileChildren(top.subs.filter((s) => s.keyword !== 'rpc' && s.keyword !== 'notification'), mod, undefined));
-      }
-      for (const kw of ['rpc', 'notification']) {
-        for (const top of [mod.stmt, ...mod.submodules]) mod.nodes.push(...this.compileChildren(subs(top, kw), mod, undefined));
-      }
+      this.guarded(mod, () => {
+        for (const top of [mod.stmt, ...mod.submodules]) {
+          mod.nodes.push(...this.compileChildren(top.subs.filter((s) => s.keyword !== 'rpc' && s.keyword !== 'notification'), mod, undefined));
+        }
+        for (const kw of ['rpc', 'notification']) {
+          for (const top of [mod.stmt, ...mod.submodules]) mod.nodes.push(...this.compileChildren(subs(top, kw), mod, undefined));
+        }
+      });
     }
     this.applyTopAugments();
     this.applyDeviations();
@@ -412,22 +447,26 @@ export class YangContext {
 
   private applyDeviations(): void {
     for (const mod of this.modules.values()) {
-      for (const top of [mod.stmt, ...mod.submodules]) {
-        for (const d of subs(top, 'deviation')) {
-          const target = this.findAbsolute(d.arg ?? '', d);
-          if (!target) {
-            this.warnings.push(`${d.file}:${d.line}:${d.col}: deviation target ${d.arg} not found`);
-            continue;
-          }
-          for (const dv of subs(d, 'deviate')) {
-            if (dv.arg === 'not-supported') {
-              const siblings = target.parent ? target.parent.children : target.module.nodes;
-              siblings.splice(siblings.indexOf(target), 1);
-            } else if (dv.arg === 'replace' || dv.arg === 'add') {
-              this.refine(target, dv);
-              const t = sub(dv, 'type');
-              if (t) target.type = this.resolveType(t);
-            }
+      this.guarded(mod, () => this.deviate(mod));
+    }
+  }
+
+  private deviate(mod: YangModule): void {
+    for (const top of [mod.stmt, ...mod.submodules]) {
+      for (const d of subs(top, 'deviation')) {
+        const target = this.findAbsolute(d.arg ?? '', d);
+        if (!target) {
+          this.warnings.push(`${d.file}:${d.line}:${d.col}: deviation target ${d.arg} not found`);
+          continue;
+        }
+        for (const dv of subs(d, 'deviate')) {
+          if (dv.arg === 'not-supported') {
+            const siblings = target.parent ? target.parent.children : target.module.nodes;
+            siblings.splice(siblings.indexOf(target), 1);
+          } else if (dv.arg === 'replace' || dv.arg === 'add') {
+            this.refine(target, dv);
+            const t = sub(dv, 'type');
+            if (t) target.type = this.resolveType(t);
           }
         }
       }
