@@ -102,7 +102,8 @@ export function resolveSettings(o: CliOptions): Settings {
     timeoutMs: positive('timeout', o.timeout, DEFAULT_TIMEOUT_S) * 1000,
     batchSize: Math.floor(positive('batch-size', o.batchSize, DEFAULT_BATCH_SIZE)),
     validate: o.validate === true || o.debug === true,
-    yangDirs: o.yang === undefined ? [] : [o.yang].flat().map(String),
+    // --yang first, then the controller's own YANG folders (its devices' models among them).
+    yangDirs: [...new Set([...(o.yang === undefined ? [] : [o.yang].flat().map(String)), ...(cfg.yangDirs ?? [])])],
   };
   if (o.sockpath !== undefined) settings.sockPath = String(o.sockpath);
   else if (family === 'UNIX') settings.sockPath = cfg.sock ?? DEFAULT_SOCK;
