@@ -15,9 +15,8 @@ import { parseServiceEntry, runServices, type ServiceEntry, type TransactionInfo
 import { matchingModules, narrowing } from '../service/server.ts';
 import { removeCreatedBy } from '../sim/index.ts';
 import { commitEdits, loadSchema, narrow } from './controller.ts';
-import { logger, type ConsolaInstance } from '../log.ts';
-import { captureOrigins, originCapture } from '../xml/origin.ts';
-import { SchemaSet, SchemaValidationError, validateChanges } from '../yang/validate.ts';
+import { logger, silentLogger, type ConsolaInstance } from '../log.ts';
+import { SchemaSet, checkChanges } from '../yang/validate.ts';
 import { indexYangFiles } from '../yang/compile.ts';
 import { statSync } from 'node:fs';
 
@@ -208,17 +207,14 @@ export async function runLoaded(
 
   const txn: TransactionInfo = { tid: opts.tid ?? '1', user: opts.user ?? 'root', entries, diff: opts.diff ?? false };
   const schemas = opts.validate === false ? undefined : schemaSet([...moduleDirs, ...(opts.yangDirs ?? [])], log);
-  const capture = originCapture();
-  if (schemas) captureOrigins(true);
-  let run;
-  try {
-    run = await runServices(root, modules, txn, log, { broken });
-  } finally {
-    captureOrigins(capture);
-  }
+  const run = await runServices(root, modules, txn, log, { broken });
   if (schemas) {
-    const issues = validateChanges(root, schemas);
-    if (issues.length) throw new SchemaValidationError(issues);
+    await checkChanges(root, schemas, async () => {
+      const again = narrow(actions, filter, schema);
+      again.clearModified();
+      await runServices(again, modules, txn, silentLogger(), { broken });
+      return again;
+    });
   }
   const edits = buildEdits(root, opts.batchSize !== undefined ? { batchSize: opts.batchSize } : {});
   const running = commitEdits(actions, edits, schema);

@@ -15,8 +15,8 @@ import type { LoadedModule } from './module.ts';
 import { BrokenModuleError, ModuleRunError, runServices } from './runner.ts';
 import type { FromWorker, RunFailure, ToWorker } from './worker-messages.ts';
 import { dirname } from 'node:path';
-import { captureOrigins } from '../xml/origin.ts';
-import { SchemaSet, SchemaValidationError, validateChanges } from '../yang/validate.ts';
+import { SchemaSet, SchemaValidationError, checkChanges } from '../yang/validate.ts';
+import { silentLogger } from '../log.ts';
 
 const port = parentPort;
 if (!port) throw new Error('worker.ts runs only as a worker thread');
@@ -67,7 +67,6 @@ async function handle(msg: ToWorker): Promise<void> {
     const root = parseString(dataContent(Buffer.from(msg.config).toString('utf8')));
     const t1 = performance.now();
     const check = schemas !== undefined && msg.phase === 'commit';
-    if (check) captureOrigins(true);
     const run = await runServices(root, modules, msg.txn, log, {
       phase: msg.phase,
       broken: msg.broken,
@@ -85,9 +84,11 @@ async function handle(msg: ToWorker): Promise<void> {
     });
     const t2 = performance.now();
     if (check) {
-      captureOrigins(false);
-      const issues = validateChanges(root, schemas!);
-      if (issues.length) throw new SchemaValidationError(issues);
+      await checkChanges(root, schemas!, async () => {
+        const again = parseString(dataContent(Buffer.from(msg.config).toString('utf8')));
+        await runServices(again, modules, msg.txn, silentLogger(), { phase: msg.phase, broken: msg.broken });
+        return again;
+      });
     }
     const t2v = performance.now();
     const { edits, creators } = msg.phase === 'commit' ? planEdits(root, { batchSize: msg.batchSize }) : { edits: [], creators: 0 };

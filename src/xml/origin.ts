@@ -1,7 +1,8 @@
 /**
  * Where module code created or changed a node: a stack captured by `create()`, `add()` and
- * `setData()` while capture is on (validation needs it to name the module's file:line),
- * and nothing at all while it is off, so the ordinary path costs one boolean test.
+ * `setData()` while capture is on, and nothing at all while it is off, so the ordinary path
+ * costs one boolean test. Validation turns it on for a second run of the modules when a
+ * change does not fit, to name the module's file:line (src/yang/validate.ts).
  */
 let capturing = false;
 const origins = new WeakMap<object, Error>();

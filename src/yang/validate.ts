@@ -6,7 +6,7 @@
  * the YANG statement that defines it.
  */
 import { fileURLToPath } from 'node:url';
-import { collectChanges } from '../xml/changes.ts';
+import { captureOrigins, originCapture } from '../xml/origin.ts';
 import { localName } from '../xml/keys.ts';
 import { internals, type Element } from '../xml/element.ts';
 import { YangContext, indexYangFiles } from './compile.ts';
@@ -127,38 +127,29 @@ function step(el: Element, schema: SchemaNode | undefined): string {
   return name + schema.keys.map((k) => `[${k}='${textOf(childrenOf(el).find((c) => localName(nameOf(c)) === k))}']`).join('');
 }
 
-/** Checks every node that changed under `root` (created nodes whole) against `schemas`. */
+/**
+ * Checks every node that changed under `root` (created nodes whole) against `schemas`,
+ * walking down only where the modification marks say something changed below.
+ */
 export function validateChanges(root: Element, schemas: SchemaSet): ValidationIssue[] {
   const issues: ValidationIssue[] = [];
-  // Changes share their ancestors (every device's config): resolve each ancestor once.
-  const resolved = new Map<Element, { schema: SchemaNode | undefined; path: string }>();
-  for (const change of collectChanges(root).changes) {
-    if (change.op === 'remove') continue;
-    const node = internals.raw(change.node);
-    let level: SchemaNode | undefined;
-    let path = '';
-    let known = true;
-    for (const proxied of change.path) {
-      const anc = internals.raw(proxied);
-      let hit = resolved.get(anc);
-      if (!hit) {
-        const schema = childSchema(schemas, level, anc, level === undefined);
-        hit = { schema, path: `${path}/${step(anc, schema)}` };
-        resolved.set(anc, hit);
-      }
-      path = hit.path;
-      if (!hit.schema) {
-        known = false;
-        break;
-      }
-      level = hit.schema;
-    }
-    // An ancestor outside the schemas was in the config already: not the modules' doing.
-    if (!known) continue;
-    checkElement(schemas, level, node, path, issues, level === undefined);
-    checkDuplicate(node, path, issues);
-  }
+  walkChanged(schemas, undefined, internals.raw(root), '', issues);
   return issues;
+}
+
+function walkChanged(schemas: SchemaSet, parent: SchemaNode | undefined, el: Element, path: string, issues: ValidationIssue[]): void {
+  let changed = false;
+  for (const kid of childrenOf(el)) {
+    if (kid.isModified()) {
+      changed = true;
+      checkElement(schemas, parent, kid, path, issues, parent === undefined);
+    } else if (kid.hasModifiedDescendant()) {
+      // An unchanged ancestor outside the schemas was in the config already: not the modules' doing.
+      const schema = childSchema(schemas, parent, kid, parent === undefined);
+      if (schema) walkChanged(schemas, schema, kid, `${path}/${step(kid, schema)}`, issues);
+    }
+  }
+  if (changed) checkDuplicates(schemas, parent, childrenOf(el), path, issues, true);
 }
 
 function childSchema(schemas: SchemaSet, parent: SchemaNode | undefined, el: Element, top: boolean): SchemaNode | undefined {
@@ -168,86 +159,107 @@ function childSchema(schemas: SchemaSet, parent: SchemaNode | undefined, el: Ele
   return childrenNamed(parent!, name).find((c) => c.module.namespace === ns);
 }
 
+/** Records an issue; the node's origin is read (its stack formatted) only here. */
+function report(issues: ValidationIssue[], el: Element, path: string, message: string, model?: SchemaNode): void {
+  const origin = el.getOrigin();
+  issues.push({ path, message, ...(origin ? { origin } : {}), ...(model ? { model: where(model) } : {}) });
+}
+
+/**
+ * Validates what changed under `root`; when something does not fit, runs `again` (the same
+ * modules on a fresh copy of their input) with origin capture on, to name the module line
+ * that made each bad node, and throws SchemaValidationError. A change that fits costs no
+ * stack capture at all; a run that does not is paid for twice.
+ */
+export async function checkChanges(root: Element, schemas: SchemaSet, again: () => Promise<Element>): Promise<void> {
+  const issues = validateChanges(root, schemas);
+  if (issues.length === 0) return;
+  const was = originCapture();
+  captureOrigins(true);
+  let located: ValidationIssue[] = [];
+  try {
+    located = validateChanges(await again(), schemas);
+  } catch {
+    // A second run that throws tells nothing more: the first run's issues stand.
+  } finally {
+    captureOrigins(was);
+  }
+  throw new SchemaValidationError(located.length ? located : issues);
+}
+
 function checkElement(schemas: SchemaSet, parent: SchemaNode | undefined, el: Element, parentPath: string, issues: ValidationIssue[], top: boolean): void {
   const name = localName(nameOf(el));
   const device = !top && parent !== undefined && isMountPoint(parent);
   const schema = childSchema(schemas, parent, el, top);
   const path = `${parentPath}/${step(el, schema)}`;
-  const issue = (message: string, model?: SchemaNode): void => {
-    // Formatting the captured stack is the costly part: only for nodes with an issue.
-    const origin = el.getOrigin();
-    issues.push({ path, message, ...(origin ? { origin } : {}), ...(model ? { model: where(model) } : {}) });
-  };
   if (!schema) {
     const ns = namespaceOf(el);
     if (top || device) {
       // Without a model for that namespace nothing can be said, unless the name belongs to a known one.
-      if (schemas.knowsNamespace(ns)) issue(`unknown element ${name} in namespace ${ns}`);
-      else if (schemas.hasTopNamed(name, device)) issue(`wrong namespace ${ns || '(none)'} for ${name}`);
+      if (schemas.knowsNamespace(ns)) report(issues, el, path, `unknown element ${name} in namespace ${ns}`);
+      else if (schemas.hasTopNamed(name, device)) report(issues, el, path, `wrong namespace ${ns || '(none)'} for ${name}`);
       return;
     }
     const other = childrenNamed(parent!, name)[0];
-    if (other) issue(`wrong namespace ${ns || '(none)'} for ${name}: expected ${other.module.namespace}`, other);
-    else issue(`unknown element ${name}: ${parent!.name} has ${dataChildren(parent!).map((c) => c.name).join(', ') || 'no children'}`, parent);
+    if (other) report(issues, el, path, `wrong namespace ${ns || '(none)'} for ${name}: expected ${other.module.namespace}`, other);
+    else report(issues, el, path, `unknown element ${name}: ${parent!.name} has ${dataChildren(parent!).map((c) => c.name).join(', ') || 'no children'}`, parent);
     return;
   }
   const kids = childrenOf(el);
   if (schema.kind === 'leaf' || schema.kind === 'leaf-list') {
-    if (kids.length) issue(`${schema.kind} ${name} has child elements`, schema);
+    if (kids.length) report(issues, el, path, `${schema.kind} ${name} has child elements`, schema);
     else if (schema.type) {
       const err = checkValue(schemas, getText(el), schema.type, schema, el);
-      if (err) issue(err, schema);
+      if (err) report(issues, el, path, err, schema);
     }
     return;
   }
   if (schema.kind === 'anydata' || schema.kind === 'anyxml') return;
   if (schema.kind === 'list') {
     for (const k of schema.keys) {
-      if (!kids.some((c) => localName(nameOf(c)) === k)) issue(`list entry without its key ${k}`, schema);
+      if (!kids.some((c) => localName(nameOf(c)) === k)) report(issues, el, path, `list entry without its key ${k}`, schema);
     }
   }
   for (const kid of kids) checkElement(schemas, schema, kid, path, issues, false);
+  checkDuplicates(schemas, schema, kids, path, issues, false);
+}
+
+/**
+ * Same-named siblings with the same identity (a list entry's keys, a leaf-list value; a
+ * container or leaf has one instance) are one node twice. `changedOnly`: report a pair only
+ * when one of it changed (entries the config already had twice are not the modules' doing).
+ */
+function checkDuplicates(schemas: SchemaSet, parent: SchemaNode | undefined, kids: readonly Element[], parentPath: string, issues: ValidationIssue[], changedOnly: boolean): void {
   const groups = new Map<string, Element[]>();
   for (const kid of kids) {
     const group = groups.get(nameOf(kid));
     if (group) group.push(kid);
     else groups.set(nameOf(kid), [kid]);
   }
-  for (const group of groups.values()) if (group.length > 1) checkSiblings(group, path, issues);
-}
-
-/** Same-named siblings with the same identity (list keys or leaf-list value) are one entry twice. */
-function checkSiblings(same: readonly Element[], parentPath: string, issues: ValidationIssue[]): void {
-  const seen = new Set<string>();
-  for (const el of same) {
-    const id = identity(el);
-    if (id === undefined) continue;
-    if (seen.has(id)) {
-      const origin = el.getOrigin();
-      issues.push({ path: `${parentPath}/${localName(nameOf(el))}`, message: `duplicate entry ${id}`, ...(origin ? { origin } : {}) });
+  for (const group of groups.values()) {
+    if (group.length < 2) continue;
+    const schema = childSchema(schemas, parent, group[0]!, parent === undefined);
+    if (!schema) continue;
+    const seen = new Map<string, Element>();
+    for (const el of group) {
+      const id = identity(el, schema);
+      const first = seen.get(id);
+      if (!first) {
+        seen.set(id, el);
+        continue;
+      }
+      if (changedOnly && !el.isModified() && !first.isModified()) continue;
+      const what = schema.kind === 'list' || schema.kind === 'leaf-list' ? `duplicate entry ${id}` : `${schema.kind} ${schema.name} twice`;
+      report(issues, el.isModified() ? el : first, `${parentPath}/${localName(nameOf(el))}`, what, schema);
     }
-    seen.add(id);
   }
 }
 
-function identity(el: Element): string | undefined {
+function identity(el: Element, schema: SchemaNode): string {
+  if (schema.kind === 'leaf-list') return `'${getText(el)}'`;
+  if (schema.kind !== 'list') return '';
   const kids = childrenOf(el);
-  if (kids.length === 0) return getText(el);
-  const keys = kids.filter((k) => childrenOf(k).length === 0).slice(0, 1);
-  return keys.length ? keys.map((k) => `${localName(nameOf(k))}='${getText(k)}'`).join(',') : undefined;
-}
-
-function checkDuplicate(node: Element, path: string, issues: ValidationIssue[]): void {
-  const parent = parentOf(node);
-  if (!parent) return;
-  const same = childrenOf(parent).filter((c) => nameOf(c) === nameOf(node));
-  if (same.length > 1 && (same as Element[]).includes(node)) {
-    const id = identity(node);
-    if (id !== undefined && same.filter((s) => identity(s) === id).length > 1 && same.find((s) => identity(s) === id) !== node) {
-      const origin = node.getOrigin();
-      issues.push({ path: `${path}/${localName(nameOf(node))}`, message: `duplicate entry ${id}`, ...(origin ? { origin } : {}) });
-    }
-  }
+  return schema.keys.map((k) => `${k}='${textOf(kids.find((c) => localName(nameOf(c)) === k))}'`).join(',');
 }
 
 const INT = /^[+-]?\d+$/;
