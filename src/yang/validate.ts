@@ -1,7 +1,7 @@
 /**
  * Checks what service modules changed in a config tree against the YANG schemas, before
- * anything is sent: unknown elements, wrong namespaces, list entries without their keys,
- * duplicate list and leaf-list entries, leaf values not of their type. Each issue names
+ * anything is sent: unknown elements, wrong namespaces, state (config false) nodes, list
+ * entries without their keys, duplicate list and leaf-list entries, leaf values not of their type. Each issue names
  * the path, the module code that created the node (origin capture, src/xml/origin.ts) and
  * the YANG statement that defines it.
  */
@@ -203,6 +203,10 @@ function checkElement(schemas: SchemaSet, parent: SchemaNode | undefined, el: El
     const other = childrenNamed(parent!, name)[0];
     if (other) report(issues, el, path, `wrong namespace ${ns || '(none)'} for ${name}: expected ${other.module.namespace}`, other);
     else report(issues, el, path, `unknown element ${name}: ${parent!.name} has ${dataChildren(parent!).map((c) => c.name).join(', ') || 'no children'}`, parent);
+    return;
+  }
+  if (schema.config === false) {
+    report(issues, el, path, `${schema.kind} ${name} is state data (config false): a config edit cannot hold it`, schema);
     return;
   }
   const kids = childrenOf(el);

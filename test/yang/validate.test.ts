@@ -68,6 +68,12 @@ test('wrong namespace', async () => {
   assert.match(issue.message, /wrong namespace http:\/\/openconfig.net\/yang\/interface for interfaces/);
 });
 
+test('state data (config false) written by a module', async () => {
+  const issue = only(await run((c) => void c.system!.create('state').create('hostname', { data: 'r1' })));
+  assert.equal(issue.path, "/devices/device[name='dev1']/config/system/state");
+  assert.match(issue.message, /container state is state data \(config false\)/);
+});
+
 test('list entry without its key, and a duplicate entry', async () => {
   const missing = only(await run((c) => {
     const ifs = c.create('interfaces', { attributes: { xmlns: IF } });
