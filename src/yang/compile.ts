@@ -176,6 +176,10 @@ export class YangContext {
     for (const top of [stmt, ...mod.submodules]) {
       for (const imp of subs(top, 'import')) this.loadModule(imp.arg ?? '', imp);
     }
+    // A module after what it imports (as pyang orders them): augments from different
+    // modules into one node then land in the order pyang prints them.
+    this.modules.delete(name);
+    this.modules.set(name, mod);
     return mod;
   }
 
