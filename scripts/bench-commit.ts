@@ -6,13 +6,24 @@
  * parse, modules, edit serialize, socket incl. the controller's own work, main thread rest).
  * Baseline in the same run: sending each touched device whole, as the Python server does.
  * Targets: cycle < 1.5 s; edit-config bytes < 5% of the config size.
+ * Then the narrowed module again with --validate (the change checked against the YANG;
+ * stacks are captured only in a second run when something does not fit): its cost against
+ * the cycle without it, target < 10%. In-process figures too, and what capturing a stack
+ * per created node in every run would have cost.
  *
  *   npx tsx scripts/bench-commit.ts [--devices 1000] [--interfaces 100] [--rounds 3]
  */
 import { cac } from 'cac';
 import { logger } from '../src/log.ts';
 import { ServiceServer, type TransactionReport } from '../src/service/server.ts';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { parseString, type XmlNode } from '../src/xml/index.ts';
+import { captureOrigins } from '../src/xml/origin.ts';
+import { SchemaSet, validateChanges } from '../src/yang/validate.ts';
 import { startBenchStack } from './lib/bench.ts';
+
+const CTRL = 'http://clicon.org/controller';
 
 const cli = cac('bench-commit');
 cli.option('--devices <n>', 'devices', { default: 1000 }).option('--interfaces <n>', 'interfaces per device', { default: 100 }).option('--rounds <n>', 'commits to time', { default: 3 });
@@ -28,12 +39,13 @@ process.stdout.write(`bench-commit: ${DEVICES} devices × ${IFACES} interfaces, 
 const log = logger('bench');
 log.level = 1;
 
-async function runMode(narrow: boolean): Promise<void> {
+async function runMode(narrow: boolean, validate = false): Promise<TransactionReport | undefined> {
   stack.writeModule(narrow);
   const server = new ServiceServer({
     sockPath: stack.sock,
     modulePaths: [stack.modules],
     watch: false,
+    ...(validate ? { validate: true, yangDirs: [join(stack.dir, 'yang')] } : {}),
     log,
     logLevel: 1,
     onModuleLog: () => undefined,
@@ -43,7 +55,7 @@ async function runMode(narrow: boolean): Promise<void> {
   const connected = new Promise<void>((resolve) => server.once('connected', () => resolve()));
   await server.start();
   await connected;
-  process.stdout.write(`\n${narrow ? 'module narrows its read with SERVICE_XPATH' : 'module reads the whole config'}:\n`);
+  process.stdout.write(`\n${narrow ? 'module narrows its read with SERVICE_XPATH' : 'module reads the whole config'}${validate ? ', with --validate' : ''}:\n`);
   const rows: TransactionReport[] = [];
   for (let i = 0; i < ROUNDS; i++) {
     const { tid, outcome, wallMs: wall } = await stack.commit();
@@ -55,19 +67,19 @@ async function runMode(narrow: boolean): Promise<void> {
     }
     rows.push(r);
     const t = r.timings!;
-    const rest = r.totalMs - r.socketMs - t.parseMs - t.modulesMs - t.serializeMs;
+    const rest = r.totalMs - r.socketMs - t.parseMs - t.modulesMs - t.serializeMs - (t.validateMs ?? 0);
     const pct = (x: number): string => `${((100 * x) / r.totalMs).toFixed(0)}%`;
     process.stdout.write(
       `  round ${i}: cycle ${r.totalMs.toFixed(0)} ms (commit to outcome ${wall.toFixed(0)} ms); ` +
         `edit-config ${r.edits} × ${(r.editBytes / r.edits / 1024).toFixed(0)} KB = ${(r.editBytes / 1024).toFixed(0)} KB for ${r.creators} tagged nodes; ` +
         `config read ${(r.configBytes / 1e6).toFixed(2)} MB\n` +
         `    parse ${t.parseMs.toFixed(0)} ms (${pct(t.parseMs)}), modules ${t.modulesMs.toFixed(0)} ms (${pct(t.modulesMs)}), ` +
-        `serialize ${t.serializeMs.toFixed(0)} ms (${pct(t.serializeMs)}), socket ${r.socketMs.toFixed(0)} ms (${pct(r.socketMs)}), main thread rest ${rest.toFixed(0)} ms (${pct(rest)})\n` +
+        `${t.validateMs !== undefined ? `validate ${t.validateMs.toFixed(0)} ms (${pct(t.validateMs)}), ` : ''}serialize ${t.serializeMs.toFixed(0)} ms (${pct(t.serializeMs)}), socket ${r.socketMs.toFixed(0)} ms (${pct(r.socketMs)}), main thread rest ${rest.toFixed(0)} ms (${pct(rest)})\n` +
         `    socket by RPC (controller+transfer / reply parse here): ${r.rpcs.map((x) => `${x.name} ${x.waitMs.toFixed(0)}/${x.parseMs.toFixed(0)} ms`).join(', ')}\n`,
     );
   }
   await server.stop();
-  if (rows.length === 0) return;
+  if (rows.length === 0) return undefined;
   const sorted = [...rows].sort((a, b) => a.totalMs - b.totalMs);
   const med = sorted[Math.floor(sorted.length / 2)]!;
   // Against the size of the whole config (what the Python server reads, and about what it sends: each device whole).
@@ -80,8 +92,56 @@ async function runMode(narrow: boolean): Promise<void> {
       `edit-config ${(med.editBytes / 1024).toFixed(0)} KB = ${(ratio * 100).toFixed(2)}% of the ${(configBytes / 1e6).toFixed(1)} MB config (target < 5%: ${ratio < 0.05 ? 'met' : 'NOT met'}); ` +
       `baseline, devices sent whole: ${(configBytes / med.editBytes).toFixed(0)}× these bytes\n`,
   );
+  return med;
 }
 
 await runMode(false);
-await runMode(true);
+const plain = await runMode(true);
+const checked = await runMode(true, true);
+if (plain && checked) {
+  // The server's own time (less the controller's wait), which validation adds to; the cycle for scale.
+  const own = (r: TransactionReport): number => r.totalMs - r.rpcs.reduce((a, x) => a + x.waitMs, 0);
+  const extra = checked.timings!.validateMs!;
+  process.stdout.write(
+    `\nvalidation cost (median rounds): validate ${extra.toFixed(0)} ms, ${((100 * extra) / plain.totalMs).toFixed(1)}% of the ${plain.totalMs.toFixed(0)} ms cycle without it ` +
+      `(server's own time ${own(plain).toFixed(0)} → ${own(checked).toFixed(0)} ms; target < 10%: ${extra < 0.1 * plain.totalMs ? 'met' : 'NOT met'})\n`,
+  );
+}
+// The same cost measured in this process, without the controller and the other rounds' noise:
+// validateChanges after the module's run, and (for comparison) the module's run with origin
+// capture, which is paid only when a change does not fit; medians of 7.
+{
+  const { setup } = (await import(pathToFileURL(join(stack.modules, 'bench.ts')).href)) as { setup: (root: XmlNode, log: unknown, ctx: object) => void };
+  const schemas = SchemaSet.fromDirs([stack.modules, join(stack.dir, 'yang')])!;
+  let xml = `<services xmlns="${CTRL}"><bench xmlns="urn:example:bench"><name>b</name><contact>noc@example.com</contact></bench></services><devices xmlns="${CTRL}">`;
+  for (let i = 0; i < DEVICES; i++) xml += `<device><name>dev${i}</name></device>`;
+  xml += '</devices>';
+  const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  const plainRuns: number[] = [];
+  const capturedRuns: number[] = [];
+  const validateRuns: number[] = [];
+  for (let i = 0; i < 7; i++) {
+    for (const capture of [false, true]) {
+      const root = parseString(xml);
+      captureOrigins(capture);
+      const t0 = performance.now();
+      setup(root, log, {});
+      const t1 = performance.now();
+      captureOrigins(false);
+      (capture ? capturedRuns : plainRuns).push(t1 - t0);
+      if (capture) continue;
+      const issues = validateChanges(root, schemas);
+      validateRuns.push(performance.now() - t1);
+      if (issues.length) throw new Error(issues.map((x) => x.message).join('; '));
+    }
+  }
+  const cost = median(validateRuns);
+  const cycle = plain?.totalMs;
+  process.stdout.write(
+    `in-process, ${DEVICES} created subtrees: module ${median(plainRuns).toFixed(1)} ms; validateChanges ${cost.toFixed(1)} ms` +
+      (cycle !== undefined ? ` = ${((100 * cost) / cycle).toFixed(1)}% of the ${cycle.toFixed(0)} ms cycle (target < 10%: ${cost < 0.1 * cycle ? 'met' : 'NOT met'})` : '') +
+      `; a stack per created node in every run would add ${(median(capturedRuns) - median(plainRuns)).toFixed(1)} ms (paid only in the second run of a change that does not fit)\n`,
+  );
+}
 await stack.close();
+

@@ -41,6 +41,8 @@ interface CliOptions {
   help?: boolean;
   timeout?: string | number;
   batchSize?: string | number;
+  validate?: boolean;
+  yang?: string | string[];
 }
 
 /** Everything the server runs with, after options, config file and defaults are merged. */
@@ -60,6 +62,9 @@ export interface Settings {
   /** The operator's cap on module time; without it, the controller's wait less a margin. */
   timeoutMs?: number;
   batchSize: number;
+  /** Check modules' changes against the YANG (--validate, or -d). */
+  validate: boolean;
+  yangDirs: string[];
 }
 
 function version(): string {
@@ -98,6 +103,9 @@ export function resolveSettings(o: CliOptions): Settings {
     log: o.log === 's' || o.log === 'o' ? o.log : o.foreground ? 'o' : 's',
     logGiven: o.log !== undefined,
     batchSize: Math.floor(positive('batch-size', o.batchSize, DEFAULT_BATCH_SIZE)),
+    validate: o.validate === true || o.debug === true,
+    // --yang first, then the controller's own YANG folders (its devices' models among them).
+    yangDirs: [...new Set([...(o.yang === undefined ? [] : [o.yang].flat().map(String)), ...(cfg.yangDirs ?? [])])],
   };
   if (o.timeout !== undefined) settings.timeoutMs = positive('timeout', o.timeout, 0) * 1000;
   if (o.sockpath !== undefined) settings.sockPath = String(o.sockpath);
@@ -124,7 +132,9 @@ function parseCommandLine(argv: string[]): { options: CliOptions; help: () => vo
     .option('-l, --log <s|o>', 'Log to (s)yslog or std(o)ut (default: o with -F, else s)')
     .option('-V, --version', 'Print the version')
     .option('--timeout <seconds>', "Stop a transaction's modules after this long at most (default: the controller's service-timeout less a margin)")
-    .option('--batch-size <n>', `Creator-tagged nodes per edit-config (default ${DEFAULT_BATCH_SIZE})`);
+    .option('--batch-size <n>', `Creator-tagged nodes per edit-config (default ${DEFAULT_BATCH_SIZE})`)
+    .option('--validate', 'Check what modules changed against the YANG before sending it (on with -d)')
+    .option('--yang <dir>', 'A folder of YANG (device models) for --validate, beside each module\'s own (repeatable)');
   // One command only: list its options, not a commands section.
   cli.help((sections) => sections.filter((sec) => sec.title !== 'Commands' && !sec.title?.startsWith('For more info')));
   let options: CliOptions | undefined;
@@ -247,6 +257,8 @@ async function main(argv: string[]): Promise<number> {
     moduleFilter: settings.moduleFilter,
     timeoutMs: settings.timeoutMs,
     batchSize: settings.batchSize,
+    validate: settings.validate,
+    yangDirs: settings.yangDirs,
     ...(settings.debug > 0 ? { frameLog: frameLogger(settings, syslog) } : {}),
     log,
     logLevel: level,

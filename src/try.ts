@@ -25,6 +25,8 @@ interface CliOptions {
   color?: boolean;
   debug?: boolean;
   quiet?: boolean;
+  yang?: string | string[];
+  validate?: boolean;
 }
 
 const cli = cac('try');
@@ -40,6 +42,8 @@ cli
   .option('--diff', 'Tell the modules this is a `commit diff` dry run (ctx.diff)')
   .option('--no-post-commit', 'Do not run the post-commit hooks')
   .option('--batch-size <n>', 'Creator-tagged nodes per edit-config, as the server')
+  .option('--yang <dir>', 'A folder of YANG (device models) to check the change against, beside the module\'s own (repeatable)')
+  .option('--no-validate', 'Do not check the change against the YANG')
   .option('--no-color', 'No colours, even on a terminal')
   .option('-d, --debug', 'Show the modules\' debug logs (on stderr)')
   .option('-q, --quiet', 'Hide the modules\' logs')
@@ -59,6 +63,8 @@ cli
       postCommit: options.postCommit !== false,
       ...(options.batchSize !== undefined ? { batchSize: Number(options.batchSize) } : {}),
       logLevel: options.quiet ? 0 : options.debug ? 4 : 3,
+      ...(options.yang !== undefined ? { yangDirs: [options.yang].flat().map(String) } : {}),
+      ...(options.validate === false ? { validate: false } : {}),
     };
     if (options.save !== undefined && resolve(String(options.save)) === resolve(config)) throw new Error('--save must name another file than the config');
     const show = (outcome: TryOutcome): void => print(outcome, options);

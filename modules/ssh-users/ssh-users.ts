@@ -2,9 +2,12 @@
  * The ssh-users service of the controller documentation: every user of an instance is
  * added to every device's OpenConfig system/aaa/authentication/users, tagged with the
  * instance as its creator so the controller removes it when the instance goes. The user
- * entry comes from a template (parseTemplate), added into each device's tree.
+ * entry comes from a template (parseTemplate), added into each device's tree. Typed from
+ * the YANG (types/config.d.ts, from scripts/yang-types.ts with this folder's YANG and
+ * openconfig-system): `root.services?.ssh_users`, `config.system` are checked by tsc.
  */
-import { parseTemplate, type ConsolaInstance, type ServiceContext, type XmlNode } from 'clixon-tsapi';
+import { parseTemplate, type ConsolaInstance, type Element, type ServiceContext, type XmlNode } from 'clixon-tsapi';
+import type { Config, DeviceConfig } from './types/config.d.ts';
 
 export const SERVICE = 'ssh-users';
 
@@ -17,12 +20,13 @@ const USER = `<user cl:creator="ssh-users[instance='{{INSTANCE}}']" xmlns:cl="ht
 </user>`;
 
 /** The child named `name`, created when missing. */
-function ensure(parent: XmlNode, name: string, attributes?: Record<string, string>): XmlNode {
+function ensure(parent: Element, name: string, attributes?: Record<string, string>): XmlNode {
   return parent.child(name) ?? parent.create(name, attributes ? { attributes } : {});
 }
 
-export function setup(root: XmlNode, log: ConsolaInstance, ctx: ServiceContext): void {
-  const instances = root.services?.getElements('ssh-users') ?? [];
+export function setup(root: Config, log: ConsolaInstance, ctx: ServiceContext): void {
+  // The first <ssh-users> iterates over every one of them.
+  const instances = [...(root.services?.ssh_users ?? [])];
   const devices = root.devices?.getElements('device') ?? [];
   for (const instance of instances) {
     const name = instance.child('instance')?.getData() ?? '';
@@ -33,7 +37,9 @@ export function setup(root: XmlNode, log: ConsolaInstance, ctx: ServiceContext):
       const role = user.child('role')?.getData() ?? '';
       log.info(`instance ${name}: user ${username} on ${devices.length} devices`);
       for (const device of devices) {
-        const users = ensure(ensure(ensure(ensure(ensure(device, 'config'), 'system', { xmlns: OPENCONFIG_SYSTEM }), 'aaa'), 'authentication'), 'users');
+        const deviceConfig: DeviceConfig = ensure(device, 'config');
+        const system = deviceConfig.system ?? deviceConfig.create('system', { attributes: { xmlns: OPENCONFIG_SYSTEM } });
+        const users = ensure(ensure(ensure(system, 'aaa'), 'authentication'), 'users');
         const entry = users.add(parseTemplate(USER, { INSTANCE: name, USERNAME: username, SSH_KEY: key, ROLE: role }));
         // As the YANG has them optional: no empty leaves.
         if (!key) entry.child('config')?.delete('ssh-key');

@@ -68,6 +68,11 @@ export async function startBenchStack(opts: { devices: number; interfaces: numbe
     `module bench { yang-version 1.1; namespace "urn:example:bench"; prefix b; import clixon-controller { prefix ctrl; }
   augment "/ctrl:services" { list bench { key name; leaf name { type string; } leaf contact { type string; } uses ctrl:created-by-service; } } }`,
   );
+  // The device model the module writes into, for bench-commit's --validate round.
+  writeFileSync(
+    join(dir, 'yang', 'sys@2026-01-01.yang'),
+    'module sys { yang-version 1.1; namespace "urn:example:sys"; prefix s; container system { leaf contact { type string { length "1..64"; pattern "[^@]+@[^@]+"; } } } }',
+  );
   // The controller waits services/service-timeout for the server: ample, so a slow round is measured, not failed.
   let config = `<services xmlns="${CTRL}"><service-timeout>600</service-timeout></services><devices xmlns="${CTRL}">`;
   for (let i = 0; i < opts.devices; i++) config += deviceXml(i, opts.interfaces);

@@ -15,7 +15,29 @@ import { parseServiceEntry, runServices, type ServiceEntry, type TransactionInfo
 import { matchingModules, narrowing } from '../service/server.ts';
 import { removeCreatedBy } from '../sim/index.ts';
 import { commitEdits, loadSchema, narrow } from './controller.ts';
-import { logger, type ConsolaInstance } from '../log.ts';
+import { logger, silentLogger, type ConsolaInstance } from '../log.ts';
+import { SchemaSet, checkChanges } from '../yang/validate.ts';
+import { indexYangFiles } from '../yang/compile.ts';
+import { statSync } from 'node:fs';
+
+// `try --watch` runs again on every save: the YANG is read again only when a file of it changed.
+const schemaCache = new Map<string, SchemaSet | undefined>();
+
+/** The schemas in `dirs`; YANG that cannot be read is logged and leaves the run unchecked rather than failing it. */
+function schemaSet(dirs: readonly string[], log: ConsolaInstance): SchemaSet | undefined {
+  const files = [...indexYangFiles(dirs).values()].flat();
+  const key = files.map((f) => `${f}@${statSync(f).mtimeMs}`).join('\n');
+  if (!schemaCache.has(key)) {
+    schemaCache.clear();
+    try {
+      schemaCache.set(key, SchemaSet.fromDirs(dirs));
+    } catch (err) {
+      log.warn(`YANG not usable, the change is not checked against it (give the missing models with yangDirs / --yang): ${err instanceof Error ? err.message : String(err)}`);
+      schemaCache.set(key, undefined);
+    }
+  }
+  return schemaCache.get(key);
+}
 
 export interface RunServiceOptions {
   /**
@@ -38,6 +60,12 @@ export interface RunServiceOptions {
    * diff and for `svc value` instances). The folder of each module file is always read.
    */
   yangDirs?: readonly string[];
+  /**
+   * Check what the modules changed against the YANG (the module folders' and `yangDirs`)
+   * before building edits: a change that does not fit throws SchemaValidationError naming
+   * the path and the module's own file:line. Default: on when there is any YANG.
+   */
+  validate?: boolean;
   /** Logger handed to the modules (tagged per module); default `logger('devkit')`. */
   log?: ConsolaInstance;
 }
@@ -220,7 +248,16 @@ export async function runLoaded(
   root.clearModified();
 
   const txn: TransactionInfo = { tid: opts.tid ?? '1', user: opts.user ?? 'root', entries, diff: opts.diff ?? false };
+  const schemas = opts.validate === false ? undefined : schemaSet([...moduleDirs, ...(opts.yangDirs ?? [])], log);
   const run = await runServices(root, modules, txn, log, { broken });
+  if (schemas) {
+    await checkChanges(root, schemas, async () => {
+      const again = narrow(actions, filter, schema);
+      again.clearModified();
+      await runServices(again, modules, txn, silentLogger(), { broken });
+      return again;
+    });
+  }
   const edits = buildEdits(root, opts.batchSize !== undefined ? { batchSize: opts.batchSize } : {});
   const running = commitEdits(actions, edits, schema);
   const calls = run.calls.map(toRecord);

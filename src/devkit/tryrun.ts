@@ -11,6 +11,7 @@ import { formatDeviceDiff } from '../xml/diff.ts';
 import { parseString } from '../xml/index.ts';
 import { BrokenModuleError, ModuleRunError } from '../service/runner.ts';
 import { EditRejectedError } from './controller.ts';
+import { SchemaValidationError } from '../yang/validate.ts';
 import { DevkitInputError, ModuleLoadError, loadPath, runLoaded, type CallRecord } from './run.ts';
 
 /** What `try` was asked to run. */
@@ -28,6 +29,10 @@ export interface TryJob {
   savePath?: string;
   /** Module log level (consola: 0 silent … 4 debug); module logs go to stderr. */
   logLevel?: number;
+  /** More YANG folders (device models); the module's own folder is always read. */
+  yangDirs?: string[];
+  /** false: do not check the change against the YANG. */
+  validate?: boolean;
 }
 
 /** Where an error points: a file, line and column in the module's sources. */
@@ -40,9 +45,10 @@ export interface SourcePosition {
 export interface ErrorReport {
   /**
    * 'input': the config or instance; 'load': a module failed to load; 'module': a module
-   * function threw; 'commit': the controller would refuse the edit-config.
+   * function threw; 'commit': the controller would refuse the edit-config; 'schema': the
+   * change does not fit the YANG.
    */
-  kind: 'input' | 'load' | 'module' | 'commit' | 'internal';
+  kind: 'input' | 'load' | 'module' | 'commit' | 'schema' | 'internal';
   message: string;
   /** The first position in the module's sources, when known. */
   at?: SourcePosition;
@@ -79,6 +85,8 @@ export async function tryOnce(job: TryJob): Promise<TryOutcome> {
         ...(job.diff !== undefined ? { diff: job.diff } : {}),
         ...(job.postCommit !== undefined ? { postCommit: job.postCommit } : {}),
         ...(job.batchSize !== undefined ? { batchSize: job.batchSize } : {}),
+        ...(job.yangDirs ? { yangDirs: job.yangDirs } : {}),
+        ...(job.validate === false ? { validate: false } : {}),
         log: moduleLogger(job.logLevel ?? 3),
       },
       failures,
@@ -109,6 +117,11 @@ export function moduleRoot(modulePath: string): string {
 export function reportError(err: unknown, roots: readonly string[]): ErrorReport {
   if (err instanceof DevkitInputError) return { kind: 'input', message: err.message, frames: [] };
   if (err instanceof EditRejectedError) return { kind: 'commit', message: err.message, frames: [] };
+  if (err instanceof SchemaValidationError) {
+    const frames = err.issues.flatMap((i) => (i.origin ? [i.origin] : []));
+    const at = frames.length > 0 ? positionIn(`${frames[0]}:1`) : undefined;
+    return { kind: 'schema', message: err.message, ...(at ? { at } : {}), frames };
+  }
   if (err instanceof ModuleRunError) {
     const frames = moduleFrames(err.error, roots);
     const at = frames.length > 0 ? positionIn(frames[0]!) : undefined;

@@ -1,6 +1,7 @@
 /**
  * Reads the controller's configuration file (controller.xml, `-f`) for what the service
- * server needs: socket, module path and filter, pid file. Options are found by local name
+ * server needs: socket, module path and filter, pid file, and its YANG folders (the
+ * devices' models, for --validate). Options are found by local name
  * wherever they sit and whatever namespace they carry (the PYAPI ones come in
  * `http://clicon.org/controller-config`).
  */
@@ -17,6 +18,8 @@ export interface ControllerConfig {
   /** CONTROLLER_PYAPI_MODULE_FILTER, split at commas. */
   moduleFilter?: string[];
   pidFile?: string;
+  /** Every CLICON_YANG_DIR, then CLICON_YANG_MAIN_DIR and CLICON_YANG_DOMAIN_DIR (device models per mount domain). */
+  yangDirs?: string[];
 }
 
 export class ConfigFileError extends Error {
@@ -35,10 +38,13 @@ export function readControllerConfig(path: string): ControllerConfig {
     throw new ConfigFileError(path, err instanceof Error ? err.message : String(err));
   }
   const values = new Map<string, string>();
+  // CLICON_YANG_DIR may be given many times: every value is kept.
+  const yangDirs: string[] = [];
   const walk = (el: XmlNode): void => {
     for (const c of el.getChildren()) {
       const name = localName(c.getName());
-      if (c.getChildren().length === 0 && !values.has(name)) values.set(name, c.getData().trim());
+      if (name === 'CLICON_YANG_DIR' && c.getChildren().length === 0) yangDirs.push(c.getData().trim());
+      else if (c.getChildren().length === 0 && !values.has(name)) values.set(name, c.getData().trim());
       else walk(c);
     }
   };
@@ -60,5 +66,10 @@ export function readControllerConfig(path: string): ControllerConfig {
   if (filter) cfg.moduleFilter = filter.split(',').map((s) => s.trim()).filter((s) => s !== '');
   const pid = values.get('CONTROLLER_PYAPI_PIDFILE');
   if (pid) cfg.pidFile = pid;
+  for (const opt of ['CLICON_YANG_MAIN_DIR', 'CLICON_YANG_DOMAIN_DIR']) {
+    const dir = values.get(opt);
+    if (dir) yangDirs.push(dir);
+  }
+  if (yangDirs.length) cfg.yangDirs = yangDirs.filter((d) => d !== '');
   return cfg;
 }

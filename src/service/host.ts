@@ -31,6 +31,8 @@ export interface HostOptions {
   logLevel: number;
   /** Where module log lines go (the server's logger for that module's tag). */
   onModuleLog: (level: number, tag: string, message: string) => void;
+  /** Check modules' changes against the YANG beside them and in these folders before any edit is sent. */
+  validate?: { yangDirs: string[] };
 }
 
 export type RunOutcome =
@@ -170,7 +172,7 @@ export class ModuleHost {
   /** Starts a worker and resolves once its code is imported (tsx registered, runner and parser loaded). */
   private boot(): Promise<Worker> {
     if (this.closed) return Promise.reject(new HostClosedError());
-    const worker = new Worker(BOOT, { workerData: { entry: ENTRY, logLevel: this.opts.logLevel }, resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB } });
+    const worker = new Worker(BOOT, { workerData: { entry: ENTRY, logLevel: this.opts.logLevel, validate: this.opts.validate }, resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB } });
     this.live.add(worker);
     worker.once('exit', () => this.live.delete(worker));
     // Module log lines arrive here as long as the worker lives.

@@ -53,6 +53,9 @@ export interface ServerOptions {
   logLevel: number;
   /** Where module log lines go. */
   onModuleLog: (level: number, tag: string, message: string) => void;
+  /** Check what modules changed against the YANG (beside the modules, and in `yangDirs`) before sending it. */
+  validate?: boolean;
+  yangDirs?: string[];
 }
 
 /** What one services-commit cost; emitted as 'transaction' for benchmarks and tests. */
@@ -108,6 +111,7 @@ export class ServiceServer extends EventEmitter {
       log: opts.log,
       logLevel: opts.logLevel,
       onModuleLog: opts.onModuleLog,
+      ...(opts.validate ? { validate: { yangDirs: opts.yangDirs ?? [] } } : {}),
     });
   }
 
@@ -490,6 +494,8 @@ export function failureReason(f: RunFailure): string {
       return `\nService module ${service} returned an error:\n\n${f.message}${where ? `\n(${where})` : ''}`;
     case 'broken':
       return `\nService module ${service} failed to load:\n\n${f.message}`;
+    case 'schema':
+      return `\nService modules' changes not sent: ${f.message}`;
     case 'internal':
       return `\nService module ${service} could not run:\n\n${f.message}${where ? `\n(${where})` : ''}`;
   }

@@ -38,11 +38,14 @@ export interface WorkerTimings {
   parseMs: number;
   modulesMs: number;
   serializeMs: number;
+  /** Checking the change against the YANG (with --validate); the origin capture it needs is in modulesMs. */
+  validateMs?: number;
 }
 
 /** Why a run failed: a module threw, a needed module is broken, or the worker itself hit an error. */
 export interface RunFailure {
-  kind: 'module' | 'broken' | 'internal';
+  /** schema: what the modules changed does not fit the YANG (--validate); nothing was sent. */
+  kind: 'module' | 'broken' | 'schema' | 'internal';
   service?: string;
   file?: string;
   fn?: string;

@@ -14,6 +14,9 @@ import { loadModules, moduleInfo } from './loader.ts';
 import type { LoadedModule } from './module.ts';
 import { BrokenModuleError, ModuleRunError, runServices } from './runner.ts';
 import type { FromWorker, RunFailure, ToWorker } from './worker-messages.ts';
+import { dirname } from 'node:path';
+import { SchemaSet, SchemaValidationError, checkChanges } from '../yang/validate.ts';
+import { silentLogger } from '../log.ts';
 
 const port = parentPort;
 if (!port) throw new Error('worker.ts runs only as a worker thread');
@@ -35,6 +38,8 @@ const log: ConsolaInstance = createConsola({
 });
 
 let modules: LoadedModule[] = [];
+const validateWith: { yangDirs: string[] } | undefined = workerData?.validate;
+let schemas: SchemaSet | undefined;
 
 port.on('message', (msg: ToWorker) => {
   void handle(msg);
@@ -45,6 +50,14 @@ async function handle(msg: ToWorker): Promise<void> {
   if (msg.type === 'load') {
     const result = await loadModules(msg.files);
     modules = result.modules;
+    if (validateWith) {
+      const dirs = [...new Set(modules.map((m) => dirname(m.file)))];
+      try {
+        schemas = SchemaSet.fromDirs([...dirs, ...validateWith.yangDirs]);
+      } catch (err) {
+        log.warn(`YANG not usable, changes are not validated: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }
     send({ type: 'loaded', modules: modules.map(moduleInfo), failures: result.failures });
     return;
   }
@@ -53,6 +66,7 @@ async function handle(msg: ToWorker): Promise<void> {
     const t0 = performance.now();
     const root = parseString(dataContent(Buffer.from(msg.config).toString('utf8')));
     const t1 = performance.now();
+    const check = schemas !== undefined && msg.phase === 'commit';
     const run = await runServices(root, modules, msg.txn, log, {
       phase: msg.phase,
       broken: msg.broken,
@@ -69,9 +83,17 @@ async function handle(msg: ToWorker): Promise<void> {
         }),
     });
     const t2 = performance.now();
+    if (check) {
+      await checkChanges(root, schemas!, async () => {
+        const again = parseString(dataContent(Buffer.from(msg.config).toString('utf8')));
+        await runServices(again, modules, msg.txn, silentLogger(), { phase: msg.phase, broken: msg.broken });
+        return again;
+      });
+    }
+    const t2v = performance.now();
     const { edits, creators } = msg.phase === 'commit' ? planEdits(root, { batchSize: msg.batchSize }) : { edits: [], creators: 0 };
     const t3 = performance.now();
-    send({ type: 'done', id, served: run.served, edits, creators, timings: { parseMs: t1 - t0, modulesMs: t2 - t1, serializeMs: t3 - t2 } });
+    send({ type: 'done', id, served: run.served, edits, creators, timings: { parseMs: t1 - t0, modulesMs: t2 - t1, serializeMs: t3 - t2v, ...(check ? { validateMs: t2v - t2 } : {}) } });
   } catch (err) {
     send({ type: 'failed', id, failure: toFailure(err) });
   }
@@ -106,5 +128,6 @@ function toFailure(err: unknown): RunFailure {
       message: err.failures.map((f) => f.error).join('\n'),
     };
   }
+  if (err instanceof SchemaValidationError) return { kind: 'schema', message: err.message };
   return { kind: 'internal', message: err instanceof Error ? (err.stack ?? err.message) : String(err) };
 }

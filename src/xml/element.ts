@@ -4,6 +4,7 @@
  * public method returns. Internals (parser, serializer, paths) work on raw elements.
  * Also owns modification tracking and the compact/pretty/JSON/YAML writers.
  */
+import { noteOrigin, originFrame } from './origin.ts';
 import { entryKey } from './keys.ts';
 import { selectPath } from './path.ts';
 import { ByteWriter } from './writer.ts';
@@ -214,6 +215,11 @@ export class Element {
     return SOURCE;
   }
 
+  /** Where module code created or last changed this node (`file:line`), when origin capture was on. */
+  getOrigin(): string | undefined {
+    return originFrame(this);
+  }
+
   #node(): XmlNode {
     return (this.#proxy ??= new Proxy(this, handler) as XmlNode);
   }
@@ -319,6 +325,7 @@ export class Element {
     const s = String(value);
     if (s === this.#data) return;
     this.#data = s;
+    noteOrigin(this);
     this.#mark();
   }
 
@@ -378,6 +385,7 @@ export class Element {
     const el = new Element(name, undefined, INTERNAL);
     if (opts.attributes) el.#attrs = flatten(opts.attributes);
     if (opts.data !== undefined) el.#data = String(opts.data);
+    noteOrigin(el);
     this.#append(el);
     return el.#node();
   }
@@ -397,6 +405,7 @@ export class Element {
     for (let p: Element | null = this; p; p = p.#parent) {
       if (p === el) throw new XmlTreeError(`cannot add <${el.#name}> inside itself`);
     }
+    noteOrigin(el);
     this.#append(el.#detach(true));
     return el.#node();
   }

@@ -1,0 +1,40 @@
+/**
+ * Generates TypeScript declarations from YANG for service modules:
+ *
+ *   npx tsx scripts/yang-types.ts <yang files or folders> -o <dir> [-p <search folder>]...
+ *
+ * Files given are emitted (their modules' nodes), folders give every module in them; `-p`
+ * folders only resolve imports. Writes <dir>/config.d.ts exporting `Config` (the root a
+ * module's setup gets) and `DeviceConfig` (a device's config).
+ */
+import { mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { YangContext, indexYangFiles } from '../src/yang/index.ts';
+import { generateTypes } from '../src/yang/typegen.ts';
+import { withController } from '../src/yang/validate.ts';
+
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: { out: { type: 'string', short: 'o' }, path: { type: 'string', short: 'p', multiple: true } },
+});
+if (!values.out || positionals.length === 0) {
+  console.error('usage: yang-types.ts <yang files or folders> -o <dir> [-p <search folder>]...');
+  process.exit(2);
+}
+const given = positionals.map((p) => resolve(p));
+const searchDirs = [...given.map((p) => (statSync(p).isDirectory() ? p : dirname(p))), ...(values.path ?? []).map((p) => resolve(p))];
+const ctx = new YangContext(withController([...new Set(searchDirs)]));
+const names = [...indexYangFiles(given).keys()];
+ctx.load(names);
+for (const w of ctx.warnings) console.error(`warning: ${w}`);
+const outDir = resolve(values.out);
+mkdirSync(outDir, { recursive: true });
+const elementTs = fileURLToPath(new URL('../src/xml/index.ts', import.meta.url));
+let elementImport = relative(outDir, elementTs).split('\\').join('/');
+if (!elementImport.startsWith('.')) elementImport = `./${elementImport}`;
+const text = generateTypes(ctx, { modules: names, elementImport });
+const file = join(outDir, 'config.d.ts');
+writeFileSync(file, `${text}\n`);
+console.log(`${file}: ${names.join(', ')} (${(text.length / 1024).toFixed(0)} KiB)`);
