@@ -1,7 +1,7 @@
 /**
  * Checks what service modules changed in a config tree against the YANG schemas, before
  * anything is sent: unknown elements, wrong namespaces, state (config false) nodes, list
- * entries without their keys, duplicate list and leaf-list entries, leaf values not of their type. Each issue names
+ * entries without their keys, an entry given twice with different values, leaf values not of their type. Each issue names
  * the path, the module code that created the node (origin capture, src/xml/origin.ts) and
  * the YANG statement that defines it.
  */
@@ -230,8 +230,11 @@ function checkElement(schemas: SchemaSet, parent: SchemaNode | undefined, el: El
 
 /**
  * Same-named siblings with the same identity (a list entry's keys, a leaf-list value; a
- * container or leaf has one instance) are one node twice. `changedOnly`: report a pair only
- * when one of it changed (entries the config already had twice are not the modules' doing).
+ * container or leaf has one instance) are one node twice. The server sends a merge, and
+ * the controller merges them (its CLICON_NETCONF_DUPLICATE_ALLOW; re-applied services
+ * create again what actions already holds, and two instances often share a parent entry),
+ * so twice is fine; what is reported is a conflict, the same leaf with two values, whose
+ * outcome would depend on the order. `changedOnly`: only pairs of which one changed.
  */
 function checkDuplicates(schemas: SchemaSet, parent: SchemaNode | undefined, kids: readonly Element[], parentPath: string, issues: ValidationIssue[], changedOnly: boolean): void {
   const groups = new Map<string, Element[]>();
@@ -243,7 +246,7 @@ function checkDuplicates(schemas: SchemaSet, parent: SchemaNode | undefined, kid
   for (const group of groups.values()) {
     if (group.length < 2) continue;
     const schema = childSchema(schemas, parent, group[0]!, parent === undefined);
-    if (!schema) continue;
+    if (!schema || schema.kind === 'leaf-list') continue;
     const seen = new Map<string, Element>();
     for (const el of group) {
       const id = identity(el, schema);
@@ -253,10 +256,30 @@ function checkDuplicates(schemas: SchemaSet, parent: SchemaNode | undefined, kid
         continue;
       }
       if (changedOnly && !el.isModified() && !first.isModified()) continue;
-      const what = schema.kind === 'list' || schema.kind === 'leaf-list' ? `duplicate entry ${id}` : `${schema.kind} ${schema.name} twice`;
-      report(issues, el.isModified() ? el : first, `${parentPath}/${localName(nameOf(el))}`, what, schema);
+      const clash = conflict(first, el, '');
+      if (clash === undefined) continue;
+      const what = schema.kind === 'list' ? `entry ${id}` : `${schema.kind} ${schema.name}`;
+      report(issues, el.isModified() ? el : first, `${parentPath}/${localName(nameOf(el))}`, `${what} given twice with different values: ${clash}`, schema);
     }
   }
+}
+
+/** The first leaf the two trees give different values (`a/b: 'x' and 'y'`), if any; lists inside are matched by position of name. */
+function conflict(a: Element, b: Element, at: string): string | undefined {
+  const bKids = childrenOf(b);
+  for (const ak of childrenOf(a)) {
+    const name = localName(nameOf(ak));
+    const bk = bKids.find((c) => nameOf(c) === nameOf(ak));
+    if (!bk) continue;
+    const path = at ? `${at}/${name}` : name;
+    if (childrenOf(ak).length === 0 && childrenOf(bk).length === 0) {
+      if (getText(ak) !== getText(bk)) return `${path}: '${getText(ak)}' and '${getText(bk)}'`;
+    } else if (bKids.filter((c) => nameOf(c) === nameOf(ak)).length === 1) {
+      const inner = conflict(ak, bk, path);
+      if (inner !== undefined) return inner;
+    }
+  }
+  return undefined;
 }
 
 function identity(el: Element, schema: SchemaNode): string {

@@ -80,11 +80,18 @@ test('list entry without its key, and a duplicate entry', async () => {
     ifs.create('interface').create('config').create('mtu', { data: '1500' });
   }));
   assert.match(missing.message, /list entry without its key name/);
+  // Twice alike is a merge (the controller takes it: re-applied services create again what
+  // actions holds, two instances share a parent entry); twice with two values is a conflict.
+  const same = await run((c) => {
+    const ifs = c.create('interfaces', { attributes: { xmlns: IF } });
+    for (let i = 0; i < 2; i++) ifs.create('interface').create('name', { data: 'eth0' }).getParent()!.create('config').create('mtu', { data: '1500' });
+  });
+  assert.equal(same, undefined);
   const dup = await run((c) => {
     const ifs = c.create('interfaces', { attributes: { xmlns: IF } });
-    for (let i = 0; i < 2; i++) ifs.create('interface').create('name', { data: 'eth0' });
+    for (const mtu of ['1500', '9000']) ifs.create('interface').create('name', { data: 'eth0' }).getParent()!.create('config').create('mtu', { data: mtu });
   });
-  assert.ok(dup?.issues.some((i) => /duplicate entry name='eth0'/.test(i.message)), dup?.message);
+  assert.ok(dup?.issues.some((i) => /entry name='eth0' given twice with different values: config\/mtu: '1500' and '9000'/.test(i.message)), dup?.message);
 });
 
 test('leaf values not of their type: range, pattern, identityref', async () => {
