@@ -38,8 +38,9 @@ test('syntax errors name file:line:column', () => {
   assert.throws(() => parseYang('module m {\n  description "open\n', 'm.yang'), /^YangError: m.yang:3:1: unterminated double-quoted string|m\.yang:\d+:\d+: unterminated/);
 });
 
-const mirror = '/work/.mirror/openconfig+public/repo';
-test('every OpenConfig public module reads without error', { skip: existsSync(mirror) ? false : 'the openconfig/public mirror is not on this machine (CI)' }, () => {
+// A git clone of openconfig/public (its git directory), given by OPENCONFIG_PUBLIC_GIT: too big to vendor.
+const mirror = process.env.OPENCONFIG_PUBLIC_GIT ?? '';
+test('every OpenConfig public module reads without error', { skip: mirror !== '' && existsSync(mirror) ? false : 'set OPENCONFIG_PUBLIC_GIT to a clone of openconfig/public to run it' }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'oc-'));
   try {
     execFileSync('sh', ['-c', `git -C ${mirror} archive HEAD release third_party | tar -x -C ${dir}`]);
