@@ -8,8 +8,7 @@
  * module's setup gets) and `DeviceConfig` (a device's config).
  */
 import { mkdirSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { YangContext, indexYangFiles } from '../src/yang/index.ts';
 import { generateTypes } from '../src/yang/typegen.ts';
@@ -31,9 +30,9 @@ ctx.load(names);
 for (const w of ctx.warnings) console.error(`warning: ${w}`);
 const outDir = resolve(values.out);
 mkdirSync(outDir, { recursive: true });
-const elementTs = fileURLToPath(new URL('../src/xml/index.ts', import.meta.url));
-let elementImport = relative(outDir, elementTs).split('\\').join('/');
-if (!elementImport.startsWith('.')) elementImport = `./${elementImport}`;
+// The package name: what a module imports the API by, wherever its folder is (the server's
+// hooks and an editor's node_modules or tsconfig paths resolve it).
+const elementImport = 'clixon-tsapi';
 const text = generateTypes(ctx, { modules: names, elementImport });
 const file = join(outDir, 'config.d.ts');
 writeFileSync(file, `${text}\n`);

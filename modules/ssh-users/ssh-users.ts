@@ -3,11 +3,11 @@
  * added to every device's OpenConfig system/aaa/authentication/users, tagged with the
  * instance as its creator so the controller removes it when the instance goes. The user
  * entry comes from a template (parseTemplate), added into each device's tree. Typed from
- * the YANG (types/config.d.ts, from scripts/yang-types.ts with this folder's YANG and
+ * the YANG (../types/config.d.ts, from `npm run types:modules`: this folder's YANG and
  * openconfig-system): `root.services?.ssh_users`, `config.system` are checked by tsc.
  */
 import { parseTemplate, type ConsolaInstance, type Element, type ServiceContext, type XmlNode } from 'clixon-tsapi';
-import type { Config, DeviceConfig } from './types/config.d.ts';
+import type { Config, DeviceConfig } from '../types/config.d.ts';
 
 export const SERVICE = 'ssh-users';
 

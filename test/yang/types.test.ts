@@ -1,6 +1,6 @@
 /**
- * Generated types: the banner example's committed declarations are what the generator
- * makes from its YANG and openconfig-system today, the example type-checks, and a copy with
+ * Generated types: the examples' committed declarations are what the generator makes from
+ * their YANG and openconfig-system today, the example type-checks, and a copy with
  * a misspelled leaf is rejected by tsc (the TypeScript API, in memory).
  */
 import { test } from 'node:test';
@@ -15,15 +15,16 @@ import { withController } from '../../src/yang/validate.ts';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
 const bannerDir = join(repo, 'modules/banner');
+const sshDir = join(repo, 'modules/ssh-users');
 const ocDir = join(repo, 'test/fixtures/yang/openconfig');
 
-test('modules/banner/types/config.d.ts is what the generator makes now', () => {
-  const given = [join(bannerDir, 'banner@2026-01-01.yang'), join(ocDir, 'openconfig-system.yang')];
-  const ctx = new YangContext(withController([bannerDir, ocDir]));
+test('modules/types/config.d.ts is what the generator makes now (npm run types:modules)', () => {
+  const given = [join(bannerDir, 'banner@2026-01-01.yang'), join(sshDir, 'ssh-users@2023-05-22.yang'), join(ocDir, 'openconfig-system.yang')];
+  const ctx = new YangContext(withController([bannerDir, sshDir, ocDir]));
   const names = [...indexYangFiles(given).keys()];
   ctx.load(names);
-  const text = generateTypes(ctx, { modules: names, elementImport: '../../../src/xml/index.ts' });
-  assert.equal(`${text}\n`, readFileSync(join(bannerDir, 'types/config.d.ts'), 'utf8'));
+  const text = generateTypes(ctx, { modules: names, elementImport: 'clixon-tsapi' });
+  assert.equal(`${text}\n`, readFileSync(join(repo, 'modules/types/config.d.ts'), 'utf8'));
 });
 
 /** tsc's errors for the banner module with `edit` applied to its source, checked as a file beside it. */
