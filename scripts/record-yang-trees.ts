@@ -1,7 +1,7 @@
 /**
  * Records `pyang -f tree` of real models as test fixtures: for each module below, the tree
  * pyang prints and the YANG files that module needs (its import/include closure, as our
- * reader follows it), copied flat into test/fixtures/yang/<set>/. Tests then compare our
+ * reader follows it), without their prose (scripts/lib/yang-strip.ts), flat in test/fixtures/yang/<set>/. Tests then compare our
  * printTree with pyang's output without needing pyang or the model repositories.
  *
  *   PYANG='python3 /path/to/pyang/bin/pyang' npx tsx scripts/record-yang-trees.ts \
@@ -11,10 +11,11 @@
  * the other two: `git archive HEAD yang` of clixon and clixon-controller.)
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { YangContext, indexYangFiles } from '../src/yang/index.ts';
+import { writeWithoutProse } from './lib/yang-strip.ts';
 
 const { values } = parseArgs({
   options: {
@@ -75,8 +76,7 @@ for (const [set, { paths, modules }] of Object.entries(sets)) {
     ctx.load([module]);
     for (const m of ctx.modules.values()) {
       for (const f of [m.file, ...m.submodules.map((s) => s.file)]) {
-        const to = join(dir, basename(f));
-        copyFileSync(f, to);
+        writeWithoutProse(f, join(dir, basename(f)));
       }
     }
     manifest.push({ module, set });
