@@ -24,7 +24,11 @@ export function transactionLine(r: TransactionReport): string {
   if (controller.length > 0) parts.push(`controller ${controller.join(', ')}`);
   const work: string[] = [];
   if (r.configBytes > 0) work.push(`read ${groupDigits(r.configBytes)} bytes`);
-  if (r.timings) work.push(`parse ${ms(r.timings.parseMs)}`, `modules ${ms(r.timings.modulesMs)}`, `serialize ${ms(r.timings.serializeMs)}`);
+  if (r.timings) {
+    work.push(`parse ${ms(r.timings.parseMs)}`, `modules ${ms(r.timings.modulesMs)}`);
+    if (r.timings.validateMs !== undefined) work.push(`validate ${ms(r.timings.validateMs)}`);
+    work.push(`serialize ${ms(r.timings.serializeMs)}`);
+  }
   if (work.length > 0) parts.push(work.join(', '));
   parts.push(`sent ${r.edits} edit-config, ${groupDigits(r.editBytes)} bytes`);
   return parts.join('; ');

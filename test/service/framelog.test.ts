@@ -117,6 +117,13 @@ test('the transaction line: total, controller time per RPC, read, parse, modules
     rpcs: Array.from({ length: 10 }, () => ({ name: 'edit-config', waitMs: 10, parseMs: 0, bytesOut: 1, bytesIn: 1 })),
   });
   assert.equal(failed, 'tid 7: failed in 40 ms; controller edit-config 10× 100 ms; sent 0 edit-config, 0 bytes');
+  // With --validate (or -d) the check's time stands between the modules and the serialize.
+  const validated = transactionLine({
+    tid: '8', user: 'a', outcome: 'done', served: ['s'], edits: 1, editBytes: 10, configBytes: 100, creators: 1, totalMs: 50, socketMs: 10,
+    rpcs: [],
+    timings: { parseMs: 1, modulesMs: 2, validateMs: 3, serializeMs: 4 },
+  });
+  assert.match(validated, /parse 1 ms, modules 2 ms, validate 3 ms, serialize 4 ms;/);
 });
 
 test('syslog: a long log line is cut to one message with its size; text written whole is split, nothing lost', { skip: syslogSkip }, async (t) => {
