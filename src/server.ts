@@ -90,20 +90,21 @@ export function resolveSettings(o: CliOptions): Settings {
   for (const p of modulePaths) if (!existsSync(p)) throw new ModulePathError(String(p));
   if (o.log !== undefined && o.log !== 's' && o.log !== 'o') throw new UsageError(`-l/--log takes s (syslog) or o (stdout), got ${String(o.log)}`);
   const family = (cfg.sockFamily ?? 'UNIX').toUpperCase();
+  const debug = Array.isArray(o.debug) ? o.debug.length : o.debug === true ? 1 : 0;
   const settings: Settings = {
     modulePaths: modulePaths.map(String),
     moduleFilter: (o.modulefilter !== undefined ? String(o.modulefilter).split(',') : (cfg.moduleFilter ?? []))
       .map((s) => s.trim())
       .filter((s) => s !== ''),
     pidFile: String(o.pidfile ?? cfg.pidFile ?? DEFAULT_PIDFILE),
-    debug: Array.isArray(o.debug) ? o.debug.length : o.debug === true ? 1 : 0,
+    debug,
     pretty: o.pp === true,
     foreground: o.foreground === true,
     // Foreground defaults to stdout, detached to syslog (the Python server defaults to syslog always).
     log: o.log === 's' || o.log === 'o' ? o.log : o.foreground ? 'o' : 's',
     logGiven: o.log !== undefined,
     batchSize: Math.floor(positive('batch-size', o.batchSize, DEFAULT_BATCH_SIZE)),
-    validate: o.validate === true || o.debug === true,
+    validate: o.validate === true || debug > 0,
     // --yang first, then the controller's own YANG folders (its devices' models among them).
     yangDirs: [...new Set([...(o.yang === undefined ? [] : [o.yang].flat().map(String)), ...(cfg.yangDirs ?? [])])],
   };

@@ -59,3 +59,17 @@ test('server --validate: a fitting change commits, a misspelled leaf is refused 
   assert.match(bad.reason!, new RegExp(`created at ${modules}/testsvc\\.ts:12`));
   assert.deepEqual(deviceParams(s, 'dev1'), ['p1=v1']);
 });
+
+test('-d turns validation on, and so does -d -d (frames whole)', async (t) => {
+  for (const args of [['-d'], ['-d', '-d']]) {
+    const dir = tempDir();
+    const modules = join(dir, 'modules');
+    writeFiles(modules, { 'testsvc.ts': MODULE });
+    copyFileSync(join(WIRE, 'testsvc@2026-01-01.yang'), join(modules, 'testsvc@2026-01-01.yang'));
+    writeFileSync(join(modules, 'clixon-example@2026-01-01.yang'), DEVICE_YANG);
+    const { op } = await startStack(t, dir, { args });
+    const bad = await op.apply(svc('s2', 'typo'));
+    assert.equal(bad.result, 'FAILED', `${args.join(' ')}: ${JSON.stringify(bad)}`);
+    assert.match(bad.reason!, /valeu: unknown element valeu/);
+  }
+});
