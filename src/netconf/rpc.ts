@@ -21,6 +21,12 @@ export const CONTROLLER_NS = 'http://clicon.org/controller';
  * src/controller.h (its YANG default of 300 s is never read).
  */
 export const CONTROLLER_SERVICE_TIMEOUT_DEFAULT_MS = 10_000;
+
+/** `services/service-timeout` in seconds as the controller parses it (uint32), in ms; undefined when absent or not a number. */
+export function parseServiceTimeout(text: string | undefined): number | undefined {
+  if (text === undefined || !/^\s*\d+\s*$/.test(text)) return undefined;
+  return Number(text) * 1000;
+}
 export const CLIXON_LIB_NS = 'http://clicon.org/lib';
 export const NOTIFICATION_NS = 'urn:ietf:params:xml:ns:netmod:notification';
 export const WITH_DEFAULTS_NS = 'urn:ietf:params:xml:ns:yang:ietf-netconf-with-defaults';
@@ -143,7 +149,6 @@ export function hello(opts: UserOption & { transport?: string } = {}): string {
   );
 }
 
-/** Where `/services` and `/devices` are the controller's: pyapi adds the `ctrl:` prefix for them. */
 /**
  * Adds the `ctrl:` prefix where a path names the controller's own schema: a leading
  * `/services`, and `/devices` with every step below it down to a device's `config`

@@ -9,7 +9,7 @@
  * CONTROLLER_SERVICE_TIMEOUT_DEFAULT = 10 s (the YANG default of 300 s is never read).
  */
 
-export { CONTROLLER_SERVICE_TIMEOUT_DEFAULT_MS } from '../netconf/index.ts';
+export { CONTROLLER_SERVICE_TIMEOUT_DEFAULT_MS, parseServiceTimeout } from '../netconf/index.ts';
 
 /** Kept back from the controller's wait for the error reply and the controller's own work: 2 s, or a tenth of long waits. */
 export function answerMarginMs(controllerTimeoutMs: number): number {
@@ -24,10 +24,4 @@ export function answerMarginMs(controllerTimeoutMs: number): number {
 export function moduleBudgetMs(opts: { controllerTimeoutMs: number; elapsedMs: number; capMs?: number | undefined }): number {
   const left = opts.controllerTimeoutMs - answerMarginMs(opts.controllerTimeoutMs) - opts.elapsedMs;
   return Math.max(1_000, Math.min(left, opts.capMs ?? Infinity));
-}
-
-/** `services/service-timeout` in seconds as the controller parses it (uint32), in ms; undefined when absent or not a number. */
-export function parseServiceTimeout(text: string | undefined): number | undefined {
-  if (text === undefined || !/^\s*\d+\s*$/.test(text)) return undefined;
-  return Number(text) * 1000;
 }

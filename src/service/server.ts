@@ -120,8 +120,8 @@ export class ServiceServer extends EventEmitter {
    * resolves once the first module set is loaded. Subscribing first matters: a commit the
    * controller runs while no one is subscribed gets no service handler at all, and loading
    * can take seconds on a busy machine. A services-commit that arrives before the load
-   * has finished waits for it (the controller waits minutes for its answer), as any
-   * notification waits for the transaction before it.
+   * has finished waits for it, as any notification waits for the transaction before it;
+   * the time it waited counts against the modules' budget (deadline.ts).
    */
   async start(): Promise<void> {
     // stop() before start() (a signal during the process's own start-up): nothing to start.
@@ -413,8 +413,7 @@ export class ServiceServer extends EventEmitter {
   private async controllerServiceTimeout(rpc: (xml: string) => Promise<XmlNode>, user: string, tid: string): Promise<number> {
     try {
       const reply = await rpc(build.getConfig({ user, source: 'running', xpath: '/ctrl:services/ctrl:service-timeout' }));
-      const d = reply.find('data/services/service-timeout')?.getData();
-      return parseServiceTimeout(d === undefined || d === null ? undefined : String(d)) ?? CONTROLLER_SERVICE_TIMEOUT_DEFAULT_MS;
+      return parseServiceTimeout(text(reply.find('data/services/service-timeout'))) ?? CONTROLLER_SERVICE_TIMEOUT_DEFAULT_MS;
     } catch (err) {
       if (!(err instanceof RpcError)) throw err;
       this.opts.log.warn(`tid ${tid}: could not read services/service-timeout, assuming the controller's 10 s: ${err.message}`);

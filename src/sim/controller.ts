@@ -16,7 +16,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { diffText } from '../xml/diff.ts';
-import { CONTROLLER_SERVICE_TIMEOUT_DEFAULT_MS } from '../netconf/index.ts';
+import { CONTROLLER_SERVICE_TIMEOUT_DEFAULT_MS, parseServiceTimeout } from '../netconf/index.ts';
 import { logger } from '../log.ts';
 import { SNode, parseXml } from './tree.ts';
 import { escapeText, localName, parseString, registerListKeys } from '../xml/index.ts';
@@ -489,8 +489,7 @@ export class Controller {
   private serviceTimeoutMs(): number {
     if (this.opts.serviceTimeout !== undefined) return this.opts.serviceTimeout;
     const services = this.ds.running.children.find((c) => c.localName === 'services' && c.ns === NS.ctrl);
-    const s = services?.childText('service-timeout');
-    return s !== undefined && /^\d+$/.test(s) ? Number(s) * 1000 : CONTROLLER_SERVICE_TIMEOUT_DEFAULT_MS;
+    return parseServiceTimeout(services?.childText('service-timeout')) ?? CONTROLLER_SERVICE_TIMEOUT_DEFAULT_MS;
   }
 
   private controllerCommit(op: SNode, user: string): RpcResult {
