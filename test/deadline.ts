@@ -7,10 +7,10 @@ import { existsSync } from 'node:fs';
 
 export const DEADLINE_MS = 120_000;
 
-/** Resolves once cond() holds, checked every 50 ms; rejects naming `what` past the deadline. */
-export async function waitUntil(what: string, cond: () => boolean, deadlineMs = DEADLINE_MS): Promise<void> {
+/** Resolves once cond() holds, checked every 50 ms (or as it answers); rejects naming `what` past the deadline. */
+export async function waitUntil(what: string, cond: () => boolean | Promise<boolean>, deadlineMs = DEADLINE_MS): Promise<void> {
   const end = Date.now() + deadlineMs;
-  while (!cond()) {
+  while (!(await cond())) {
     if (Date.now() > end) throw new Error(`waited ${deadlineMs / 1000} s in vain for ${what}`);
     await new Promise((r) => setTimeout(r, 50));
   }

@@ -8,9 +8,9 @@ import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { chmodSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import {
-  alive, cli, CONFIG_FILE, configure, deviceParams, moduleDir, REPO, reset, restartController, serve, testsvcModule, until,
-} from './rig.ts';
+import { isAlive } from '../../src/service/pidfile.ts';
+import { waitUntil } from '../deadline.ts';
+import { cli, CONFIG_FILE, configure, deviceParams, moduleDir, REPO, reset, restartController, serve, testsvcModule } from './rig.ts';
 
 describe('the controller restarted under a running server', () => {
   it('reconnects, subscribes again and serves the next commit', async () => {
@@ -19,7 +19,7 @@ describe('the controller restarted under a running server', () => {
       await reset();
       const from = server.lines.length;
       await restartController();
-      await server.waitFor(/waiting for services-commit/, from, 120_000);
+      await server.waitFor(/waiting for services-commit/, from);
       await configure('set', 'services', 'testsvc', 'r1', 'params', 'x1');
       assert.match(await configure('commit'), /OK/);
       assert.deepEqual(await deviceParams(), { dev1: ['x1=r1'], dev2: ['x1=r1'] });
@@ -50,7 +50,7 @@ describe('the controller runs our server through CONTROLLER_ACTION_COMMAND', () 
   const serverPid = (): number | undefined => (existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8').trim()) || undefined : undefined);
   const running = async (): Promise<boolean> => {
     const pid = serverPid();
-    return pid !== undefined && alive(pid) && /running/i.test((await cli('processes', 'services', 'status')).output);
+    return pid !== undefined && isAlive(pid) && /running/i.test((await cli('processes', 'services', 'status')).output);
   };
   /** Every server process started with this test's config file: none may outlive a stop. */
   const ours = (): number[] => {
@@ -69,7 +69,7 @@ describe('the controller runs our server through CONTROLLER_ACTION_COMMAND', () 
   const served = async (instance: string, param: string): Promise<void> => {
     // Our session (hello transport ctrl:services) comes just before its subscriptions; a
     // commit in between would wait for a handler nobody is yet: then it is committed again.
-    await until('our server session', async () => /ctrl:services/.test((await cli('show', 'sessions')).output), 120_000);
+    await waitUntil('our server session', async () => /ctrl:services/.test((await cli('show', 'sessions')).output));
     await configure('set', 'services', 'testsvc', instance, 'params', param);
     let out = (await cli('-m', 'configure', 'commit')).output;
     if (/Timeout waiting for service daemon/.test(out)) out = (await cli('-m', 'configure', 'commit')).output;
@@ -85,22 +85,22 @@ describe('the controller runs our server through CONTROLLER_ACTION_COMMAND', () 
 
   it('starts it with the controller; status, stop (no process left), start and restart work on it', async () => {
     await restartController(config);
-    await until('the controller to start our server', running, 120_000);
+    await waitUntil('the controller to start our server', running);
     await reset();
     await served('a1', 'p1');
 
     const first = serverPid()!;
     await cli('processes', 'services', 'stop');
-    await until('our server to stop', () => ours().length === 0 && !alive(first));
+    await waitUntil('our server to stop', () => ours().length === 0 && !isAlive(first));
     assert.match((await cli('processes', 'services', 'status')).output, /stopped/i);
 
     await cli('processes', 'services', 'start');
-    await until('our server to start again', async () => (await running()) && serverPid() !== first, 120_000);
+    await waitUntil('our server to start again', async () => (await running()) && serverPid() !== first);
     await served('a2', 'p2');
 
     const second = serverPid()!;
     await cli('processes', 'services', 'restart');
-    await until('a new server after restart', async () => (await running()) && serverPid() !== second && !alive(second), 120_000);
+    await waitUntil('a new server after restart', async () => (await running()) && serverPid() !== second && !isAlive(second));
     await served('a3', 'p3');
     assert.equal(ours().length, 1, `one server process, got ${ours().join(', ')}`);
     await reset();
@@ -111,7 +111,7 @@ describe('the controller runs our server through CONTROLLER_ACTION_COMMAND', () 
     await restartController();
     // Left running, it would hold the services-commit subscription unsupervised: the next
     // controller's own server could not subscribe and `processes services stop` would miss it.
-    await until('our server to stop with its controller', () => ours().length === 0 && !alive(pid));
+    await waitUntil('our server to stop with its controller', () => ours().length === 0 && !isAlive(pid));
   });
 });
 

@@ -13,6 +13,8 @@ import { readControllerConfig } from '../../src/service/config.ts';
 import { Clixon, type ClixonOptions } from '../../src/client/index.ts';
 import type { XmlNode } from '../../src/xml/index.ts';
 import { REPO, startServer, tempDir, type ServerProcess } from '../service/harness.ts';
+import { waitUntil } from '../deadline.ts';
+import { isAlive } from '../../src/service/pidfile.ts';
 
 export { REPO };
 
@@ -128,32 +130,7 @@ export async function serve(modules: string, args: string[] = []): Promise<Serve
   return server;
 }
 
-/** The tid the CLI's commit output or the server log names last for a services-commit. */
-export function lastTid(server: ServerProcess): string | undefined {
-  const lines = server.grep(/services-commit tid \d+/);
-  return /tid (\d+)/.exec(lines.at(-1) ?? '')?.[1];
-}
-
 const BACKEND_PIDFILE_RE = /<CLICON_BACKEND_PIDFILE>([^<]+)<\/CLICON_BACKEND_PIDFILE>/;
-
-/** Whether a process is alive. */
-export function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** Polls `check` until it holds (a state of another process: nothing to subscribe to), within `timeoutMs`. */
-export async function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 60_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 /**
  * Stops the controller backend and starts it again from its running datastore with
@@ -164,14 +141,14 @@ export async function restartController(configFile = CONFIG_FILE): Promise<void>
   if (!pidFile) throw new Error(`no CLICON_BACKEND_PIDFILE in ${CONFIG_FILE}`);
   const pid = Number(readFileSync(pidFile, 'utf8').trim());
   process.kill(pid, 'SIGTERM');
-  await until(`controller pid ${pid} to exit`, () => !alive(pid));
+  await waitUntil(`controller pid ${pid} to exit`, () => !isAlive(pid));
   const log = join(dirname(pidFile), 'backend.log');
   await new Promise<void>((resolve, reject) =>
     execFile('clixon_backend', ['-f', configFile, '-s', 'running', '-l', `f${log}`], { timeout: 120_000 }, (err) => (err ? reject(err) : resolve())),
   );
-  await until('the controller to answer', async () => (await cli('show', 'version')).code === 0);
+  await waitUntil('the controller to answer', async () => (await cli('show', 'version')).code === 0);
   await cli('connection', 'open');
-  await until('dev1 and dev2 OPEN', async () => {
+  await waitUntil('dev1 and dev2 OPEN', async () => {
     const out = (await cli('show', 'connections')).output;
     return DEVICES.every((d) => new RegExp(`^${d}\\s+OPEN`, 'm').test(out));
   });

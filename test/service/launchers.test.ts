@@ -9,6 +9,8 @@ import { dirname, join } from 'node:path';
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { isLauncher, launcherChain, watchLaunchers } from '../../src/service/launchers.ts';
+import { isAlive } from '../../src/service/pidfile.ts';
+import { waitUntil } from '../deadline.ts';
 import { REPO, ServerProcess, sim, tempDir } from './harness.ts';
 
 const NODE_BIN = dirname(process.execPath);
@@ -21,23 +23,6 @@ const LAUNCHERS: Record<string, string[]> = {
   'clixon-tsapi server': [join(REPO, 'bin/clixon-tsapi.mjs'), 'server'],
   'clixon-tsapi-server': [join(REPO, 'bin/clixon-tsapi-server.mjs')],
 };
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function until(what: string, ok: () => boolean, timeoutMs = 20_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!ok()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe('a SIGTERM to the launcher stops the server', { concurrency: 2 }, () => {
   for (const [name, [command, ...args]] of Object.entries(LAUNCHERS)) {
@@ -57,13 +42,13 @@ describe('a SIGTERM to the launcher stops the server', { concurrency: 2 }, () =>
       let serverPid = 0;
       t.after(() => {
         // Only if the test failed: leave no server behind.
-        if (serverPid > 0 && alive(serverPid)) process.kill(serverPid, 'SIGKILL');
+        if (serverPid > 0 && isAlive(serverPid)) process.kill(serverPid, 'SIGKILL');
       });
       await server.waitFor(/waiting for services-commit/);
       serverPid = Number(readFileSync(pidFile, 'utf8').trim());
-      assert.ok(serverPid > 0 && alive(serverPid));
+      assert.ok(serverPid > 0 && isAlive(serverPid));
       child.kill('SIGTERM');
-      await until(`server ${serverPid} to exit`, () => !alive(serverPid));
+      await waitUntil(`server ${serverPid} to exit`, () => !isAlive(serverPid));
       await server.exited;
     });
   }
