@@ -399,7 +399,10 @@ export class Element {
     if (el.#flags & DOCUMENT) {
       const kids = el.#children ? [...el.#children] : [];
       if (kids.length === 0) throw new XmlTreeError('cannot add an empty document');
-      for (const k of kids) this.#append(k.#detach(false));
+      for (const k of kids) {
+        noteOrigin(k);
+        this.#append(k.#detach(false));
+      }
       return kids[0]!.#node();
     }
     for (let p: Element | null = this; p; p = p.#parent) {
