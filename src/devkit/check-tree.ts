@@ -16,6 +16,8 @@ export interface Step {
   name: string;
   /** List keys, or `.` and the value for a leaf-list entry. */
   keys: [string, string][];
+  /** The element's namespace, where the comparison knew it. */
+  ns?: string;
 }
 
 export interface Difference {
@@ -156,8 +158,9 @@ function compareChildren(
     for (const k of kids) count.set(k.getName(), (count.get(k.getName()) ?? 0) + 1);
     for (const k of kids) {
       const s = mount || schema ? schemaOf(model, schema, k) : undefined;
-      const step = stepOf(k, s, model, Math.max(count.get(k.getName()) ?? 0, countNamed(a === el ? b : a, k.getName())));
-      const id = `${namespaceOf(k)} ${stepId(step)}`;
+      const ns = namespaceOf(k);
+      const step = { ...stepOf(k, s, model, Math.max(count.get(k.getName()) ?? 0, countNamed(a === el ? b : a, k.getName()))), ns };
+      const id = `${ns} ${stepId(step)}`;
       if (!m.has(id)) m.set(id, { el: k, step, schema: s });
     }
     return m;
