@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { cac } from 'cac';
 import { createConsola } from 'consola';
 import { runCommand } from '../command.ts';
-import { check, DEFAULT_RUNS, formatCheck } from './check.ts';
+import { check, DEFAULT_RUNS, formatCheck, instanceArgs } from './check.ts';
 import { DevkitInputError } from './run.ts';
 import { moduleRoot, renderError, reportError } from './tryrun.ts';
 
@@ -20,17 +20,6 @@ interface CliOptions {
   validate?: boolean;
   color?: boolean;
   debug?: boolean;
-}
-
-/** Instances as given: `svc[key='v']` alone, else `svc value` pairs; a last lone `svc` is all of its instances. */
-export function instanceArgs(args: readonly string[]): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i]!;
-    if (a.includes('[') || i === args.length - 1 || args[i + 1]!.includes('[')) out.push(a);
-    else out.push(`${a} ${args[++i]!}`);
-  }
-  return out;
 }
 
 const cli = cac('clixon-tsapi check');

@@ -204,6 +204,17 @@ function instancesIn(config: XmlNode, service: string): string[] {
   return out;
 }
 
+/** Instances as given: `svc[key='v']` alone, else `svc value` pairs; a last lone `svc` is all of its instances. */
+export function instanceArgs(args: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a.includes('[') || i === args.length - 1 || args[i + 1]!.includes('[')) out.push(a);
+    else out.push(`${a} ${args[++i]!}`);
+  }
+  return out;
+}
+
 /** The instances asked for (all of a bare `svc`), each checked to be served and in the config. */
 function selectInstances(config: XmlNode, served: readonly string[], asked: string | readonly string[] | undefined): string[] {
   if (asked === undefined) return served.flatMap((svc) => instancesIn(config, svc));
