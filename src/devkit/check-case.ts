@@ -275,6 +275,7 @@ export async function checkCase(setup: RunSetup, input: CaseInput, opts: CaseOpt
     failures.push({ property: 'error', instances: [...input.instances], message: `apply services (every instance again) fails: ${explain(err)}`, origins: [] });
   }
 
+  const createdByPath = new Map([...createdPaths(base)].map(([i, paths]) => [i, [...paths].map((p) => formatPath(createdSteps(p)))]));
   for (const inst of input.targets) {
     const { service, instance } = parseInstance(inst);
     // Idempotence of re-applying this instance alone: its objects are removed first, then made again.
@@ -309,12 +310,13 @@ export async function checkCase(setup: RunSetup, input: CaseInput, opts: CaseOpt
     }
     for (const d of judge(compareDevices(without, deleted, model), `deleting ${inst}`)) {
       const origin = originAt(stepRoot(inst), d.steps);
-      const owner = ownerOf(forward.owners, d.steps)?.instance;
+      // Who else made it: the instances whose created paths hold it (the controller's own record).
+      const others = [...createdByPath].filter(([i, paths]) => i !== inst && paths.some((p) => d.path === p || d.path.startsWith(`${p}/`))).map(([i]) => i);
       const message =
         d.kind === 'added'
           ? `left on ${d.device} after deleting ${inst}: ${d.path}${d.after !== undefined ? ` = ${show(d.after)}` : ''} (not creator-tagged, nor under a tagged node)`
           : d.kind === 'removed'
-            ? `deleting ${inst} removes ${d.path}, which is there without ${inst}${owner && owner !== inst ? ` (${owner} set it too)` : ''}`
+            ? `deleting ${inst} removes ${d.path}, which is there without ${inst}${others.length > 0 ? ` (${others.join(', ')} created it too)` : ''}`
             : `deleting ${inst} leaves ${d.path} = ${show(d.after)}; without ${inst} it is ${show(d.before)}`;
       group.add({ property: 'clean-delete', instances: [inst], device: d.device, path: d.path, message, origins: origin ? [origin] : [] });
     }

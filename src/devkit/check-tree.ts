@@ -167,11 +167,15 @@ function compareChildren(
   };
   const ia = index(a);
   const ib = index(b);
+  // A plain container on one side only is reported by what it holds: the entries and leaves say more.
+  const plain = (x: { el: Element; step: Step; schema: SchemaNode | undefined }): boolean =>
+    x.el.getChildren().length > 0 && (x.schema ? x.schema.kind === 'container' && !x.schema.presence : x.step.keys.length === 0);
   for (const [id, x] of ia) {
     const y = ib.get(id);
     const here = [...steps, x.step];
     if (!y) {
-      report(out, device, here, 'removed', x.el, x.schema, model);
+      if (plain(x)) compareChildren(x.el, undefined, x.schema, false, here, device, model, out);
+      else report(out, device, here, 'removed', x.el, x.schema, model);
       continue;
     }
     const leafA = x.el.getChildren().length === 0;
@@ -182,7 +186,11 @@ function compareChildren(
       }
     } else compareChildren(x.el, y.el, x.schema, false, here, device, model, out);
   }
-  for (const [id, y] of ib) if (!ia.has(id)) report(out, device, [...steps, y.step], 'added', y.el, y.schema, model);
+  for (const [id, y] of ib) {
+    if (ia.has(id)) continue;
+    if (plain(y)) compareChildren(undefined, y.el, y.schema, false, [...steps, y.step], device, model, out);
+    else report(out, device, [...steps, y.step], 'added', y.el, y.schema, model);
+  }
 }
 
 function countNamed(el: Element | undefined, name: string): number {

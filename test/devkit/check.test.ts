@@ -66,6 +66,15 @@ test('clean delete: an untagged parameter is left on every device', async () => 
   }
 });
 
+test('clean delete: a parameter two instances make alike goes with either, as the controller deletes by path', async () => {
+  const r = await check(fixture('shared'), SHARED, { yangDirs: [YANG], runs: 0 });
+  assert.deepEqual(properties(r), ['clean-delete'], formatCheck(r));
+  const f = r.failures.find((x) => x.instances[0] === A && x.device === 'dev1');
+  assert.equal(f?.path, "/devices/device[name='dev1']/config/table/parameter[name='x']", formatCheck(r));
+  assert.equal(f.message, `deleting ${A} removes ${f.path}, which is there without ${A} (${B} created it too)`);
+  assert.deepEqual(f.origins, [lineOf('shared', "table.create('parameter'")]);
+});
+
 test('conflict: two instances set one value, both named with their lines; nothing else is blamed for it', async () => {
   const r = await check(fixture('conflict'), SHARED, { yangDirs: [YANG], runs: 0 });
   assert.deepEqual(properties(r), ['conflict'], formatCheck(r));
