@@ -23,6 +23,9 @@ import { removeCreatedBy } from '../sim/index.ts';
 import { compareDevices, createdPaths, createdSteps, formatPath, originAt, type Difference, type Model, type Step } from './check-tree.ts';
 import { parseInstance, runPrepared, type RunSetup, type ServiceRunResult } from './run.ts';
 import { reportError } from './tryrun.ts';
+import { EditRejectedError } from './controller.ts';
+import { BrokenModuleError, ModuleRunError } from '../service/runner.ts';
+import { SchemaValidationError } from '../yang/validate.ts';
 
 export type CheckProperty = 'determinism' | 'idempotence' | 'clean-delete' | 'conflict' | 'order' | 'error';
 
@@ -103,7 +106,7 @@ interface Sequence {
   final: XmlNode;
   steps: StepRun[];
   /** Who set each path last (a subtree's root path for what an instance added). */
-  owners: Map<string, { instance: string; value?: string }>;
+  owners: Map<string, string>;
 }
 
 interface Conflict {
@@ -116,144 +119,215 @@ interface Conflict {
   yang: boolean;
 }
 
+/** An error of the modules (a throw, a load failure, a misfit, an edit the controller refuses); anything else is ours and propagates. */
+const isModuleError = (err: unknown): boolean =>
+  err instanceof ModuleRunError || err instanceof BrokenModuleError || err instanceof SchemaValidationError || err instanceof EditRejectedError;
+
 export async function checkCase(setup: RunSetup, input: CaseInput, opts: CaseOptions): Promise<CaseOutcome> {
-  const model: Model = { yang: setup.yang, leafLists: setup.schema.leafLists };
-  const failures: CheckFailure[] = [];
-  const notes = new Set<string>();
-  const commit = (config: XmlNode, entries: readonly string[], del = false): Promise<ServiceRunResult> =>
-    runPrepared(setup, config, { instance: [...entries], postCommit: false, log: opts.log, validate: opts.validate, ...(del ? { delete: true } : {}) });
-  const explain = (err: unknown): string => {
-    const r = reportError(err, opts.roots);
-    return r.at ? `${r.message} (at ${r.at.file}:${r.at.line})` : r.message;
-  };
-
-  const elements = new Map(input.instances.map((e) => [e, instanceElement(input.config, e)]));
-  // The devices without any instance: what each instance created is removed, the instances go.
-  const zero = input.config.copy();
-  removeCreatedBy(zero, [...input.instances]);
-  for (const e of input.instances) instanceElement(zero, e).delete();
-
-  const conflicts: Conflict[] = [];
-  const unmodelled = new Set<string>();
-  const sequence = async (order: readonly string[], base: XmlNode): Promise<Sequence> => {
-    let state = base;
-    const steps: StepRun[] = [];
-    const owners = new Map<string, { instance: string; value?: string }>();
-    for (const instance of order) {
-      const before = withInstance(state, elements.get(instance)!);
-      let r: ServiceRunResult;
-      try {
-        r = await commit(before, [instance]);
-      } catch (err) {
-        throw new Refused(instance, explain(err));
-      }
-      steps.push({ instance, root: r.root });
-      for (const d of compareDevices(before, r.running, model)) {
-        const top = d.steps[3]?.ns;
-        if (!d.yang && top !== undefined && !model.yang?.knowsNamespace(top)) unmodelled.add(top);
-        const prev = ownerOf(owners, d.steps);
-        if (prev && prev.instance !== instance && d.kind !== 'added') {
-          conflicts.push({ path: d.path, device: d.device, first: prev.instance, second: instance, values: [d.before, d.after], steps: d.steps, yang: d.yang });
-        }
-        owners.set(d.path, { instance, ...(d.after !== undefined ? { value: d.after } : {}) });
-      }
-      state = r.running;
-    }
-    return { final: state, steps, owners };
-  };
-
-  let forward: Sequence;
-  let backward: Sequence | undefined;
+  const run = new CaseRun(setup, input, opts);
   try {
-    forward = await sequence(input.instances, zero);
-    if (input.instances.length > 1) backward = await sequence([...input.instances].reverse(), zero);
+    await run.sequences();
   } catch (err) {
     if (err instanceof Refused) return { failures: [], notes: [], refused: { instance: err.instance, reason: err.reason } };
     throw err;
   }
+  await run.determinism();
+  run.conflicts();
+  run.order();
+  await run.applyAll();
+  for (const inst of input.targets) {
+    await run.reapply(inst);
+    await run.cleanDelete(inst);
+  }
+  return run.outcome();
+}
 
-  for (const ns of unmodelled) {
-    notes.add(`no YANG for ${ns}, where the modules write (give it with --yang): there a leaf is not told from a leaf-list, nor a presence container from a plain one, and what that leaves open is noted, not judged`);
+/** One case's runs and findings; the methods run in checkCase's order, each using what the earlier found. */
+class CaseRun {
+  private readonly model: Model;
+  private readonly failures: CheckFailure[] = [];
+  private readonly notes = new Set<string>();
+  private readonly group = new Grouper(this.failures);
+  /** Each instance's element, as the config has it. */
+  private readonly elements: Map<string, XmlNode>;
+  /** The config without any instance: what each created is removed, the instances go. */
+  private readonly zero: XmlNode;
+  private forward!: Sequence;
+  private backward: Sequence | undefined;
+  private readonly seen: Conflict[] = [];
+  private readonly unmodelled = new Set<string>();
+  /** Paths reported as non-deterministic or as a conflict: left out of the other properties. */
+  private readonly explainedPaths: string[] = [];
+
+  constructor(
+    private readonly setup: RunSetup,
+    private readonly input: CaseInput,
+    private readonly opts: CaseOptions,
+  ) {
+    this.model = { yang: setup.yang, leafLists: setup.schema.leafLists };
+    this.elements = new Map(input.instances.map((e) => [e, instanceElement(input.config, e)]));
+    this.zero = input.config.copy();
+    removeCreatedBy(this.zero, [...input.instances]);
+    for (const e of input.instances) instanceElement(this.zero, e).delete();
   }
 
-  const base = forward.final;
-  const stepRoot = (inst: string): XmlNode | undefined => forward.steps.find((s) => s.instance === inst)?.root;
-  const ownerIn = (steps: readonly Step[]): string | undefined => ownerOf(forward.owners, steps)?.instance;
-  const group = new Grouper(failures);
+  outcome(): CaseOutcome {
+    this.group.finish();
+    return { failures: this.failures, notes: [...this.notes] };
+  }
 
-  // Determinism: every instance applied again, twice, the second time with the clock a day
-  // ahead. What differs is reported once here and left out of the other properties.
-  const unstable: string[] = [];
-  try {
-    const first = await commit(base, input.instances);
-    const second = await withClockAhead(CLOCK_AHEAD_MS, () => commit(base, input.instances));
-    for (const d of compareDevices(first.running, second.running, model)) {
-      unstable.push(d.path);
-      const owner = ownerIn(d.steps);
-      if (owner !== undefined && !input.targets.includes(owner)) continue;
-      const origin = originAt(second.root, d.steps) ?? originAt(first.root, d.steps);
-      group.add({ property: 'determinism', instances: owner ? [owner] : [...input.targets], device: d.device, path: d.path, message: `two runs of ${owner ?? 'the instances'} on the same config differ at ${d.path}: ${describe(d, 'first run', 'second run')}`, origins: origin ? [origin] : [] });
+  private commit(config: XmlNode, entries: readonly string[], del = false): Promise<ServiceRunResult> {
+    return runPrepared(this.setup, config, { instance: [...entries], postCommit: false, log: this.opts.log, validate: this.opts.validate, ...(del ? { delete: true } : {}) });
+  }
+
+  /** A module error in words, with the module's line. */
+  private explain(err: unknown): string {
+    const r = reportError(err, this.opts.roots);
+    return r.at ? `${r.message} (at ${r.at.file}:${r.at.line})` : r.message;
+  }
+
+  /** Runs `fn`; a module error becomes an `error` failure (`what` fails), and undefined. */
+  private async attempt<T>(what: string, instances: readonly string[], fn: () => Promise<T>): Promise<T | undefined> {
+    try {
+      return await fn();
+    } catch (err) {
+      if (!isModuleError(err)) throw err;
+      this.failures.push({ property: 'error', instances: [...instances], message: `${what} fails: ${this.explain(err)}`, origins: [] });
+      return undefined;
     }
-    createdChanges(first.running, second.running, input.targets, 'a second run', (inst, path, message) => {
-      unstable.push(formatPath(createdSteps(path)));
-      group.add({ property: 'determinism', instances: [inst], path, message, origins: originList(second.root, path) });
-    });
-  } catch (err) {
-    failures.push({ property: 'error', instances: [...input.instances], message: `applying the instances again fails: ${explain(err)}`, origins: [] });
   }
 
-  // Conflicts: each path and pair once, whichever order showed it first. A path two instances
-  // set explains what differs there on re-apply, delete and in the other order, judged or not.
-  const conflictPaths: string[] = [];
-  const seenPairs = new Set<string>();
-  for (const c of conflicts) {
-    const pairKey = `${c.path} ${[c.first, c.second].sort().join(' ')}`;
-    if (seenPairs.has(pairKey) || unstable.includes(c.path)) continue;
-    seenPairs.add(pairKey);
-    conflictPaths.push(c.path);
-    if (!c.yang) {
-      notes.add(`${c.first} and ${c.second} both set ${c.path}; without its YANG it cannot be told whether that is a leaf (a conflict) or a leaf-list (merged): give the device models with --yang`);
-      continue;
-    }
-    const origins = [originAt(stepRoot(c.first), c.steps), originAt(stepRoot(c.second), c.steps)];
-    group.add({
-      property: 'conflict',
-      instances: [c.first, c.second],
-      device: c.device,
-      path: c.path,
-      message: `${c.first} and ${c.second} both set ${c.path}: ${show(c.values[0])} and ${show(c.values[1])}; the one committed last wins`,
-      // Parallel to the instances when both are known.
-      origins: origins.every((o) => o !== undefined) ? origins : origins.filter((o): o is string => o !== undefined),
-    });
+  private stepRoot(inst: string): XmlNode | undefined {
+    return this.forward.steps.find((s) => s.instance === inst)?.root;
   }
-  const explainedPaths = [...conflictPaths, ...unstable];
-  const explained = (path: string): boolean => explainedPaths.some((p) => path === p || path.startsWith(`${p}/`) || p.startsWith(`${path}/`));
-  const judge = (diffs: Difference[], what: string): Difference[] => {
+
+  private owner(steps: readonly Step[]): string | undefined {
+    return ownerOf(this.forward.owners, steps);
+  }
+
+  private explained(path: string): boolean {
+    return this.explainedPaths.some((p) => path === p || path.startsWith(`${p}/`) || p.startsWith(`${path}/`));
+  }
+
+  /** The differences still to report: not explained already; an empty node the YANG would have to judge is noted. */
+  private judge(diffs: Difference[], what: string): Difference[] {
     const out: Difference[] = [];
     for (const d of diffs) {
-      if (explained(d.path)) continue;
-      if (d.empty) notes.add(`${what}: an empty ${d.path} ${d.kind === 'added' ? 'appears' : 'goes'}; without its YANG it cannot be told whether that is config (a presence container or an empty leaf)`);
+      if (this.explained(d.path)) continue;
+      if (d.empty) this.notes.add(`${what}: an empty ${d.path} ${d.kind === 'added' ? 'appears' : 'goes'}; without its YANG it cannot be told whether that is config (a presence container or an empty leaf)`);
       else out.push(d);
     }
     return out;
-  };
-  const bookkeeping = (before: XmlNode, after: XmlNode, instances: readonly string[], how: string): void =>
-    createdChanges(before, after, instances, how, (inst, path, message) => {
-      if (!explained(formatPath(createdSteps(path)))) group.add({ property: 'idempotence', instances: [inst], path, message, origins: originList(stepRoot(inst), path) });
-    });
+  }
 
-  // Order: the configs committed in both orders.
-  if (backward) {
-    const forwardOrder = input.instances.join(', ');
-    const backwardOrder = [...input.instances].reverse().join(', ');
-    for (const d of judge(compareDevices(forward.final, backward.final, model), 'order')) {
-      const a = ownerIn(d.steps);
-      const b = ownerOf(backward.owners, d.steps)?.instance;
+  /** Created paths an instance gained or lost: an idempotence failure, unless explained. */
+  private bookkeeping(before: XmlNode, after: XmlNode, instances: readonly string[], how: string): void {
+    createdChanges(before, after, instances, how, (inst, path, message) => {
+      if (!this.explained(formatPath(createdSteps(path)))) this.group.add({ property: 'idempotence', instances: [inst], path, message, origins: originList(this.stepRoot(inst), path) });
+    });
+  }
+
+  /** The instances committed one by one, in the config's order and reversed; throws Refused when the module refuses one. */
+  async sequences(): Promise<void> {
+    this.forward = await this.sequence(this.input.instances);
+    if (this.input.instances.length > 1) this.backward = await this.sequence([...this.input.instances].reverse());
+    for (const ns of this.unmodelled) {
+      this.notes.add(`no YANG for ${ns}, where the modules write (give it with --yang): there a leaf is not told from a leaf-list, nor a presence container from a plain one, and what that leaves open is noted, not judged`);
+    }
+  }
+
+  private async sequence(order: readonly string[]): Promise<Sequence> {
+    let state = this.zero;
+    const steps: StepRun[] = [];
+    const owners = new Map<string, string>();
+    for (const instance of order) {
+      const before = withInstance(state, this.elements.get(instance)!);
+      let r: ServiceRunResult;
+      try {
+        r = await this.commit(before, [instance]);
+      } catch (err) {
+        if (!isModuleError(err)) throw err;
+        throw new Refused(instance, this.explain(err));
+      }
+      steps.push({ instance, root: r.root });
+      for (const d of compareDevices(before, r.running, this.model)) {
+        const top = d.steps[3]?.ns;
+        if (!d.yang && top !== undefined && !this.model.yang?.knowsNamespace(top)) this.unmodelled.add(top);
+        // A commit that changes or removes what an earlier instance set: two instances want that node.
+        const prev = ownerOf(owners, d.steps);
+        if (prev !== undefined && prev !== instance && d.kind !== 'added') {
+          this.seen.push({ path: d.path, device: d.device, first: prev, second: instance, values: [d.before, d.after], steps: d.steps, yang: d.yang });
+        }
+        owners.set(d.path, instance);
+      }
+      state = r.running;
+    }
+    return { final: state, steps, owners };
+  }
+
+  /** Every instance applied again, twice, the second time with the clock a day ahead: what differs is non-deterministic. */
+  async determinism(): Promise<void> {
+    const { instances, targets } = this.input;
+    const base = this.forward.final;
+    const runs = await this.attempt('applying the instances again', instances, async () => ({
+      first: await this.commit(base, instances),
+      second: await withClockAhead(CLOCK_AHEAD_MS, () => this.commit(base, instances)),
+    }));
+    if (!runs) return;
+    const { first, second } = runs;
+    for (const d of compareDevices(first.running, second.running, this.model)) {
+      this.explainedPaths.push(d.path);
+      const owner = this.owner(d.steps);
+      if (owner !== undefined && !targets.includes(owner)) continue;
+      const origin = originAt(second.root, d.steps) ?? originAt(first.root, d.steps);
+      this.group.add({ property: 'determinism', instances: owner ? [owner] : [...targets], device: d.device, path: d.path, message: `two runs of ${owner ?? 'the instances'} on the same config differ at ${d.path}: ${describe(d, 'first run', 'second run')}`, origins: origin ? [origin] : [] });
+    }
+    createdChanges(first.running, second.running, targets, 'a second run', (inst, path, message) => {
+      this.explainedPaths.push(formatPath(createdSteps(path)));
+      this.group.add({ property: 'determinism', instances: [inst], path, message, origins: originList(second.root, path) });
+    });
+  }
+
+  /** What two instances set in the sequences: each path and pair once. Judged where the YANG says it is a leaf. */
+  conflicts(): void {
+    const pairs = new Set<string>();
+    for (const c of this.seen) {
+      const pair = `${c.path} ${[c.first, c.second].sort().join(' ')}`;
+      if (pairs.has(pair) || this.explained(c.path)) continue;
+      pairs.add(pair);
+      // Judged or not, the path explains what differs there on re-apply, delete and in the other order.
+      this.explainedPaths.push(c.path);
+      if (!c.yang) {
+        this.notes.add(`${c.first} and ${c.second} both set ${c.path}; without its YANG it cannot be told whether that is a leaf (a conflict) or a leaf-list (merged): give the device models with --yang`);
+        continue;
+      }
+      const origins = [originAt(this.stepRoot(c.first), c.steps), originAt(this.stepRoot(c.second), c.steps)];
+      this.group.add({
+        property: 'conflict',
+        instances: [c.first, c.second],
+        device: c.device,
+        path: c.path,
+        message: `${c.first} and ${c.second} both set ${c.path}: ${show(c.values[0])} and ${show(c.values[1])}; the one committed last wins`,
+        // Parallel to the instances when both are known.
+        origins: origins.every((o) => o !== undefined) ? origins : origins.filter((o): o is string => o !== undefined),
+      });
+    }
+  }
+
+  /** The configs the two orders of commits left. */
+  order(): void {
+    const backward = this.backward;
+    if (!backward) return;
+    const forwardOrder = this.input.instances.join(', ');
+    const backwardOrder = [...this.input.instances].reverse().join(', ');
+    for (const d of this.judge(compareDevices(this.forward.final, backward.final, this.model), 'order')) {
+      const a = this.owner(d.steps);
+      const b = ownerOf(backward.owners, d.steps);
       const who = [...new Set([a, b].filter((x): x is string => x !== undefined))];
-      const origin = originAt(a ? stepRoot(a) : undefined, d.steps) ?? originAt(backward.steps.find((s) => s.instance === b)?.root, d.steps);
-      group.add({
+      const origin = originAt(a ? this.stepRoot(a) : undefined, d.steps) ?? originAt(backward.steps.find((s) => s.instance === b)?.root, d.steps);
+      this.group.add({
         property: 'order',
-        instances: who.length > 0 ? who : [...input.instances],
+        instances: who.length > 0 ? who : [...this.input.instances],
         device: d.device,
         path: d.path,
         message: `${d.path} depends on the order of the commits: ${describe(d, `committed ${forwardOrder}`, `committed ${backwardOrder}`)}`,
@@ -262,67 +336,56 @@ export async function checkCase(setup: RunSetup, input: CaseInput, opts: CaseOpt
     }
   }
 
-  // Idempotence of `apply services` (every instance at once: the controller keeps the objects, drops the bookkeeping).
-  try {
-    const all = await commit(base, []);
-    for (const d of judge(compareDevices(base, all.running, model), 'apply services')) {
-      const owner = ownerIn(d.steps);
-      const origin = originAt(all.root, d.steps) ?? (owner ? originAt(stepRoot(owner), d.steps) : undefined);
-      group.add({ property: 'idempotence', instances: owner ? [owner] : [...input.instances], device: d.device, path: d.path, message: `apply services (every instance again) changes ${d.path}: ${describe(d, 'before', 'after')}`, origins: origin ? [origin] : [] });
+  /** `apply services`: every instance at once, the controller keeping the objects and dropping the bookkeeping. */
+  async applyAll(): Promise<void> {
+    const base = this.forward.final;
+    const all = await this.attempt('apply services (every instance again)', this.input.instances, () => this.commit(base, []));
+    if (!all) return;
+    for (const d of this.judge(compareDevices(base, all.running, this.model), 'apply services')) {
+      const owner = this.owner(d.steps);
+      const origin = originAt(all.root, d.steps) ?? (owner ? originAt(this.stepRoot(owner), d.steps) : undefined);
+      this.group.add({ property: 'idempotence', instances: owner ? [owner] : [...this.input.instances], device: d.device, path: d.path, message: `apply services (every instance again) changes ${d.path}: ${describe(d, 'before', 'after')}`, origins: origin ? [origin] : [] });
     }
-    bookkeeping(base, all.running, input.instances, 'apply services');
-  } catch (err) {
-    failures.push({ property: 'error', instances: [...input.instances], message: `apply services (every instance again) fails: ${explain(err)}`, origins: [] });
+    this.bookkeeping(base, all.running, this.input.instances, 'apply services');
   }
 
-  const createdByPath = new Map([...createdPaths(base)].map(([i, paths]) => [i, [...paths].map((p) => formatPath(createdSteps(p)))]));
-  for (const inst of input.targets) {
+  /** `apply services <svc> <instance>`: its objects are removed first, then made again. */
+  async reapply(inst: string): Promise<void> {
     const { service, instance } = parseInstance(inst);
-    // Idempotence of re-applying this instance alone: its objects are removed first, then made again.
-    const reapply = `apply services ${service} ${instance}`;
-    try {
-      const again = await commit(base, [inst]);
-      for (const d of judge(compareDevices(base, again.running, model), reapply)) {
-        const origin = originAt(again.root, d.steps) ?? originAt(stepRoot(inst), d.steps);
-        group.add({ property: 'idempotence', instances: [inst], device: d.device, path: d.path, message: `re-applying ${inst} (${reapply}) changes ${d.path}: ${describe(d, 'committed', 're-applied')}`, origins: origin ? [origin] : [] });
-      }
-      bookkeeping(base, again.running, [inst], reapply);
-    } catch (err) {
-      failures.push({ property: 'error', instances: [inst], message: `${reapply} fails: ${explain(err)}`, origins: [] });
+    const how = `apply services ${service} ${instance}`;
+    const base = this.forward.final;
+    const again = await this.attempt(how, [inst], () => this.commit(base, [inst]));
+    if (!again) return;
+    for (const d of this.judge(compareDevices(base, again.running, this.model), how)) {
+      const origin = originAt(again.root, d.steps) ?? originAt(this.stepRoot(inst), d.steps);
+      this.group.add({ property: 'idempotence', instances: [inst], device: d.device, path: d.path, message: `re-applying ${inst} (${how}) changes ${d.path}: ${describe(d, 'committed', 're-applied')}`, origins: origin ? [origin] : [] });
     }
+    this.bookkeeping(base, again.running, [inst], how);
+  }
 
-    // Clean delete: the devices after deleting it, against the config committed without it.
-    const others = input.instances.filter((e) => e !== inst);
-    let deleted: XmlNode;
-    let without: XmlNode;
-    try {
-      deleted = (await commit(base, [inst], true)).running;
-    } catch (err) {
-      failures.push({ property: 'error', instances: [inst], message: `deleting ${inst} fails: ${explain(err)}`, origins: [] });
-      continue;
-    }
-    try {
-      const start = others.reduce((cfg, e) => withInstance(cfg, elements.get(e)!), zero);
-      without = others.length > 0 ? (await commit(start, others)).running : start;
-    } catch (err) {
-      failures.push({ property: 'error', instances: others, message: `committing the config without ${inst} fails: ${explain(err)}`, origins: [] });
-      continue;
-    }
-    for (const d of judge(compareDevices(without, deleted, model), `deleting ${inst}`)) {
-      const origin = originAt(stepRoot(inst), d.steps);
-      // Who else made it: the instances whose created paths hold it (the controller's own record).
-      const others = [...createdByPath].filter(([i, paths]) => i !== inst && paths.some((p) => d.path === p || d.path.startsWith(`${p}/`))).map(([i]) => i);
+  /** The devices after deleting the instance, against the config committed without it. */
+  async cleanDelete(inst: string): Promise<void> {
+    const base = this.forward.final;
+    const deleted = await this.attempt(`deleting ${inst}`, [inst], () => this.commit(base, [inst], true));
+    if (!deleted) return;
+    const rest = this.input.instances.filter((e) => e !== inst);
+    const start = rest.reduce((cfg, e) => withInstance(cfg, this.elements.get(e)!), this.zero);
+    const without = rest.length === 0 ? start : (await this.attempt(`committing the config without ${inst}`, rest, () => this.commit(start, rest)))?.running;
+    if (!without) return;
+    // Who else made a node: the instances whose created paths hold it (the controller's own record).
+    const created = [...createdPaths(base)].map(([i, paths]): [string, string[]] => [i, [...paths].map((p) => formatPath(createdSteps(p)))]);
+    for (const d of this.judge(compareDevices(without, deleted.running, this.model), `deleting ${inst}`)) {
+      const origin = originAt(this.stepRoot(inst), d.steps);
+      const also = created.filter(([i, paths]) => i !== inst && paths.some((p) => d.path === p || d.path.startsWith(`${p}/`))).map(([i]) => i);
       const message =
         d.kind === 'added'
           ? `left on ${d.device} after deleting ${inst}: ${d.path}${d.after !== undefined ? ` = ${show(d.after)}` : ''} (not creator-tagged, nor under a tagged node)`
           : d.kind === 'removed'
-            ? `deleting ${inst} removes ${d.path}, which is there without ${inst}${others.length > 0 ? ` (${others.join(', ')} created it too)` : ''}`
+            ? `deleting ${inst} removes ${d.path}, which is there without ${inst}${also.length > 0 ? ` (${also.join(', ')} created it too)` : ''}`
             : `deleting ${inst} leaves ${d.path} = ${show(d.after)}; without ${inst} it is ${show(d.before)}`;
-      group.add({ property: 'clean-delete', instances: [inst], device: d.device, path: d.path, message, origins: origin ? [origin] : [] });
+      this.group.add({ property: 'clean-delete', instances: [inst], device: d.device, path: d.path, message, origins: origin ? [origin] : [] });
     }
   }
-  group.finish();
-  return { failures, notes: [...notes] };
 }
 
 /** Calls `report` for each created path an instance gained or lost between two configs. */
@@ -368,7 +431,7 @@ class Grouper {
   }
 }
 
-function ownerOf(owners: Map<string, { instance: string; value?: string }>, steps: readonly Step[]): { instance: string; value?: string } | undefined {
+function ownerOf(owners: Map<string, string>, steps: readonly Step[]): string | undefined {
   for (let i = steps.length; i > 0; i--) {
     const o = owners.get(formatPath(steps.slice(0, i)));
     if (o) return o;

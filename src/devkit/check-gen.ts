@@ -73,14 +73,14 @@ const INT_RANGES: Record<string, [number, number]> = {
 
 const inRanges = (v: number, ranges: [number, number][][]): boolean => ranges.every((r) => r.some(([lo, hi]) => v >= lo && v <= hi));
 
-/** Values in the allowed intervals (the last range statement is the tightest), small ones first. */
-function numbers(bounds: [number, number], ranges: [number, number][][]): fc.Arbitrary<number> {
+/** Values in the allowed intervals (the last range statement is the tightest); undefined when none is left. */
+function numbers(bounds: [number, number], ranges: [number, number][][]): fc.Arbitrary<number> | undefined {
   const last = ranges.at(-1) ?? [[bounds[0], bounds[1]]];
   const intervals = last
-    .map(([lo, hi]): [number, number] => [Math.max(lo, bounds[0]), Math.min(hi, bounds[1])])
+    .map(([lo, hi]): [number, number] => [Math.ceil(Math.max(lo, bounds[0])), Math.floor(Math.min(hi, bounds[1]))])
     .filter(([lo, hi]) => lo <= hi);
-  if (intervals.length === 0) return fc.constant(bounds[0]).filter(() => false);
-  return fc.oneof(...intervals.map(([lo, hi]) => fc.integer({ min: Math.ceil(lo), max: Math.floor(hi) }))).filter((v) => inRanges(v, ranges));
+  if (intervals.length === 0) return undefined;
+  return fc.oneof(...intervals.map(([lo, hi]) => fc.integer({ min: lo, max: hi }))).filter((v) => inRanges(v, ranges));
 }
 
 class Builder {
@@ -130,7 +130,7 @@ class Builder {
       case 'decimal64': {
         const scale = 10 ** (t.fractionDigits ?? 1);
         const scaled = t.ranges.map((r) => r.map(([lo, hi]): [number, number] => [lo * scale, hi * scale]));
-        return numbers([-1e9, 1e9], scaled).map((n) => (n / scale).toFixed(t.fractionDigits ?? 1));
+        return numbers([-1e9, 1e9], scaled)?.map((n) => (n / scale).toFixed(t.fractionDigits ?? 1));
       }
       case 'binary':
         return fc.uint8Array({ maxLength: 8 }).map((b) => Buffer.from(b).toString('base64'));
@@ -158,16 +158,16 @@ class Builder {
         return undefined;
       default: {
         const bounds = INT_RANGES[t.base];
-        return bounds ? numbers(bounds, t.ranges).map(String) : undefined;
+        return bounds ? numbers(bounds, t.ranges)?.map(String) : undefined;
       }
     }
   }
 
-  /** The identities derived from every base, as `prefix:name` (the prefix declared on the leaf). */
+  /** The identities derived from every base, as `prefix:name` and the namespace the leaf declares for the prefix. */
   private identities(bases: readonly Identity[]): string[] {
     const out: string[] = [];
     for (const mod of this.yang.ctx.modules.values())
-      for (const id of mod.identities.values()) if (bases.every((b) => id !== b && derivesFrom(id, b))) out.push(`${mod.prefix}:${id.name}|${mod.namespace}`);
+      for (const id of mod.identities.values()) if (bases.every((b) => id !== b && derivesFrom(id, b))) out.push(`${mod.prefix}:${id.name}${IDENTITY_NS}${mod.namespace}`);
     return out;
   }
 
@@ -251,13 +251,16 @@ class Builder {
   }
 }
 
-/** A leaf element; an identity value (`prefix:name|namespace`) declares its prefix. */
+/** Between an identity value and its namespace: NUL, which no XML text holds. */
+const IDENTITY_NS = '\u0000';
+
+/** A leaf element; an identity value (`prefix:name`, NUL, namespace) declares its prefix. */
 function leafXml(name: string, xmlns: string, text: string): string {
-  const bar = text.lastIndexOf('|');
-  if (bar > 0 && text.slice(0, bar).includes(':')) {
-    const value = text.slice(0, bar);
+  const sep = text.indexOf(IDENTITY_NS);
+  if (sep > 0) {
+    const value = text.slice(0, sep);
     const prefix = value.slice(0, value.indexOf(':'));
-    return `<${name}${xmlns} xmlns:${prefix}="${escapeText(text.slice(bar + 1))}">${escapeText(value)}</${name}>`;
+    return `<${name}${xmlns} xmlns:${prefix}="${escapeText(text.slice(sep + 1))}">${escapeText(value)}</${name}>`;
   }
   return text === '' ? `<${name}${xmlns}/>` : `<${name}${xmlns}>${escapeText(text)}</${name}>`;
 }

@@ -71,14 +71,17 @@ export const DEFAULT_RUNS = 25;
  * Checks a module (an imported module object, or a module file or folder loaded with the
  * server's loader) on `config` (XML text as get-config returns it, or a tree). Rejects
  * with a DevkitInputError on bad input (as runService), ModuleLoadError when the modules do
- * not load; a module that throws is a failure of kind `error` in the result.
+ * not load; a module that throws is a failure of kind `error` in the result. It turns
+ * origin capture on and, for the second run of determinism, moves this process's `Date` a
+ * day ahead: run one check at a time in a process.
  */
 export async function check(module: ServiceModule | string, config: string | Element, opts: CheckOptions = {}): Promise<CheckResult> {
   let modules: LoadedModule[];
   let broken: LoadFailure[] = [];
   if (typeof module === 'string') {
     ({ modules, failures: broken } = await loadPath(module));
-    if (broken.length > 0) throw new ModuleLoadError(broken);
+    // A helper file (no SERVICE) that is not a module stops nothing, as in the server.
+    if (modules.length === 0 || broken.some((f) => f.service !== undefined)) throw new ModuleLoadError(broken);
   } else modules = [asLoaded(module)];
   const log = opts.log ?? silentLogger();
   const setup = prepareRun(modules, { yangDirs: opts.yangDirs ?? [], log }, broken);
@@ -106,8 +109,7 @@ export async function check(module: ServiceModule | string, config: string | Ele
     }
     if (setup.yang && runs > 0) {
       for (const service of served) {
-        const report = await generatedCases(setup, input, all, service, { seed, runs, caseOpts, notes, failures });
-        if (report) generated.push(report);
+        generated.push(await generatedCases(setup, input, all, service, { seed, runs, caseOpts, notes, failures }));
       }
     }
   } finally {
@@ -135,7 +137,7 @@ interface GenContext {
  * generated instance count: the config's own were reported already. The first failing case
  * is shrunk by fast-check, run again, and its failures reported with its instances.
  */
-async function generatedCases(setup: RunSetup, input: XmlNode, all: readonly string[], service: string, ctx: GenContext): Promise<GeneratedReport | undefined> {
+async function generatedCases(setup: RunSetup, input: XmlNode, all: readonly string[], service: string, ctx: GenContext): Promise<GeneratedReport> {
   const taken = new Set(all.map((e) => parseInstance(e)).filter((e) => e.service === service).map((e) => e.instance ?? ''));
   const gen = instanceGenerator(setup.yang!, input, service, taken);
   ctx.notes.push(...gen.notes);
