@@ -2,7 +2,7 @@
  * RPC builders: one function per message the service server and the script client send
  * to the Clixon backend, each returning the whole `<rpc>` text. Elements, attributes and
  * their order follow what clixon-pyapi sent to a real controller
- * (shared/clixon-wire/*.jsonl), so a recorded session and ours compare line by line.
+ * (test/fixtures/wire/*.jsonl), so a recorded session and ours compare line by line.
  * The NETCONF user goes in the rpc's `username` attribute (the backend reads it by local
  * name, so pyapi's `cl:username` form is the same to it). Every text and attribute value
  * is escaped: a value can never inject XML. Bodies documented as XML (edit-config's
