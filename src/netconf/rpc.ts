@@ -164,7 +164,8 @@ export function controllerXpath(xpath: string): string {
     const [, lead, top, rest] = m as unknown as [string, string, string, string];
     if (top === 'services') return `${lead}/ctrl:services${rest}`;
     let inController = true;
-    const steps = rest.split('/').map((step, i) => {
+    // Split outside predicates and quotes: a key value may hold a slash (`[name='a/b']`).
+    const steps = splitTopLevel(rest, '/').map((step, i) => {
       const name = /^[A-Za-z_][\w.-]*(?=$|\[)/.exec(step)?.[0];
       if (i === 0 || !inController || name === undefined) {
         if (i > 0) inController = false;
