@@ -16,7 +16,7 @@ import { matchingModules, narrowing } from '../service/server.ts';
 import { removeCreatedBy } from '../sim/index.ts';
 import { commitEdits, loadSchema, narrow } from './controller.ts';
 import type { Schema } from '../sim/schema.ts';
-import { logger, silentLogger, type ConsolaInstance } from '../log.ts';
+import { logger, type ConsolaInstance } from '../log.ts';
 import { SchemaSet, checkChanges } from '../yang/validate.ts';
 import { indexYangFiles } from '../yang/compile.ts';
 import { statSync } from 'node:fs';
@@ -69,6 +69,8 @@ export interface RunServiceOptions {
   validate?: boolean;
   /** Logger handed to the modules (tagged per module); default `logger('devkit')`. */
   log?: ConsolaInstance;
+  /** Keep where the modules made each node (`result.root` nodes' getOrigin()), as validation does anyway. */
+  captureOrigins?: boolean;
 }
 
 /** One module function that ran. */
@@ -277,15 +279,8 @@ export async function runPrepared(setup: RunSetup, config: string | Element, opt
 
   const txn: TransactionInfo = { tid: opts.tid ?? '1', user: opts.user ?? 'root', entries, diff: opts.diff ?? false };
   const schemas = opts.validate === false ? undefined : setup.yang;
-  const run = await runServices(root, modules, txn, log, { broken });
-  if (schemas) {
-    await checkChanges(root, schemas, async () => {
-      const again = narrow(actions, filter, schema);
-      again.clearModified();
-      await runServices(again, modules, txn, silentLogger(), { broken });
-      return again;
-    });
-  }
+  const run = await runServices(root, modules, txn, log, { broken, captureOrigins: schemas !== undefined || opts.captureOrigins === true });
+  if (schemas) checkChanges(root, schemas);
   const edits = buildEdits(root, opts.batchSize !== undefined ? { batchSize: opts.batchSize } : {});
   const running = commitEdits(actions, edits, schema);
   const calls = run.calls.map(toRecord);
