@@ -177,7 +177,7 @@ class CaseRun {
   }
 
   private commit(config: XmlNode, entries: readonly string[], del = false): Promise<ServiceRunResult> {
-    return runPrepared(this.setup, config, { instance: [...entries], postCommit: false, log: this.opts.log, validate: this.opts.validate, ...(del ? { delete: true } : {}) });
+    return runPrepared(this.setup, config, { instance: [...entries], postCommit: false, log: this.opts.log, validate: this.opts.validate, captureOrigins: true, ...(del ? { delete: true } : {}) });
   }
 
   /** A module error in words, with the module's line. */

@@ -7,10 +7,8 @@
  * come through here.
  */
 import fc from 'fast-check';
-import type { ConsolaInstance } from 'consola';
+import { createConsola, type ConsolaInstance } from 'consola';
 import { getListKeys, localName, type Element, type XmlNode } from '../xml/index.ts';
-import { captureOrigins, originCapture } from '../xml/origin.ts';
-import { silentLogger } from '../log.ts';
 import type { LoadedModule, ServiceModule } from '../service/module.ts';
 import type { LoadFailure } from '../service/loader.ts';
 import { checkCase, type CaseOutcome, type CheckFailure, type CheckProperty } from './check-case.ts';
@@ -71,9 +69,9 @@ export const DEFAULT_RUNS = 25;
  * Checks a module (an imported module object, or a module file or folder loaded with the
  * server's loader) on `config` (XML text as get-config returns it, or a tree). Rejects
  * with a DevkitInputError on bad input (as runService), ModuleLoadError when the modules do
- * not load; a module that throws is a failure of kind `error` in the result. It turns
- * origin capture on and, for the second run of determinism, moves this process's `Date` a
- * day ahead: run one check at a time in a process.
+ * not load; a module that throws is a failure of kind `error` in the result. For the
+ * second run of determinism it moves this process's `Date` a day ahead: run one check at a
+ * time in a process.
  */
 export async function check(module: ServiceModule | string, config: string | Element, opts: CheckOptions = {}): Promise<CheckResult> {
   let modules: LoadedModule[];
@@ -83,7 +81,8 @@ export async function check(module: ServiceModule | string, config: string | Ele
     // A helper file (no SERVICE) that is not a module stops nothing, as in the server.
     if (modules.length === 0 || broken.some((f) => f.service !== undefined)) throw new ModuleLoadError(broken);
   } else modules = [asLoaded(module)];
-  const log = opts.log ?? silentLogger();
+  // The modules run many times: their logs only when asked for.
+  const log = opts.log ?? createConsola({ level: -999 });
   const setup = prepareRun(modules, { yangDirs: opts.yangDirs ?? [], log }, broken);
   const input = readConfig(config);
   const served = [...new Set(modules.map((m) => m.module.SERVICE))];
@@ -98,22 +97,14 @@ export async function check(module: ServiceModule | string, config: string | Ele
   const notes: string[] = [];
   const generated: GeneratedReport[] = [];
   if (!setup.yang) notes.push('no YANG beside the modules (nor --yang): leaves, leaf-lists and presence containers are told apart by the XML alone, and no instances are generated');
-  const was = originCapture();
-  captureOrigins(true);
-  try {
-    if (targets.length > 0) {
-      const outcome = await checkCase(setup, { config: input, instances: all, targets }, caseOpts);
-      if (outcome.refused) failures.push({ property: 'error', instances: [outcome.refused.instance], message: `committing ${outcome.refused.instance} fails: ${outcome.refused.reason}`, origins: [] });
-      failures.push(...outcome.failures);
-      notes.push(...outcome.notes);
-    }
-    if (setup.yang && runs > 0) {
-      for (const service of served) {
-        generated.push(await generatedCases(setup, input, all, service, { seed, runs, caseOpts, notes, failures }));
-      }
-    }
-  } finally {
-    captureOrigins(was);
+  if (targets.length > 0) {
+    const outcome = await checkCase(setup, { config: input, instances: all, targets }, caseOpts);
+    if (outcome.refused) failures.push({ property: 'error', instances: [outcome.refused.instance], message: `committing ${outcome.refused.instance} fails: ${outcome.refused.reason}`, origins: [] });
+    failures.push(...outcome.failures);
+    notes.push(...outcome.notes);
+  }
+  if (setup.yang && runs > 0) {
+    for (const service of served) generated.push(await generatedCases(setup, input, all, service, { seed, runs, caseOpts, notes, failures }));
   }
   if (targets.length === 0 && generated.every((g) => g.cases === 0)) {
     throw new NoInstanceError(`no instance of ${served.join(', ')} in the config, and none could be generated: nothing to check`);
