@@ -7,12 +7,17 @@
  */
 import { readdirSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import { FeatureSyntaxError, ownConditionsHold, parseFeatureExpr, type FeatureExpr, type FeatureSet } from './features.ts';
 import { YangError, parseYangFile, sub, subArg, subs, type Stmt } from './parse.ts';
 import type { BuiltinType, Identity, NodeKind, SchemaNode, TypeSpec, YangModule } from './schema.ts';
 
 export interface LoadOptions {
-  /** Enabled features per module name; a module not named has all its features on. */
-  features?: Record<string, readonly string[]>;
+  /**
+   * Enabled features per module name; a module not named has all its features on, and so
+   * has every module without this option (as pyang without `-F`). Nodes whose if-feature
+   * does not hold are left out of the schema.
+   */
+  features?: FeatureSet;
 }
 
 const BUILTINS = new Set<string>([
@@ -73,11 +78,13 @@ export class YangContext {
   private readonly owner = new WeakMap<Stmt, Source>();
   private readonly parentOf = new WeakMap<Stmt, Stmt>();
   private readonly typedefCache = new WeakMap<Stmt, TypeSpec>();
+  private featureExprs = new WeakMap<Stmt, FeatureExpr>();
   private readonly explicitConfig = new WeakMap<SchemaNode, boolean>();
   private tolerant = false;
   private readonly loadWarnings: string[] = [];
-  private readonly augmentTargets = new Map<Stmt, SchemaNode>();
-  private readonly addedBy = new WeakMap<SchemaNode, Stmt>();
+  private readonly augments = new Map<Stmt, { target: SchemaNode; nodes: SchemaNode[] }>();
+  /** Nodes a top-level augment's path names before an augment of the same module adds them. */
+  private readonly placeholders = new Set<SchemaNode>();
 
   constructor(
     searchPaths: readonly string[],
@@ -151,7 +158,7 @@ export class YangContext {
       name,
       prefix: subArg(stmt, 'prefix') ?? name,
       namespace: subArg(stmt, 'namespace') ?? '',
-      revision: subs(stmt, 'revision').map((r) => r.arg ?? '').sort().at(-1),
+      revision: subs(stmt, 'revision').map((r) => r.arg ?? '').filter(isDate).sort().at(-1),
       file: stmt.file,
       stmt,
       submodules: [],
@@ -233,7 +240,8 @@ export class YangContext {
   }
 
   private compile(): void {
-    this.augmentTargets.clear();
+    this.augments.clear();
+    this.featureExprs = new WeakMap();
     this.warnings.length = 0;
     this.warnings.push(...this.loadWarnings);
     for (const mod of this.modules.values()) {
@@ -241,6 +249,7 @@ export class YangContext {
       mod.identities.clear();
       mod.features.clear();
       for (const top of [mod.stmt, ...mod.submodules]) {
+        this.checkDates(top);
         for (const f of subs(top, 'feature')) mod.features.set(f.arg ?? '', f);
         for (const id of subs(top, 'identity')) mod.identities.set(id.arg ?? '', { name: id.arg ?? '', module: mod, bases: [] });
       }
@@ -267,9 +276,19 @@ export class YangContext {
     }
     this.applyTopAugments();
     this.applyDeviations();
+    // Config before pruning: an augment into a node that is left out keeps its flags (pyang's order).
     for (const mod of this.modules.values()) {
-      mod.nodes = this.prune(mod.nodes);
       for (const n of mod.nodes) this.inheritConfig(n, n.kind === 'rpc' || n.kind === 'notification' ? undefined : true);
+    }
+    for (const mod of this.modules.values()) mod.nodes = this.prune(mod.nodes);
+    for (const aug of this.augments.values()) aug.nodes = this.prune(aug.nodes);
+  }
+
+  /** A revision or revision-date that is no date is reported (as pyang does) and not taken as the module's revision. */
+  private checkDates(top: Stmt): void {
+    const dated = [...subs(top, 'revision'), ...[...subs(top, 'import'), ...subs(top, 'include')].flatMap((i) => subs(i, 'revision-date'))];
+    for (const r of dated) {
+      if (!isDate(r.arg ?? '')) this.warnings.push(`${r.file}:${r.line}:${r.col}: ${r.keyword} "${r.arg ?? ''}" is not a date (YYYY-MM-DD)`);
     }
   }
 
@@ -288,7 +307,7 @@ export class YangContext {
       } else if (NODE_KEYWORDS.has(s.keyword)) {
         if (parent?.kind === 'choice' && s.keyword !== 'case') {
           // The shorthand: a data node directly in a choice is a case of its own name.
-          const kase = this.makeNode('case', s, ns, parent);
+          const kase = this.implicitCase(s, ns, parent);
           kase.children = [this.compileNode(s, ns, kase)];
           out.push(kase);
         } else {
@@ -305,8 +324,26 @@ export class YangContext {
     return out;
   }
 
+  /** A node that no statement of its own defines (an implicit case, a placeholder). */
+  private bareNode(kind: NodeKind, name: string, ns: YangModule, stmt: Stmt, parent: SchemaNode): SchemaNode {
+    return {
+      kind, name, module: ns, stmt, parent, children: [], status: 'current', ifFeatures: [], conditions: [],
+      mandatory: false, presence: false, keys: [], defaults: [], must: [], when: [], orderedByUser: false,
+    };
+  }
+
+  /** The case a data node written directly in a choice stands in: its name and status only (RFC 7950 7.9.2, as pyang). */
+  private implicitCase(child: Stmt, ns: YangModule, parent: SchemaNode): SchemaNode {
+    const status = subArg(child, 'status');
+    const kase = this.bareNode('case', child.arg ?? '', ns, child, parent);
+    kase.implicit = true;
+    if (status === 'deprecated' || status === 'obsolete') kase.status = status;
+    return kase;
+  }
+
   private makeNode(kind: NodeKind, s: Stmt, ns: YangModule, parent: SchemaNode | undefined): SchemaNode {
     const status = subArg(s, 'status');
+    const ifFeatures = subs(s, 'if-feature');
     const max = subArg(s, 'max-elements');
     const min = subArg(s, 'min-elements');
     const node: SchemaNode = {
@@ -317,7 +354,8 @@ export class YangContext {
       parent,
       children: [],
       status: status === 'deprecated' || status === 'obsolete' ? status : 'current',
-      ifFeatures: subs(s, 'if-feature').map((f) => f.arg ?? ''),
+      ifFeatures: ifFeatures.map((f) => f.arg ?? ''),
+      conditions: ifFeatures.map((f) => this.featureExpr(f)),
       mandatory: subArg(s, 'mandatory') === 'true',
       presence: sub(s, 'presence') !== undefined,
       keys: (subArg(s, 'key') ?? '').split(/\s+/).filter(Boolean),
@@ -345,10 +383,11 @@ export class YangContext {
     const g = this.lookupDef('grouping', u.arg ?? '', u);
     if (!g) throw new YangError(`grouping ${u.arg} not found`, u.file, u.line, u.col);
     const nodes = this.compileChildren(g.subs, ns, parent);
-    const usesFeatures = subs(u, 'if-feature').map((f) => f.arg ?? '');
+    // The uses' if-features become the grouping's top nodes' own (pyang prints them so, repeats kept).
+    const usesFeatures = subs(u, 'if-feature');
     const usesWhen = subs(u, 'when').map((w) => w.arg ?? '');
     for (const n of nodes) {
-      if (usesFeatures.length) n.augmentIfFeatures = [...(n.augmentIfFeatures ?? []), ...usesFeatures];
+      for (const f of usesFeatures) this.addIfFeature(n, f);
       n.when.push(...usesWhen);
     }
     for (const r of subs(u, 'refine')) {
@@ -371,7 +410,7 @@ export class YangContext {
         case 'presence': n.presence = true; break;
         case 'config': this.explicitConfig.set(n, s.arg === 'true'); break;
         case 'default': n.defaults = subs(r, 'default').map((d) => d.arg ?? ''); break;
-        case 'if-feature': n.ifFeatures.push(s.arg ?? ''); break;
+        case 'if-feature': this.addIfFeature(n, s); break;
         case 'must': n.must.push(s.arg ?? ''); break;
         case 'min-elements': n.minElements = Number(s.arg); break;
         case 'max-elements': n.maxElements = s.arg === 'unbounded' ? undefined : Number(s.arg); break;
@@ -382,25 +421,30 @@ export class YangContext {
 
   private augmentInto(target: SchemaNode, a: Stmt, ns: YangModule): void {
     const added = this.compileChildren(a.subs, ns, target);
-    const feats = subs(a, 'if-feature').map((f) => f.arg ?? '');
+    // What the augment itself holds: into a choice, a bare data node rather than the case
+    // made for it. pyang prints it so, and gives it the augment's if-feature.
+    const own = added.map((n) => (n.implicit ? n.children[0]! : n));
+    const feats = subs(a, 'if-feature');
     const when = subs(a, 'when').map((w) => w.arg ?? '');
-    for (const n of added) {
-      if (feats.length) n.augmentIfFeatures = [...(n.augmentIfFeatures ?? []), ...feats.filter((f) => !n.ifFeatures.includes(f))];
+    for (const n of own) {
+      if (feats.length) {
+        n.augmentIfFeatures = feats.map((f) => f.arg ?? '');
+        n.conditions.push(...feats.map((f) => this.featureExpr(f)));
+      }
       n.when.push(...when);
     }
-    for (const n of added) this.addedBy.set(n, a);
-    this.augmentTargets.set(a, target);
-    target.children.push(...added);
+    this.augments.set(a, { target, nodes: own });
+    this.addChildren(target, added);
   }
 
   /** The node an augment statement landed on, undefined when its target was not found. */
   augmentTarget(a: Stmt): SchemaNode | undefined {
-    return this.augmentTargets.get(a);
+    return this.augments.get(a)?.target;
   }
 
-  /** The augment statement that added this node, if one did. */
-  augmentOf(n: SchemaNode): Stmt | undefined {
-    return this.addedBy.get(n);
+  /** The nodes an augment statement added (left out: those whose if-feature does not hold); undefined when its target was not found. */
+  augmentNodes(a: Stmt): readonly SchemaNode[] | undefined {
+    return this.augments.get(a)?.nodes;
   }
 
   /** A schema node id (`/a:b/a:c` or `b/c`) resolved against `roots`, prefixes read where `at` was written. */
@@ -436,17 +480,72 @@ export class YangContext {
       for (const p of pending) {
         let target: SchemaNode | undefined;
         try {
-          target = this.findAbsolute(p.a.arg ?? '', p.a);
+          target = this.findAugmentTarget(p.a);
         } catch {
           target = undefined;
         }
-        if (target) this.augmentInto(target, p.a, p.mod);
+        if (target && !this.placeholders.has(target)) this.augmentInto(target, p.a, p.mod);
         else left.push(p);
       }
       if (left.length === pending.length) break;
       pending = left;
     }
+    for (const ph of this.placeholders) ph.parent?.children.splice(ph.parent.children.indexOf(ph), 1);
+    this.placeholders.clear();
     for (const { a } of pending) this.warnings.push(`${a.file}:${a.line}:${a.col}: augment target ${a.arg} not found`);
+  }
+
+  /**
+   * A top-level augment's target. A missing node in the augmenting module's own namespace
+   * gets a placeholder where it is missing, as pyang does: a later augment of that module
+   * may add it, and the node then takes the placeholder's place (statements.py find_target_node).
+   */
+  private findAugmentTarget(a: Stmt): SchemaNode | undefined {
+    const parts = (a.arg ?? '').split('/').filter(Boolean);
+    const own = this.src(a).module;
+    let node: SchemaNode | undefined;
+    for (const part of parts) {
+      const { module, name } = this.qualify(part.trim(), a);
+      const level = node ? node.children : module.nodes;
+      let next = level.find((n) => n.name === name && n.module === module);
+      if (!next) {
+        if (!node || module !== own) return undefined;
+        next = this.bareNode('container', name, module, a, node);
+        node.children.push(next);
+        this.placeholders.add(next);
+      }
+      node = next;
+    }
+    return node;
+  }
+
+  /** Adds nodes to a parent's children; one that fills a placeholder takes its place. */
+  private addChildren(parent: SchemaNode, added: readonly SchemaNode[]): void {
+    for (const n of added) {
+      const i = this.placeholders.size ? parent.children.findIndex((c) => this.placeholders.has(c) && c.name === n.name && c.module === n.module) : -1;
+      if (i < 0) {
+        parent.children.push(n);
+        continue;
+      }
+      const ph = parent.children[i]!;
+      parent.children[i] = n;
+      this.placeholders.delete(ph);
+      this.movePlaceholders(n, ph.children);
+    }
+  }
+
+  /** What waited under a placeholder (placeholders of deeper nodes) moves under the node that filled it. */
+  private movePlaceholders(real: SchemaNode, waiting: readonly SchemaNode[]): void {
+    for (const ph of waiting) {
+      const have = real.children.find((x) => x.name === ph.name && x.module === ph.module);
+      if (have) {
+        this.placeholders.delete(ph);
+        this.movePlaceholders(have, ph.children);
+      } else {
+        ph.parent = real;
+        real.children.push(ph);
+      }
+    }
   }
 
   private applyDeviations(): void {
@@ -477,44 +576,35 @@ export class YangContext {
     }
   }
 
-  private featureOn(expr: string, at: Stmt): boolean {
-    const toks = expr.match(/\(|\)|[^\s()]+/g) ?? [];
-    let i = 0;
-    const primary = (): boolean => {
-      const t = toks[i++];
-      if (t === 'not') return !primary();
-      if (t === '(') {
-        const v = or();
-        i++;
-        return v;
-      }
-      const { module, name } = this.qualify(t ?? '', at);
-      const enabled = this.opts.features?.[module.name];
-      return enabled === undefined || enabled.includes(name);
-    };
-    const and = (): boolean => {
-      let v = primary();
-      while (toks[i] === 'and') {
-        i++;
-        v = primary() && v;
-      }
-      return v;
-    };
-    const or = (): boolean => {
-      let v = and();
-      while (toks[i] === 'or') {
-        i++;
-        v = and() || v;
-      }
-      return v;
-    };
-    return or();
+  /** An if-feature statement's expression, its features resolved with the prefixes of the file it is written in. */
+  private featureExpr(f: Stmt): FeatureExpr {
+    const cached = this.featureExprs.get(f);
+    if (cached) return cached;
+    let e: FeatureExpr;
+    try {
+      e = parseFeatureExpr(f.arg ?? '', (ref) => {
+        const { module, name } = this.qualify(ref, f);
+        if (!module.features.has(name)) this.warnings.push(`${f.file}:${f.line}:${f.col}: feature ${name} not found in module ${module.name}`);
+        return { module: module.name, name };
+      });
+    } catch (err) {
+      if (err instanceof FeatureSyntaxError) throw new YangError(err.message, f.file, f.line, f.col);
+      throw err;
+    }
+    this.featureExprs.set(f, e);
+    return e;
   }
 
+  /** An if-feature the node gets from elsewhere (its uses, a refine): printed after its own, and a condition on it. */
+  private addIfFeature(n: SchemaNode, f: Stmt): void {
+    n.ifFeatures.push(f.arg ?? '');
+    n.conditions.push(this.featureExpr(f));
+  }
+
+  /** The nodes whose if-features hold, recursively. */
   private prune(nodes: SchemaNode[]): SchemaNode[] {
-    if (!this.opts.features) return nodes;
     return nodes.filter((n) => {
-      const on = [...n.ifFeatures, ...(n.augmentIfFeatures ?? [])].every((f) => this.featureOn(f, n.stmt));
+      const on = ownConditionsHold(n, this.opts.features);
       if (on) n.children = this.prune(n.children);
       return on;
     });
@@ -567,6 +657,14 @@ export class YangContext {
     if (members.length) spec.union = members.map((m) => this.resolveType(m));
     return spec;
   }
+}
+
+/** A YANG date: YYYY-MM-DD naming a day of the calendar. */
+function isDate(s: string): boolean {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(s);
+  if (!m) return false;
+  const d = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
+  return d.getUTCFullYear() === Number(m[1]) && d.getUTCMonth() === Number(m[2]) - 1 && d.getUTCDate() === Number(m[3]);
 }
 
 function parseRanges(expr: string, bounds: [number, number]): [number, number][] {
