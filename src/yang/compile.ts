@@ -5,7 +5,7 @@
  * typedef chains folded into one TypeSpec, identities with bases across modules,
  * if-feature (features on unless told otherwise), config inheritance.
  */
-import { readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { FeatureSyntaxError, ownConditionsHold, parseFeatureExpr, type FeatureExpr, type FeatureSet } from './features.ts';
 import { YangError, parseYangFile, sub, subArg, subs, type Stmt } from './parse.ts';
@@ -18,6 +18,11 @@ export interface LoadOptions {
    * does not hold are left out of the schema.
    */
   features?: FeatureSet;
+  /**
+   * Statements already parsed, by file path, shared between contexts that read the same
+   * files (one per module-set, one per module in the tree tests): each file is parsed once.
+   */
+  parsed?: Map<string, Stmt>;
 }
 
 const BUILTINS = new Set<string>([
@@ -48,25 +53,43 @@ interface Source {
 /** The YANG files under folders (recursively) or given directly, by module name, newest revision first. */
 export function indexYangFiles(paths: readonly string[]): Map<string, string[]> {
   const found = new Map<string, string[]>();
-  const visit = (p: string): void => {
-    let st;
+  const add = (file: string): void => {
+    const name = basename(file, '.yang').split('@')[0]!;
+    const list = found.get(name) ?? [];
+    list.push(file);
+    found.set(name, list);
+  };
+  // Directory entries say what they are: no stat per file (a context per module-set reads the folders again).
+  const visitDir = (dir: string): void => {
+    let entries;
     try {
-      st = statSync(p);
+      entries = readdirSync(dir, { withFileTypes: true });
     } catch {
       return;
     }
-    if (st.isDirectory()) {
-      for (const e of readdirSync(p).sort()) visit(join(p, e));
-    } else if (p.endsWith('.yang')) {
-      const name = basename(p, '.yang').split('@')[0]!;
-      const list = found.get(name) ?? [];
-      list.push(p);
-      found.set(name, list);
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const e of entries) {
+      const p = join(dir, e.name);
+      if (e.isDirectory() || (e.isSymbolicLink() && isDirectory(p))) visitDir(p);
+      else if (e.name.endsWith('.yang')) add(p);
     }
   };
-  for (const p of paths) visit(p);
-  for (const list of found.values()) list.sort((a, b) => basename(b).localeCompare(basename(a)));
+  for (const p of paths) {
+    if (isDirectory(p)) visitDir(p);
+    else if (p.endsWith('.yang') && existsSync(p)) add(p);
+  }
+  // The revision in the file name (name@YYYY-MM-DD.yang), newest first; a name without one last.
+  const revision = (file: string): string => basename(file, '.yang').split('@')[1] ?? '';
+  for (const list of found.values()) list.sort((a, b) => (revision(a) < revision(b) ? 1 : revision(a) > revision(b) ? -1 : 0));
   return found;
+}
+
+function isDirectory(p: string): boolean {
+  try {
+    return statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 export class YangContext {
@@ -75,11 +98,11 @@ export class YangContext {
   readonly warnings: string[] = [];
   private readonly files: Map<string, string[]>;
   private readonly parsed = new Map<string, Stmt>();
-  private readonly owner = new WeakMap<Stmt, Source>();
-  private readonly parentOf = new WeakMap<Stmt, Stmt>();
-  private readonly typedefCache = new WeakMap<Stmt, TypeSpec>();
+  private readonly owner = new Map<Stmt, Source>();
+  /** Per compile: a type statement in a grouping serves every use of it (identities are the compile's own). */
+  private readonly typeCache = new Map<Stmt, TypeSpec>();
   private featureExprs = new WeakMap<Stmt, FeatureExpr>();
-  private readonly explicitConfig = new WeakMap<SchemaNode, boolean>();
+  private readonly explicitConfig = new Map<SchemaNode, boolean>();
   private tolerant = false;
   private readonly loadWarnings: string[] = [];
   private readonly augments = new Map<Stmt, { target: SchemaNode; nodes: SchemaNode[] }>();
@@ -143,7 +166,11 @@ export class YangContext {
       if (from) throw new YangError(`module ${name} not found in the YANG search path`, from.file, from.line, from.col);
       throw new YangError(`module ${name} not found in the YANG search path`, name, 0, 0);
     }
-    const stmt = parseYangFile(file);
+    let stmt = this.opts.parsed?.get(file);
+    if (!stmt) {
+      stmt = parseYangFile(file);
+      this.opts.parsed?.set(file, stmt);
+    }
     if (stmt.arg !== name) throw new YangError(`file holds ${stmt.keyword} ${stmt.arg}, expected ${name}`, file, stmt.line, stmt.col);
     this.parsed.set(name, stmt);
     return stmt;
@@ -190,23 +217,18 @@ export class YangContext {
     return mod;
   }
 
-  /** Records, for every statement in a file, its parent and which file and module it came from. */
+  /** Records which module a file (module or submodule) belongs to, and the prefixes it declares. */
   private adopt(top: Stmt, mod: YangModule, ownPrefix: string): void {
     const prefixes = new Map<string, string>([[ownPrefix, mod.name]]);
     for (const imp of subs(top, 'import')) prefixes.set(subArg(imp, 'prefix') ?? '', imp.arg ?? '');
-    const src: Source = { top, module: mod, prefixes };
-    const walk = (s: Stmt): void => {
-      this.owner.set(s, src);
-      for (const c of s.subs) {
-        this.parentOf.set(c, s);
-        walk(c);
-      }
-    };
-    walk(top);
+    this.owner.set(top, { top, module: mod, prefixes });
   }
 
+  /** The file a statement is written in: the module it belongs to and its prefixes. */
   private src(s: Stmt): Source {
-    const o = this.owner.get(s);
+    let top = s;
+    while (top.parent) top = top.parent;
+    const o = this.owner.get(top);
     if (!o) throw new YangError('statement outside any module', s.file, s.line, s.col);
     return o;
   }
@@ -227,7 +249,7 @@ export class YangContext {
   private lookupDef(kind: 'grouping' | 'typedef', ref: string, at: Stmt): Stmt | undefined {
     const { module, name } = this.qualify(ref, at);
     if (module === this.src(at).module) {
-      for (let p = this.parentOf.get(at); p; p = this.parentOf.get(p)) {
+      for (let p = at.parent; p; p = p.parent) {
         const hit = p.subs.find((x) => x.keyword === kind && x.arg === name);
         if (hit) return hit;
       }
@@ -241,6 +263,8 @@ export class YangContext {
 
   private compile(): void {
     this.augments.clear();
+    this.typeCache.clear();
+    this.explicitConfig.clear();
     this.featureExprs = new WeakMap();
     this.warnings.length = 0;
     this.warnings.push(...this.loadWarnings);
@@ -317,7 +341,7 @@ export class YangContext {
     }
     if (parent?.kind === 'rpc' || parent?.kind === 'action') {
       for (const kw of ['input', 'output'] as const) {
-        if (!out.some((n) => n.kind === kw)) out.push(this.makeNode(kw, { keyword: kw, arg: kw, subs: [], file: parent.stmt.file, line: parent.stmt.line, col: parent.stmt.col }, ns, parent));
+        if (!out.some((n) => n.kind === kw)) out.push(this.makeNode(kw, { keyword: kw, arg: kw, subs: [], parent: parent.stmt, file: parent.stmt.file, line: parent.stmt.line, col: parent.stmt.col }, ns, parent));
       }
       out.sort((a, b) => Number(a.kind === 'output') - Number(b.kind === 'output'));
     }
@@ -325,7 +349,7 @@ export class YangContext {
   }
 
   /** A node that no statement of its own defines (an implicit case, a placeholder). */
-  private bareNode(kind: NodeKind, name: string, ns: YangModule, stmt: Stmt, parent: SchemaNode): SchemaNode {
+  private bareNode(kind: NodeKind, name: string, ns: YangModule, stmt: Stmt, parent: SchemaNode | undefined): SchemaNode {
     return {
       kind, name, module: ns, stmt, parent, children: [], status: 'current', ifFeatures: [], conditions: [],
       mandatory: false, presence: false, keys: [], defaults: [], must: [], when: [], orderedByUser: false,
@@ -342,32 +366,26 @@ export class YangContext {
   }
 
   private makeNode(kind: NodeKind, s: Stmt, ns: YangModule, parent: SchemaNode | undefined): SchemaNode {
-    const status = subArg(s, 'status');
-    const ifFeatures = subs(s, 'if-feature');
-    const max = subArg(s, 'max-elements');
-    const min = subArg(s, 'min-elements');
-    const node: SchemaNode = {
-      kind,
-      name: kind === 'input' || kind === 'output' ? kind : s.arg ?? '',
-      module: ns,
-      stmt: s,
-      parent,
-      children: [],
-      status: status === 'deprecated' || status === 'obsolete' ? status : 'current',
-      ifFeatures: ifFeatures.map((f) => f.arg ?? ''),
-      conditions: ifFeatures.map((f) => this.featureExpr(f)),
-      mandatory: subArg(s, 'mandatory') === 'true',
-      presence: sub(s, 'presence') !== undefined,
-      keys: (subArg(s, 'key') ?? '').split(/\s+/).filter(Boolean),
-      defaults: subs(s, 'default').map((d) => d.arg ?? ''),
-      must: subs(s, 'must').map((m) => m.arg ?? ''),
-      when: subs(s, 'when').map((w) => w.arg ?? ''),
-      minElements: min !== undefined ? Number(min) : undefined,
-      maxElements: max !== undefined && max !== 'unbounded' ? Number(max) : undefined,
-      orderedByUser: subArg(s, 'ordered-by') === 'user',
-    };
-    const cfg = subArg(s, 'config');
-    if (cfg !== undefined) this.explicitConfig.set(node, cfg === 'true');
+    const node = this.bareNode(kind, kind === 'input' || kind === 'output' ? kind : s.arg ?? '', ns, s, parent);
+    // One pass over the substatements: this runs for every node of every module compiled.
+    for (const c of s.subs) {
+      const arg = c.arg ?? '';
+      switch (c.keyword) {
+        case 'status': if (arg === 'deprecated' || arg === 'obsolete') node.status = arg; break;
+        case 'if-feature': this.addIfFeature(node, c); break;
+        case 'mandatory': node.mandatory = arg === 'true'; break;
+        case 'presence': node.presence = true; break;
+        case 'key': node.keys = arg.split(/\s+/).filter(Boolean); break;
+        case 'default': node.defaults.push(arg); break;
+        case 'must': node.must.push(arg); break;
+        case 'when': node.when.push(arg); break;
+        case 'min-elements': node.minElements = Number(arg); break;
+        case 'max-elements': if (arg !== 'unbounded') node.maxElements = Number(arg); break;
+        case 'ordered-by': node.orderedByUser = arg === 'user'; break;
+        case 'config': this.explicitConfig.set(node, arg === 'true'); break;
+        default: break;
+      }
+    }
     return node;
   }
 
@@ -617,6 +635,8 @@ export class YangContext {
   }
 
   resolveType(t: Stmt): TypeSpec {
+    const cached = this.typeCache.get(t);
+    if (cached) return cached;
     const name = t.arg ?? '';
     let spec: TypeSpec;
     if (!name.includes(':') && BUILTINS.has(name)) {
@@ -624,13 +644,9 @@ export class YangContext {
     } else {
       const td = this.lookupDef('typedef', name, t);
       if (!td) throw new YangError(`typedef ${name} not found`, t.file, t.line, t.col);
-      let base = this.typedefCache.get(td);
-      if (!base) {
-        const inner = sub(td, 'type');
-        if (!inner) throw new YangError(`typedef ${td.arg} has no type`, td.file, td.line, td.col);
-        base = this.resolveType(inner);
-        this.typedefCache.set(td, base);
-      }
+      const inner = sub(td, 'type');
+      if (!inner) throw new YangError(`typedef ${td.arg} has no type`, td.file, td.line, td.col);
+      const base = this.resolveType(inner);
       spec = { ...base, name, ranges: [...base.ranges], lengths: [...base.lengths], patterns: [...base.patterns] };
     }
     const bounds = BOUNDS[spec.base] ?? [-Infinity, Infinity];
@@ -655,6 +671,7 @@ export class YangContext {
     if (fd !== undefined) spec.fractionDigits = Number(fd);
     const members = subs(t, 'type');
     if (members.length) spec.union = members.map((m) => this.resolveType(m));
+    this.typeCache.set(t, spec);
     return spec;
   }
 }

@@ -23,6 +23,8 @@ export interface Stmt {
   keyword: string;
   arg: string | undefined;
   subs: Stmt[];
+  /** The statement this one is written in; undefined for the module or submodule. */
+  parent?: Stmt;
   file: string;
   line: number;
   col: number;
@@ -143,7 +145,7 @@ export function parseYang(src: string, file: string): Stmt {
     const last = toks[toks.length - 1];
     throw new YangError(msg, file, t?.line ?? last?.line ?? 1, t?.col ?? last?.col ?? 1);
   };
-  const statement = (): Stmt => {
+  const statement = (parent: Stmt | undefined): Stmt => {
     const kw = toks[p];
     if (!kw || kw.quoted || kw.text === '{' || kw.text === '}' || kw.text === ';' || kw.text === '+') {
       return at(kw, `expected a keyword, found ${kw ? `'${kw.text}'` : 'end of file'}`);
@@ -159,7 +161,7 @@ export function parseYang(src: string, file: string): Stmt {
         p += 2;
       }
     }
-    const stmt: Stmt = { keyword: kw.text, arg, subs: [], file, line: kw.line, col: kw.col };
+    const stmt: Stmt = { keyword: kw.text, arg, subs: [], parent, file, line: kw.line, col: kw.col };
     const end = toks[p];
     if (end?.text === ';' && !end.quoted) {
       p++;
@@ -169,14 +171,14 @@ export function parseYang(src: string, file: string): Stmt {
       p++;
       while (!(toks[p]?.text === '}' && !toks[p]!.quoted)) {
         if (p >= toks.length) at(undefined, `missing '}' for ${kw.text} at line ${kw.line}`);
-        stmt.subs.push(statement());
+        stmt.subs.push(statement(stmt));
       }
       p++;
       return stmt;
     }
     return at(end, `expected ';' or '{' after ${kw.text}${arg !== undefined ? ` ${arg}` : ''}`);
   };
-  const top = statement();
+  const top = statement(undefined);
   if (top.keyword !== 'module' && top.keyword !== 'submodule') {
     throw new YangError(`expected module or submodule, found ${top.keyword}`, file, top.line, top.col);
   }
