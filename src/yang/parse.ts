@@ -37,6 +37,20 @@ interface Token {
   col: number;
 }
 
+/** Drops the spaces and tabs at the end of the text the parts make so far. */
+function trimLineEnd(parts: string[]): void {
+  while (parts.length) {
+    const last = parts[parts.length - 1]!;
+    let e = last.length;
+    while (e > 0 && (last[e - 1] === ' ' || last[e - 1] === '\t')) e--;
+    if (e > 0) {
+      parts[parts.length - 1] = last.slice(0, e);
+      return;
+    }
+    parts.pop();
+  }
+}
+
 function tokenize(src: string, file: string): Token[] {
   const tokens: Token[] = [];
   let i = 0;
@@ -80,22 +94,28 @@ function tokenize(src: string, file: string): Token[] {
       continue;
     }
     if (c === '"') {
-      // Continuation lines lose whitespace up to the column after the opening quote.
+      // Continuation lines lose whitespace up to the column after the opening quote, and
+      // each line its trailing whitespace. Built from slices of the source: a long
+      // description costs one pass, not a copy per line.
       const indent = tokCol;
-      let out = '';
+      const parts: string[] = [];
       i++;
+      let from = i;
       for (;;) {
         if (i >= n) err('unterminated double-quoted string');
         const d = src[i]!;
         if (d === '"') break;
         if (d === '\\') {
           const e = src[i + 1];
-          out += e === 'n' ? '\n' : e === 't' ? '\t' : e === '"' ? '"' : e === '\\' ? '\\' : `\\${e}`;
+          parts.push(src.slice(from, i), e === 'n' ? '\n' : e === 't' ? '\t' : e === '"' ? '"' : e === '\\' ? '\\' : `\\${e}`);
           i += 2;
+          from = i;
           continue;
         }
         if (d === '\n') {
-          out = out.replace(/[ \t]+$/, '') + '\n';
+          parts.push(src.slice(from, i));
+          trimLineEnd(parts);
+          parts.push('\n');
           line++;
           i++;
           lineStart = i;
@@ -104,13 +124,14 @@ function tokenize(src: string, file: string): Token[] {
             col += src[i] === '\t' ? 8 : 1;
             i++;
           }
+          from = i;
           continue;
         }
-        out += d;
         i++;
       }
+      parts.push(src.slice(from, i));
       i++;
-      tokens.push({ text: out, quoted: true, line: tokLine, col: tokCol });
+      tokens.push({ text: parts.join(''), quoted: true, line: tokLine, col: tokCol });
       continue;
     }
     if (c === "'") {
