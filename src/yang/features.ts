@@ -49,22 +49,17 @@ export function parseFeatureExpr(expr: string, resolve: (ref: string) => { modul
     if (t === ')' || t === 'and' || t === 'or') return fail(`'${t}' where a feature was expected`);
     return { op: 'feature', ...resolve(t) };
   };
-  const andExpr = (): FeatureExpr => {
-    let left = factor();
-    while (toks[i] === 'and') {
+  // `a and b and c` groups to the left; or-operands are and-expressions (and binds tighter).
+  const chain = (op: 'and' | 'or', operand: () => FeatureExpr) => (): FeatureExpr => {
+    let left = operand();
+    while (toks[i] === op) {
       i++;
-      left = { op: 'and', args: [left, factor()] };
+      left = { op, args: [left, operand()] };
     }
     return left;
   };
-  const orExpr = (): FeatureExpr => {
-    let left = andExpr();
-    while (toks[i] === 'or') {
-      i++;
-      left = { op: 'or', args: [left, andExpr()] };
-    }
-    return left;
-  };
+  const andExpr = chain('and', factor);
+  const orExpr = chain('or', andExpr);
   const e = orExpr();
   if (i < toks.length) fail(`unexpected '${toks[i]}'`);
   return e;

@@ -97,9 +97,17 @@ test('with features given: each expression evaluated, a uses\' and an augment\'s
   assert.deepEqual(childNames(nodeAt(ctx, 'o', 'local')), []);
 });
 
-test('an augmented node keeps its config flag when the features prune around it', (t) => {
+test('an augmented node keeps its config flag when the features prune around it, also when its target goes', (t) => {
   const ctx = loadYang(t, MODS, ['o'], { features: { f: ['b'], o: ['own'] } });
   assert.equal(nodeAt(ctx, 'f', 'top/aug')!.config, true);
+  const into = loadYang(t, {
+    ...MODS,
+    'p.yang': `module p { yang-version 1.1; namespace "urn:t:p"; prefix p; import f { prefix f; }
+      augment "/f:top/f:deep" { leaf kept { type string; } leaf dropped { if-feature f:c; type string; } } }`,
+  }, ['p'], { features: { f: [] } });
+  assert.equal(nodeAt(into, 'f', 'top/deep'), undefined);
+  const a = into.modules.get('p')!.stmt.subs.find((s) => s.keyword === 'augment')!;
+  assert.deepEqual(into.augmentNodes(a)!.map((n) => [n.name, n.config]), [['kept', true]], 'as pyang prints the augment: its nodes pruned, with their flags');
 });
 
 test('nodeEnabled: a node and every node above it, with a device\'s features', (t) => {
