@@ -516,20 +516,21 @@ export class YangContext {
   }
 
   /**
-   * A top-level augment's target. A missing node in the augmenting module's own namespace
-   * gets a placeholder where it is missing, as pyang does: a later augment of that module
-   * may add it, and the node then takes the placeholder's place (statements.py find_target_node).
+   * A top-level augment's target. A missing node below the first gets a placeholder where it
+   * is missing, as pyang does (statements.py find_target_node): a later augment may add it,
+   * and the node then takes the placeholder's place. pyang makes one only for a node of the
+   * augmenting module; a node of another module cannot come later here, since modules are
+   * compiled after what they import, so the two are the same.
    */
   private findAugmentTarget(a: Stmt): SchemaNode | undefined {
     const parts = (a.arg ?? '').split('/').filter(Boolean);
-    const own = this.src(a).module;
     let node: SchemaNode | undefined;
     for (const part of parts) {
       const { module, name } = this.qualify(part.trim(), a);
       const level = node ? node.children : module.nodes;
       let next = level.find((n) => n.name === name && n.module === module);
       if (!next) {
-        if (!node || module !== own) return undefined;
+        if (!node) return undefined;
         next = this.bareNode('container', name, module, a, node);
         node.children.push(next);
         this.placeholders.add(next);
