@@ -312,15 +312,19 @@ test('loadAll leaves a broken or incomplete module out with a warning, keeps the
     'broken.yang': 'module broken {\n  leaf x { type string }\n}\n',
     'lonely.yang': 'module lonely { namespace "urn:t:l"; prefix l; import missing { prefix m; } leaf y { type m:t; } }',
     'late.yang': mod('late', 'leaf z { type nothing; }'),
+    'half.yang': mod('half', 'include half-sub; container fine;'),
+    'half-sub.yang': 'submodule half-sub { belongs-to half { prefix h; } leaf bad { type nothing; } }',
   });
   const ctx = new YangContext([dir]);
   ctx.loadAll();
-  assert.deepEqual([...ctx.modules.keys()].sort(), ['base', 'late']);
+  assert.deepEqual([...ctx.modules.keys()].sort(), ['base', 'half', 'late']);
   assert.deepEqual(ctx.modules.get('late')!.nodes, []);
-  assert.equal(ctx.warnings.length, 3, ctx.warnings.join('\n'));
+  assert.deepEqual(ctx.modules.get('half')!.nodes, [], 'nothing of a module compiled in part');
+  assert.equal(ctx.warnings.length, 4, ctx.warnings.join('\n'));
   assert.match(ctx.warnings.join('\n'), /broken left out: .*broken\.yang:2:\d+: expected ';' or '\{'/);
   assert.match(ctx.warnings.join('\n'), /lonely left out: .*module missing not found/);
   assert.match(ctx.warnings.join('\n'), /late left out: .*typedef nothing not found/);
+  assert.match(ctx.warnings.join('\n'), /half left out: .*half-sub\.yang:1:\d+: typedef nothing not found/);
   // load() is strict.
   assert.throws(() => new YangContext([dir]).load(['lonely']), /module missing not found/);
 });
