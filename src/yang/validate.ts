@@ -44,13 +44,45 @@ export function withController(dirs: readonly string[]): string[] {
   return indexYangFiles(dirs).has('clixon-controller') ? [...dirs] : [...dirs, BUILTIN_DIR];
 }
 
+/**
+ * The YANG as read is not whole: a module left out (a file that does not parse, an import
+ * or include not found), an augment or deviation whose target is missing. What the
+ * missing parts define would go unchecked, so `try` and `runService` refuse to run.
+ */
+export class YangLoadError extends Error {
+  constructor(
+    readonly problems: readonly string[],
+    readonly searched: readonly string[],
+  ) {
+    super(
+      `the YANG cannot be read whole, so the change cannot be checked (fix it, give the missing models with --yang / yangDirs, or turn validation off with --no-validate / validate: false):\n` +
+        problems.map((p) => `  ${p}`).join('\n') +
+        `\n  (YANG folders searched: ${searched.join(', ') || 'none'})`,
+    );
+    this.name = 'YangLoadError';
+  }
+}
+
+// compile.ts's warnings that mean part of the YANG is missing, as opposed to a pattern it cannot check.
+const LOAD_PROBLEM = /\bleft out: |\b(?:augment|deviation) target .* not found$/;
+
 /** The schemas of one run: service models, the controller's, and the devices' models. */
 export class SchemaSet {
   private readonly tops = new Map<string, SchemaNode>();
   private readonly deviceTops = new Map<string, SchemaNode>();
   private readonly namespaces = new Set<string>();
+  /** What is missing from the YANG (see YangLoadError); empty when it was read whole. */
+  readonly problems: readonly string[];
+  /** Compile warnings that lose no node (a pattern not understood is not checked). */
+  readonly warnings: readonly string[];
 
-  constructor(readonly ctx: YangContext) {
+  constructor(
+    readonly ctx: YangContext,
+    /** The folders the YANG was read from. */
+    readonly searched: readonly string[] = [],
+  ) {
+    this.problems = ctx.warnings.filter((w) => LOAD_PROBLEM.test(w));
+    this.warnings = ctx.warnings.filter((w) => !LOAD_PROBLEM.test(w));
     for (const mod of ctx.modules.values()) {
       this.namespaces.add(mod.namespace);
       for (const n of dataChildren({ children: mod.nodes })) {
@@ -60,13 +92,21 @@ export class SchemaSet {
     }
   }
 
-  /** Every module in `dirs` (the built-in controller stub when no clixon-controller is there); undefined when there is no YANG. */
-  static fromDirs(dirs: readonly string[]): SchemaSet | undefined {
-    const index = indexYangFiles(dirs);
-    if (index.size === 0) return undefined;
+  /**
+   * Every module in `dirs`, and the built-in controller stub when no clixon-controller is
+   * there (so with no folder at all, the controller's own nodes are still checked). What
+   * could not be read is in `problems`: never a silent partial set.
+   */
+  static fromDirs(dirs: readonly string[]): SchemaSet {
     const ctx = new YangContext(withController(dirs));
     ctx.loadAll();
-    return new SchemaSet(ctx);
+    return new SchemaSet(ctx, dirs);
+  }
+
+  /** Throws YangLoadError when part of the YANG could not be read. */
+  requireWhole(): this {
+    if (this.problems.length > 0) throw new YangLoadError(this.problems, this.searched);
+    return this;
   }
 
   /** The schema node of a top-level element, or of an element at a device's config mount point. */
@@ -127,29 +167,46 @@ function step(el: Element, schema: SchemaNode | undefined): string {
   return name + schema.keys.map((k) => `[${k}='${textOf(childrenOf(el).find((c) => localName(nameOf(c)) === k))}']`).join('');
 }
 
+export interface ValidateOptions {
+  /**
+   * The schemas of one device's config (under /devices/device[name]/config), e.g. built
+   * from its module-set; undefined: the main set judges it.
+   */
+  deviceSchemas?: (device: string) => SchemaSet | undefined;
+}
+
 /**
  * Checks every node that changed under `root` (created nodes whole) against `schemas`,
  * walking down only where the modification marks say something changed below.
  */
-export function validateChanges(root: Element, schemas: SchemaSet): ValidationIssue[] {
+export function validateChanges(root: Element, schemas: SchemaSet, opts: ValidateOptions = {}): ValidationIssue[] {
   const issues: ValidationIssue[] = [];
-  walkChanged(schemas, undefined, internals.raw(root), '', issues);
+  walkChanged(schemas, undefined, internals.raw(root), '', issues, opts);
   return issues;
 }
 
-function walkChanged(schemas: SchemaSet, parent: SchemaNode | undefined, el: Element, path: string, issues: ValidationIssue[]): void {
+function walkChanged(schemas: SchemaSet, parent: SchemaNode | undefined, el: Element, path: string, issues: ValidationIssue[], opts: ValidateOptions): void {
   let changed = false;
+  // Below a device's mount point its own schemas judge, when it has some.
+  const set = parent && isMountPoint(parent) ? setFor(schemas, el, opts) : schemas;
   for (const kid of childrenOf(el)) {
     if (kid.isModified()) {
       changed = true;
-      checkElement(schemas, parent, kid, path, issues, parent === undefined);
+      checkElement(set, parent, kid, path, issues, parent === undefined, opts);
     } else if (kid.hasModifiedDescendant()) {
       // An unchanged ancestor outside the schemas was in the config already: not the modules' doing.
-      const schema = childSchema(schemas, parent, kid, parent === undefined);
-      if (schema) walkChanged(schemas, schema, kid, `${path}/${step(kid, schema)}`, issues);
+      const schema = childSchema(set, parent, kid, parent === undefined);
+      if (schema) walkChanged(set, schema, kid, `${path}/${step(kid, schema)}`, issues, opts);
     }
   }
-  if (changed) checkDuplicates(schemas, parent, childrenOf(el), path, issues, true);
+  if (changed) checkDuplicates(set, parent, childrenOf(el), path, issues, true);
+}
+
+/** The schemas for the config element `config` of a device entry. */
+function setFor(schemas: SchemaSet, config: Element, opts: ValidateOptions): SchemaSet {
+  const device = parentOf(config);
+  const name = device ? textOf(childrenOf(device).find((c) => localName(nameOf(c)) === 'name')) : '';
+  return opts.deviceSchemas?.(name) ?? schemas;
 }
 
 function childSchema(schemas: SchemaSet, parent: SchemaNode | undefined, el: Element, top: boolean): SchemaNode | undefined {
@@ -171,14 +228,14 @@ function report(issues: ValidationIssue[], el: Element, path: string, message: s
  * that made each bad node, and throws SchemaValidationError. A change that fits costs no
  * stack capture at all; a run that does not is paid for twice.
  */
-export async function checkChanges(root: Element, schemas: SchemaSet, again: () => Promise<Element>): Promise<void> {
-  const issues = validateChanges(root, schemas);
+export async function checkChanges(root: Element, schemas: SchemaSet, again: () => Promise<Element>, opts: ValidateOptions = {}): Promise<void> {
+  const issues = validateChanges(root, schemas, opts);
   if (issues.length === 0) return;
   const was = originCapture();
   captureOrigins(true);
   let located: ValidationIssue[] = [];
   try {
-    located = validateChanges(await again(), schemas);
+    located = validateChanges(await again(), schemas, opts);
   } catch {
     // A second run that throws tells nothing more: the first run's issues stand.
   } finally {
@@ -187,7 +244,7 @@ export async function checkChanges(root: Element, schemas: SchemaSet, again: () 
   throw new SchemaValidationError(located.length ? located : issues);
 }
 
-function checkElement(schemas: SchemaSet, parent: SchemaNode | undefined, el: Element, parentPath: string, issues: ValidationIssue[], top: boolean): void {
+function checkElement(schemas: SchemaSet, parent: SchemaNode | undefined, el: Element, parentPath: string, issues: ValidationIssue[], top: boolean, opts: ValidateOptions): void {
   const name = localName(nameOf(el));
   const device = !top && parent !== undefined && isMountPoint(parent);
   const schema = childSchema(schemas, parent, el, top);
@@ -224,8 +281,9 @@ function checkElement(schemas: SchemaSet, parent: SchemaNode | undefined, el: El
       if (!kids.some((c) => localName(nameOf(c)) === k)) report(issues, el, path, `list entry without its key ${k}`, schema);
     }
   }
-  for (const kid of kids) checkElement(schemas, schema, kid, path, issues, false);
-  checkDuplicates(schemas, schema, kids, path, issues, false);
+  const set = isMountPoint(schema) ? setFor(schemas, el, opts) : schemas;
+  for (const kid of kids) checkElement(set, schema, kid, path, issues, false, opts);
+  checkDuplicates(set, schema, kids, path, issues, false);
 }
 
 /**
