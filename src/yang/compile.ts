@@ -80,7 +80,7 @@ export class YangContext {
   private readonly addedBy = new WeakMap<SchemaNode, Stmt>();
 
   constructor(
-    searchPaths: readonly string[],
+    private readonly searchPaths: readonly string[],
     private readonly opts: LoadOptions = {},
   ) {
     this.files = indexYangFiles(searchPaths);
@@ -133,8 +133,9 @@ export class YangContext {
     if (cached) return cached;
     const file = this.files.get(name)?.[0];
     if (!file) {
-      if (from) throw new YangError(`module ${name} not found in the YANG search path`, from.file, from.line, from.col);
-      throw new YangError(`module ${name} not found in the YANG search path`, name, 0, 0);
+      const missing = `module ${name} not found in the YANG search path (searched ${this.searchPaths.join(', ') || 'no folder'})`;
+      if (from) throw new YangError(missing, from.file, from.line, from.col);
+      throw new YangError(missing, name, 0, 0);
     }
     const stmt = parseYangFile(file);
     if (stmt.arg !== name) throw new YangError(`file holds ${stmt.keyword} ${stmt.arg}, expected ${name}`, file, stmt.line, stmt.col);
