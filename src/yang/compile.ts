@@ -580,7 +580,7 @@ function parseRanges(expr: string, bounds: [number, number]): [number, number][]
 }
 
 /** An XSD regular expression (as YANG patterns are written) as a JavaScript RegExp, anchored; undefined if it has no equivalent. */
-function xsdRegex(p: string): RegExp | undefined {
+export function xsdRegex(p: string): RegExp | undefined {
   // XSD has no anchors: ^ and $ are plain characters there, and \i \c name classes.
   let js = '';
   let inClass = false;
