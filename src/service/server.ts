@@ -352,7 +352,7 @@ export class ServiceServer extends EventEmitter {
       report.configBytes = configXml.length;
       const timeoutMs = (): number => moduleBudgetMs({ controllerTimeoutMs, elapsedMs: performance.now() - at, capMs: this.opts.timeoutMs });
       const outcome = await this.host.run(
-        { phase: 'commit', configXml, txn, broken, batchSize: this.opts.batchSize ?? DEFAULT_BATCH_SIZE },
+        { phase: 'commit', configXml, txn, broken, batchSize: this.opts.batchSize ?? DEFAULT_BATCH_SIZE, read: filter },
         { timeoutMs },
       );
       if (!outcome.ok) {
