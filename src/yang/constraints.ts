@@ -8,7 +8,7 @@
  * if-feature (7.20.2) with the set's features (all on when none are known, as pyang).
  */
 import { localName } from '../xml/keys.ts';
-import type { Element } from '../xml/element.ts';
+import { internals, type Element } from '../xml/element.ts';
 import { DefaultNode, childrenOf, dataParent, getText, identity, leafrefTarget, nameOf, namespaceOf, parentOf, pathOf, prefixToNamespace, type DataNode } from './datatree.ts';
 import { sub, subArg, subs } from './parse.ts';
 import { dataChildren, type SchemaNode } from './schema.ts';
@@ -174,8 +174,8 @@ function counts(v: Validation, parent: Element, schema: SchemaNode): void {
   const entries = childrenOf(parent).filter((c) => v.tree.lookup(c).schema === schema);
   const ids = new Set(entries.map((e) => identity(e, schema)));
   const before = new Set(entries.filter((e) => !e.isModified()).map((e) => identity(e, schema)));
-  const removed = parent.getDeletedChildren().filter((c) => localName(c.getName()) === schema.name);
-  for (const r of removed) before.add(identity(r as unknown as Element, schema));
+  const removed = parent.getDeletedChildren().map((c) => internals.raw(c)).filter((c) => localName(nameOf(c)) === schema.name);
+  for (const r of removed) before.add(identity(r, schema));
   const min = schema.minElements ?? 0;
   const max = schema.maxElements ?? Infinity;
   const judged = v.tree.isWhole(parent);
@@ -206,8 +206,9 @@ function unique(v: Validation, entries: Element[], schema: SchemaNode, where: st
       if (values.length < paths.length) continue;
       const key = JSON.stringify(values);
       const first = seen.get(key);
-      if (!first) {
-        seen.set(key, e);
+      // The same entry twice is one entry once merged.
+      if (!first || identity(first, schema) === identity(e, schema)) {
+        seen.set(key, first ?? e);
         continue;
       }
       const changed = [e, first].find((x) => x.isModified() || x.hasModifiedDescendant());

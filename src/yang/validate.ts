@@ -12,6 +12,7 @@
 import { captureOrigins, originCapture } from '../xml/origin.ts';
 import { localName } from '../xml/keys.ts';
 import { internals, type Element } from '../xml/element.ts';
+import { parseString } from '../xml/parser.ts';
 import { checkConstraints, featureOff } from './constraints.ts';
 import { DataTree, DefaultNode, childrenNamed, childrenOf, getText, identity, isMountPoint, leafrefTarget, nameOf, namespaceOf, parentOf, step, where } from './datatree.ts';
 import { dataChildren, derivesFrom, type SchemaNode, type TypeSpec } from './schema.ts';
@@ -118,6 +119,16 @@ export function validate(root: Element, schemas: SchemaSet, opts: ValidateOption
   walkChanged(v, v.doc, '');
   checkConstraints(v);
   return { issues: v.issues, unchecked: [...v.unchecked].sort(), notJudged: v.notJudged };
+}
+
+/**
+ * Checks a whole config document, every node as new (what `yanglint -t config` judges):
+ * `doc`'s top-level elements are copied into a fresh tree and validated as created there.
+ */
+export function validateDocument(doc: Element, schemas: SchemaSet, opts: ValidateOptions = {}): ValidationReport {
+  const fresh = parseString('');
+  for (const top of doc.getChildren()) fresh.add(top.copy());
+  return validate(fresh, schemas, opts);
 }
 
 /** The issues of `validate`. */
@@ -264,6 +275,7 @@ function checkDuplicates(v: Validation, kids: readonly Element[], parentPath: st
 
 /** The first leaf the two trees give different values (`a/b: 'x' and 'y'`), if any; lists inside are matched by position of name. */
 function conflict(a: Element, b: Element, at: string): string | undefined {
+  if (at === '' && childrenOf(a).length === 0 && childrenOf(b).length === 0) return getText(a) === getText(b) ? undefined : `'${getText(a)}' and '${getText(b)}'`;
   const bKids = childrenOf(b);
   for (const ak of childrenOf(a)) {
     const name = localName(nameOf(ak));
