@@ -51,6 +51,7 @@ const MODEL = `module vt {
       container limits { must "max >= min" { error-message "max below min"; } leaf min { type uint8; } leaf max { type uint8; } }
     }
     leaf-list tags { type string; }
+    choice pick { case c1 { when "flag = 'true'"; leaf c1leaf { type string; } } case c2 { leaf c2leaf { type string; } } }
   }
   container holder {
     presence "p";
@@ -217,6 +218,8 @@ test('unique: a new entry with the same port as an existing one; entries without
   bad(check('<top><item><id>a</id><port>7</port></item></top>', add('7')), /^\/top\/item\[id='b'\]: unique "port" broken: entries id='b' and id='a' have the same values '7'/);
   assert.deepEqual(check('<top><item><id>a</id><port>7</port></item></top>', add('8')), []);
   assert.deepEqual(check('<top><item><id>a</id></item></top>', add()), []);
+  // Two entries that clashed before, and a change elsewhere in the list: not the change's doing.
+  assert.deepEqual(check('<top><item><id>a</id><port>7</port></item><item><id>c</id><port>7</port></item></top>', add('8')), []);
 });
 
 test('leafref require-instance: a target that is there, one that is not, require-instance false, a target the change removed', () => {
@@ -225,9 +228,13 @@ test('leafref require-instance: a target that is there, one that is not, require
   bad(check('<top><item><id>a</id></item></top>', ref('ref', 'z')), /^\/top\/item\[id='a'\]\/ref: leafref: no \.\.\/\.\.\/item\/id with value "z" \(require-instance\)/);
   assert.deepEqual(check('<top><item><id>a</id></item></top>', ref('weakref', 'z')), []);
   bad(check('<top><num>3</num><item><id>a</id></item></top>', ref('numref', '4')), /numref: leafref: no \.\.\/\.\.\/num with value "4"/);
+  // The value is of the target's type too: num is an int8.
+  assert.match(check('<top><num>3</num><item><id>a</id></item></top>', ref('numref', 'x')).join('\n'), /numref: value "x" is not an integer/);
   // The change removes b, which a's ref points at.
   bad(check('<top><item><id>a</id><ref>b</ref></item><item><id>b</id></item></top>', (r) => void r.top!.find("item[id='b']")!.delete()), /^\/top\/item\[id='a'\]\/ref: leafref: no .* with value "b" \(require-instance\): the change removed it/);
   assert.deepEqual(check('<top><item><id>a</id><ref>a</ref></item><item><id>b</id></item></top>', (r) => void r.top!.find("item[id='b']")!.delete()), []);
+  // A ref that pointed at nothing before is not the change's doing.
+  assert.deepEqual(check('<top><item><id>a</id><ref>zz</ref></item><item><id>b</id></item></top>', (r) => void r.top!.find("item[id='b']")!.delete()), []);
 });
 
 test('when: the node\'s own, an augment\'s (on the target), a uses\' (on the parent); derived-from', () => {
@@ -239,6 +246,9 @@ test('when: the node\'s own, an augment\'s (on the target), a uses\' (on the par
   assert.deepEqual(check('<top><flag>true</flag></top>', (r) => void r.top!.create('augleaf', { data: 'x' })), []);
   bad(check('<top><flag>false</flag></top>', (r) => void r.top!.create('augleaf', { data: 'x' })), /^\/top\/augleaf: when "vt:flag = 'true'" is false/);
   assert.deepEqual(check(`<holder>${HOLDER}<agg/></holder>`, (r) => void r.holder!.agg!.create('gleaf', { data: 'x' })), []);
+  // A case's when, on the node's parent.
+  assert.deepEqual(check('<top><flag>true</flag></top>', (r) => void r.top!.create('c1leaf', { data: 'x' })), []);
+  bad(check('<top><flag>false</flag></top>', (r) => void r.top!.create('c1leaf', { data: 'x' })), /^\/top\/c1leaf: when "flag = 'true'" is false/);
   bad(check(`<holder>${HOLDER.replace('<a1>x</a1>', '<a1>q</a1>')}<agg/></holder>`, (r) => void r.holder!.agg!.create('gleaf', { data: 'x' })), /gleaf: when "\.\.\/a1 = 'x'" is false/);
 });
 
@@ -262,4 +272,10 @@ test('a partial read (SERVICE_XPATH): a constraint that reaches what was not rea
   assert.deepEqual([partial.issues, partial.notJudged], [[], 1]);
   const inside = validate(root, ALL_ON, { read: { xpath: '/vt:top', namespaces: { vt: VT } } });
   assert.equal(inside.issues.length, 1, 'read whole: judged');
+  // A holder made where nothing was read may merge with one the datastore has: its mandatory leaves are not judged.
+  const outside = parseString(`<top xmlns="${VT}"/>`);
+  outside.create('holder', { attributes: { xmlns: VT } });
+  const unread = validate(outside, ALL_ON, { read: { xpath: '/vt:top', namespaces: { vt: VT } } });
+  assert.deepEqual([unread.issues, unread.notJudged], [[], 1]);
+  assert.equal(validate(outside, ALL_ON).issues.length, 4);
 });
