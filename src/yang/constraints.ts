@@ -10,7 +10,7 @@
 import { localName } from '../xml/keys.ts';
 import { internals, type Element } from '../xml/element.ts';
 import { DefaultNode, childrenOf, dataParent, getText, identity, leafrefTarget, nameOf, namespaceOf, parentOf, pathOf, prefixToNamespace, type DataNode } from './datatree.ts';
-import { sub, subArg, subs } from './parse.ts';
+import { sub, subArg, subs, type Stmt } from './parse.ts';
 import { dataChildren, type SchemaNode } from './schema.ts';
 import type { SchemaSet } from './schemaset.ts';
 import { evaluate, XPathError } from './xpath.ts';
@@ -18,8 +18,8 @@ import type { Touched, Validation } from './validate.ts';
 
 /** The if-feature expression that turns `schema` off with the set's features, undefined when it is on. */
 export function featureOff(schema: SchemaNode, set: SchemaSet): string | undefined {
-  for (const expr of [...schema.ifFeatures, ...(schema.augmentIfFeatures ?? [])]) {
-    if (!featureExpr(expr, (name) => featureEnabled(name, schema, set))) return expr;
+  for (const exprs of [schema.ifFeatures, schema.augmentIfFeatures]) {
+    for (const expr of exprs ?? []) if (!featureExpr(expr, (name) => featureEnabled(name, schema, set))) return expr;
   }
   return undefined;
 }
@@ -130,8 +130,25 @@ function judge<T>(v: Validation, fn: (watch: (n: DataNode) => void) => T, fails:
   return result;
 }
 
+const requiresSome = new WeakMap<SchemaNode, boolean>();
+
+/** Whether a node has something mandatory below it (through choices, cases and non-presence containers): most have not. */
+function hasMandatory(n: SchemaNode): boolean {
+  let has = requiresSome.get(n);
+  if (has === undefined) {
+    has = n.children.some(
+      (c) =>
+        c.config !== false &&
+        (c.mandatory || (c.minElements ?? 0) > 0 || ((c.kind === 'choice' || c.kind === 'case' || (c.kind === 'container' && !c.presence)) && hasMandatory(c))),
+    );
+    requiresSome.set(n, has);
+  }
+  return has;
+}
+
 /** Mandatory leaves, choices and min-elements lists below a node the change made or emptied. */
 function mandatory(v: Validation, t: Touched): void {
+  if (!hasMandatory(t.schema)) return;
   if (!v.tree.isWhole(t.el)) {
     v.notJudged++;
     return;
@@ -230,11 +247,34 @@ function descendantValue(v: Validation, el: Element, path: readonly string[]): s
   return nodes.length > 0 ? v.tree.text(nodes[0]!) : undefined;
 }
 
-/** The node's `when` conditions, each with the node it is evaluated on (RFC 7950 7.21.5). */
+/**
+ * Where the `when` of each uses and augment is written, by its text: the compiled node
+ * keeps the condition but not its statement, and its prefixes (and the module of an
+ * unprefixed identity) are those of the file it is written in.
+ */
+const inheritedWhens = new WeakMap<SchemaSet, Map<string, string>>();
+
+function whenFile(set: SchemaSet, expr: string, fallback: string): string {
+  let files = inheritedWhens.get(set);
+  if (!files) {
+    files = new Map();
+    const walk = (s: Stmt): void => {
+      if (s.keyword === 'uses' || s.keyword === 'augment') for (const w of subs(s, 'when')) if (!files!.has(w.arg ?? '')) files!.set(w.arg ?? '', w.file);
+      for (const c of s.subs) walk(c);
+    };
+    for (const mod of set.modules.values()) for (const top of [mod.stmt, ...mod.submodules]) walk(top);
+    inheritedWhens.set(set, files);
+  }
+  return files.get(expr) ?? fallback;
+}
+
+/** The node's `when` conditions, each with the node it is evaluated on (RFC 7950 7.21.5) and the file it is written in. */
 function whensOf(t: Touched): { expr: string; on: DataNode; file: string }[] {
   const own = new Set(subs(t.schema.stmt, 'when').map((w) => w.arg ?? ''));
   const parent = parentOf(t.el) ?? t.el;
-  const out = t.schema.when.map((expr) => ({ expr, on: own.has(expr) ? (t.el as DataNode) : parent, file: t.schema.stmt.file }));
+  const out = t.schema.when.map((expr) =>
+    own.has(expr) ? { expr, on: t.el as DataNode, file: t.schema.stmt.file } : { expr, on: parent as DataNode, file: whenFile(t.set, expr, t.schema.stmt.file) },
+  );
   // A choice's or case's when, between the node and its data parent, is evaluated on that parent.
   for (let p = t.schema.parent; p && (p.kind === 'choice' || p.kind === 'case'); p = p.parent) {
     for (const expr of p.when) out.push({ expr, on: parent, file: p.stmt.file });
@@ -243,6 +283,8 @@ function whensOf(t: Touched): { expr: string; on: DataNode; file: string }[] {
 }
 
 function when(v: Validation, t: Touched): void {
+  const inChoice = t.schema.parent?.kind === 'case' || t.schema.parent?.kind === 'choice';
+  if (t.schema.when.length === 0 && !inChoice) return;
   for (const w of whensOf(t)) {
     const holds = judge(v, (watch) => evaluate(w.expr, v.tree.context(w.on, w.file, watch)), (r) => !toBool(r));
     if (holds !== undefined && !toBool(holds)) v.report(t.el, t.path, `when "${w.expr}" is false: ${t.schema.kind} ${t.schema.name} cannot be here`, t.schema);

@@ -80,7 +80,7 @@ export class Validation {
   readonly tree: DataTree;
   /** Created or changed nodes with a schema, parents before children. */
   readonly touched: Touched[] = [];
-  /** Unchanged nodes above a change, deepest first (their must sees the change). */
+  /** Unchanged nodes with a must above a change, deepest first (their must sees the change). */
   readonly above: Touched[] = [];
   /** Nodes with children removed, and those children. */
   readonly removals: { parent: Touched; removed: Element[] }[] = [];
@@ -161,12 +161,6 @@ export async function checkChanges(root: Element, schemas: SchemaSet, again: () 
 /** Walks down where the modification marks say something changed below. */
 function walkChanged(v: Validation, el: Element, path: string): void {
   let changed = false;
-  const here = nameOf(el) === '' ? undefined : v.tree.lookup(el);
-  const self = here?.schema ? { el, schema: here.schema, set: here.set, path } : undefined;
-  if (self) {
-    const removed = el.getDeletedChildren().map((c) => internals.raw(c));
-    if (removed.length > 0) v.removals.push({ parent: self, removed });
-  }
   for (const kid of childrenOf(el)) {
     if (kid.isModified()) {
       changed = true;
@@ -177,8 +171,14 @@ function walkChanged(v: Validation, el: Element, path: string): void {
       if (schema) walkChanged(v, kid, `${path}/${step(kid, schema)}`);
     }
   }
-  if (self) v.above.push(self);
   if (changed) checkDuplicates(v, childrenOf(el), path, true);
+  if (nameOf(el) === '') return;
+  const { schema, set } = v.tree.lookup(el);
+  const removed = el.getDeletedChildren();
+  if (!schema || (removed.length === 0 && schema.must.length === 0)) return;
+  const self = { el, schema, set, path };
+  if (removed.length > 0) v.removals.push({ parent: self, removed: removed.map((c) => internals.raw(c)) });
+  if (schema.must.length > 0) v.above.push(self);
 }
 
 /** The element's parent's schema, and whether the element is at the top or at a device's config. */
@@ -246,6 +246,7 @@ function checkElement(v: Validation, el: Element, parentPath: string): void {
  * outcome would depend on the order. `changedOnly`: only pairs of which one changed.
  */
 function checkDuplicates(v: Validation, kids: readonly Element[], parentPath: string, changedOnly: boolean): void {
+  if (kids.length < 2) return;
   const groups = new Map<string, Element[]>();
   for (const kid of kids) {
     const group = groups.get(nameOf(kid));
