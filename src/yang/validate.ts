@@ -166,9 +166,10 @@ function walkChanged(v: Validation, el: Element, path: string): void {
       changed = true;
       checkElement(v, kid, path);
     } else if (kid.hasModifiedDescendant()) {
-      // An unchanged ancestor outside the schemas was in the config already: not the modules' doing.
+      // An unchanged ancestor outside the schemas was in the config already: not the modules' doing, but what changed below it goes unjudged.
       const { schema } = v.tree.lookup(kid);
       if (schema) walkChanged(v, kid, `${path}/${step(kid, schema)}`);
+      else v.unchecked.add(namespaceOf(kid) || '(none)');
     }
   }
   if (changed) checkDuplicates(v, childrenOf(el), path, true);

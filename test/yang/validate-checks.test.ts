@@ -98,6 +98,10 @@ test('names: unknown element, wrong namespace, unknown namespace said, state dat
   root.create('box', { attributes: { xmlns: 'urn:t:nomodel' } });
   const report = validate(root, ALL_ON);
   assert.deepEqual([report.issues, report.unchecked], [[], ['urn:t:nomodel']]);
+  // A change below an element the datastore had, of a namespace without a model, is unjudged too.
+  const below = parseString('<box xmlns="urn:t:nomodel"><size>1</size></box>');
+  below.box!.size!.setData('2');
+  assert.deepEqual(validate(below, ALL_ON).unchecked, ['urn:t:nomodel']);
   bad(check('<top/>', (r) => void r.top!.create('nme', { data: '1' })), /^\/top\/nme: unknown element nme: top has num, dec/);
   bad(check('<top/>', (r) => void r.top!.create('num', { data: '1', attributes: { xmlns: 'urn:t:other' } })), /^\/top\/num: wrong namespace urn:t:other for num: expected urn:t:vt/);
   bad(check('', leaf('state-leaf', 'x')), /^\/top\/state-leaf: leaf state-leaf is state data \(config false\)/);
