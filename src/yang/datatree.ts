@@ -12,7 +12,7 @@ import { internals, type Element } from '../xml/element.ts';
 import { xsdRegex } from './compile.ts';
 import { sub, subArg, subs } from './parse.ts';
 import { dataChildren, derivesFrom, type Identity, type SchemaNode, type YangModule } from './schema.ts';
-import type { SchemaSet as Schemas } from './schemaset.ts';
+import type { SchemaSet } from './schemaset.ts';
 import { evaluate, type EvalContext, type XPathTree, type YangSemantics } from './xpath.ts';
 
 export const CTRL_NS = 'http://clicon.org/controller';
@@ -120,15 +120,14 @@ export function prefixToNamespace(modules: ReadonlyMap<string, YangModule>, file
  * the config, the elements their read selected (what is at or below one is whole).
  */
 export class DataTree implements XPathTree<DataNode> {
-  private readonly info = new Map<Element, { schema: SchemaNode | undefined; set: Schemas }>();
+  private readonly info = new Map<Element, { schema: SchemaNode | undefined; set: SchemaSet }>();
   private readonly defaults = new Map<DataNode, Map<SchemaNode, DefaultNode>>();
   private readonly wholeMemo = new Map<Element, boolean>();
   private readRoots: Set<Element> | undefined;
 
   constructor(
-    readonly doc: Element,
-    private readonly mainSchemas: Schemas,
-    private readonly deviceSchemas?: (device: string) => Schemas | undefined,
+    private readonly mainSchemas: SchemaSet,
+    private readonly deviceSchemas?: (device: string) => SchemaSet | undefined,
   ) {}
 
   /** The parts the modules read: only what is at or below one of these elements is whole. */
@@ -149,11 +148,11 @@ export class DataTree implements XPathTree<DataNode> {
   }
 
   /** The schema node of an element (undefined when no model knows it) and the set that judges it. */
-  lookup(el: Element): { schema: SchemaNode | undefined; set: Schemas } {
+  lookup(el: Element): { schema: SchemaNode | undefined; set: SchemaSet } {
     const have = this.info.get(el);
     if (have) return have;
     const p = parentOf(el);
-    let found: { schema: SchemaNode | undefined; set: Schemas };
+    let found: { schema: SchemaNode | undefined; set: SchemaSet };
     if (!p || nameOf(p) === '') {
       found = { schema: this.mainSchemas.top(namespaceOf(el), localName(nameOf(el)), false), set: this.mainSchemas };
     } else {
@@ -172,7 +171,7 @@ export class DataTree implements XPathTree<DataNode> {
   }
 
   /** The schema set for what is below a device's config element. */
-  setForMount(config: Element): Schemas {
+  setForMount(config: Element): SchemaSet {
     const device = parentOf(config);
     const name = device ? textOf(childrenOf(device).find((c) => localName(nameOf(c)) === 'name')) : '';
     return this.deviceSchemas?.(name) ?? this.mainSchemas;
@@ -182,7 +181,7 @@ export class DataTree implements XPathTree<DataNode> {
     return n instanceof DefaultNode ? n.schema : this.lookup(n).schema;
   }
 
-  setOf(n: DataNode): Schemas {
+  setOf(n: DataNode): SchemaSet {
     return n instanceof DefaultNode ? this.setOf(n.parent) : this.lookup(n).set;
   }
 
@@ -277,7 +276,7 @@ export class DataTree implements XPathTree<DataNode> {
   // ---- YANG meaning of values ----
 
   /** The identity an identityref node's value names (its prefix read from the XML namespaces), if any. */
-  identityOf(n: DataNode, set: Schemas): Identity | undefined {
+  identityOf(n: DataNode, set: SchemaSet): Identity | undefined {
     const v = this.text(n).trim();
     const i = v.indexOf(':');
     const name = i < 0 ? v : v.slice(i + 1);
@@ -292,7 +291,7 @@ export class DataTree implements XPathTree<DataNode> {
   }
 
   /** An identity written `pfx:name` in the YANG file `file`. */
-  identityNamed(qname: string, file: string, set: Schemas): Identity | undefined {
+  identityNamed(qname: string, file: string, set: SchemaSet): Identity | undefined {
     const i = qname.indexOf(':');
     const ns = i < 0 ? undefined : prefixToNamespace(set.modules, file, qname.slice(0, i));
     const name = i < 0 ? qname : qname.slice(i + 1);

@@ -90,7 +90,7 @@ export class Validation {
     readonly schemas: SchemaSet,
     opts: ValidateOptions,
   ) {
-    this.tree = new DataTree(doc, schemas, opts.deviceSchemas);
+    this.tree = new DataTree(schemas, opts.deviceSchemas);
     if (opts.read && opts.read.xpath !== '/' && opts.read.xpath !== '') {
       const ns = opts.read.namespaces;
       const roots = evaluate(opts.read.xpath, {
