@@ -5,6 +5,11 @@
  *
  *   const r = await runService('modules/banner', config, { instance: "banner[name='motd']" });
  *   assert.equal(r.diff.get('dev1'), '+   <banner ...');
+ *
+ * and prove its properties on the config's instances and on generated ones:
+ *
+ *   const c = await check('modules/banner', config);
+ *   assert.ok(c.ok, formatCheck(c));
  */
 import type { Element } from '../xml/index.ts';
 import type { ServiceModule } from '../service/module.ts';
@@ -25,6 +30,7 @@ export {
 } from './run.ts';
 export { SchemaValidationError, YangLoadError } from '../yang/validate.ts';
 export { EditRejectedError } from './controller.ts';
+export { check, formatCheck, type CheckFailure, type CheckOptions, type CheckProperty, type CheckResult, type GeneratedReport } from './check.ts';
 export { ModuleRunError, BrokenModuleError } from '../service/runner.ts';
 export { formatDeviceDiff, diffText, deviceDiff } from '../xml/diff.ts';
 

@@ -15,7 +15,8 @@ import { parseServiceEntry, runServices, type ServiceEntry, type TransactionInfo
 import { matchingModules, narrowing } from '../service/server.ts';
 import { removeCreatedBy } from '../sim/index.ts';
 import { commitEdits, loadSchema, narrow } from './controller.ts';
-import { logger, silentLogger, type ConsolaInstance } from '../log.ts';
+import type { Schema } from '../sim/schema.ts';
+import { logger, type ConsolaInstance } from '../log.ts';
 import { SchemaSet, checkChanges } from '../yang/validate.ts';
 import { indexYangFiles } from '../yang/compile.ts';
 import { statSync } from 'node:fs';
@@ -67,6 +68,8 @@ export interface RunServiceOptions {
   validate?: boolean;
   /** Logger handed to the modules (tagged per module); default `logger('devkit')`. */
   log?: ConsolaInstance;
+  /** Keep where the modules made each node (`result.root` nodes' getOrigin()), as validation does anyway. */
+  captureOrigins?: boolean;
 }
 
 /** One module function that ran. */
@@ -225,6 +228,29 @@ export function parseInstance(text: string): ServiceEntry {
 }
 
 /**
+ * What runs of one set of modules share, read once: the data model (list keys, leaf-lists)
+ * from the YANG of the module folders and `yangDirs`, and the schemas for validation.
+ */
+export interface RunSetup {
+  modules: readonly LoadedModule[];
+  broken: readonly LoadFailure[];
+  schema: Schema;
+  /** The YANG as a schema tree (read whole, else prepareRun throws YangLoadError); undefined when validation is off. */
+  yang: SchemaSet | undefined;
+}
+
+export function prepareRun(
+  modules: readonly LoadedModule[],
+  opts: Pick<RunServiceOptions, 'yangDirs' | 'log' | 'validate'> = {},
+  broken: readonly LoadFailure[] = [],
+): RunSetup {
+  const moduleDirs = [...new Set(modules.filter((m) => isAbsolute(m.file)).map((m) => dirname(m.file)))];
+  const schema = loadSchema(moduleDirs, opts.yangDirs ?? []);
+  const yang = opts.validate === false ? undefined : schemaSet([...moduleDirs, ...(opts.yangDirs ?? [])]).requireWhole();
+  return { modules, broken, schema, yang };
+}
+
+/**
  * Runs `modules` for one services-commit on `config`, as the server would: the controller's
  * pre-removal of what the committed instances created, the pre-commit hooks and setup
  * (runServices), the edit-configs (buildEdits), the post-commit hooks; then the diff per
@@ -237,8 +263,12 @@ export async function runLoaded(
   opts: RunServiceOptions = {},
   broken: readonly LoadFailure[] = [],
 ): Promise<ServiceRunResult> {
-  const moduleDirs = [...new Set(modules.filter((m) => isAbsolute(m.file)).map((m) => dirname(m.file)))];
-  const schema = loadSchema(moduleDirs, opts.yangDirs ?? []);
+  return runPrepared(prepareRun(modules, opts, broken), config, opts);
+}
+
+/** runLoaded with the YANG already read (prepareRun). */
+export async function runPrepared(setup: RunSetup, config: string | Element, opts: RunServiceOptions = {}): Promise<ServiceRunResult> {
+  const { modules, broken, schema } = setup;
   const leafLists = schema.leafLists;
   const input = readConfig(config);
   const entries = (typeof opts.instance === 'string' ? [opts.instance] : (opts.instance ?? [])).map(parseInstance);
@@ -259,21 +289,11 @@ export async function runLoaded(
   root.clearModified();
 
   const txn: TransactionInfo = { tid: opts.tid ?? '1', user: opts.user ?? 'root', entries, diff: opts.diff ?? false };
-  const schemas = opts.validate === false ? undefined : schemaSet([...moduleDirs, ...(opts.yangDirs ?? [])]).requireWhole();
-  const run = await runServices(root, modules, txn, log, { broken });
+  const schemas = opts.validate === false ? undefined : setup.yang;
+  const run = await runServices(root, modules, txn, log, { broken, captureOrigins: schemas !== undefined || opts.captureOrigins === true });
   let validation: ValidationSummary | undefined;
   if (schemas) {
-    const report = await checkChanges(
-      root,
-      schemas,
-      async () => {
-        const again = narrow(actions, filter, schema);
-        again.clearModified();
-        await runServices(again, modules, txn, silentLogger(), { broken });
-        return again;
-      },
-      { read: filter },
-    );
+    const report = checkChanges(root, schemas, { read: filter });
     validation = { unchecked: report.unchecked, notJudged: report.notJudged, warnings: schemas.warnings };
   }
   const edits = buildEdits(root, opts.batchSize !== undefined ? { batchSize: opts.batchSize } : {});

@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import type { ConsolaInstance } from '../log.ts';
 import { findModuleFiles, type LoadFailure } from './loader.ts';
 import type { FromWorker, ModuleInfo, RunFailure, RunRequest, ToWorker, WorkerTimings } from './worker-messages.ts';
+import type { ModuleBudget } from './deadline.ts';
 
 const BOOT = fileURLToPath(new URL('./worker-boot.mjs', import.meta.url));
 const ENTRY = new URL('./worker.ts', import.meta.url).href;
@@ -122,13 +123,13 @@ export class ModuleHost {
 
   /**
    * Runs one request in the worker; a module past the timeout is stopped and reported as a
-   * failure. `timeoutMs` (else the host's) may be a function, read when the run starts:
-   * a run that waited for the first module load gets what is left of its time.
+   * failure. `budget` (else the host's timeoutMs) may be a function, read when the run
+   * starts: a run that waited for the first module load gets what is left of its time.
    */
-  run(req: RunRequest, limits: { timeoutMs?: number | (() => number) } = {}): Promise<RunOutcome> {
+  run(req: RunRequest, limits: { budget?: ModuleBudget | (() => ModuleBudget) } = {}): Promise<RunOutcome> {
     return this.enqueue(async () => {
       const loaded = await this.loaded();
-      const limit = limits.timeoutMs ?? this.opts.timeoutMs;
+      const limit = limits.budget ?? { ms: this.opts.timeoutMs, why: "the module host's limit" };
       return this.runIn(loaded, req, typeof limit === 'function' ? limit() : limit);
     });
   }
@@ -220,7 +221,7 @@ export class ModuleHost {
     return { worker, modules: msg.modules, failures: msg.failures, files };
   }
 
-  private runIn(loaded: Loaded, req: RunRequest, timeoutMs: number): Promise<RunOutcome> {
+  private runIn(loaded: Loaded, req: RunRequest, budget: ModuleBudget): Promise<RunOutcome> {
     const id = this.nextId++;
     const { worker } = loaded;
     return new Promise<RunOutcome>((resolve) => {
@@ -255,19 +256,19 @@ export class ModuleHost {
         finish({ ok: false, failure: { kind: 'internal', ...where(last), message: `module worker exited (${code})` } }, true);
       };
       const timer = setTimeout(() => {
-        const secs = Math.round(timeoutMs / 100) / 10;
+        const secs = Math.round(budget.ms / 100) / 10;
         finish(
           {
             ok: false,
             failure: {
               kind: 'module',
               ...where(last),
-              message: `did not finish within ${secs} s and was stopped`,
+              message: `did not finish within ${secs} s and was stopped (the modules' time: ${budget.why})`,
             },
           },
           true,
         );
-      }, timeoutMs);
+      }, budget.ms);
       worker.on('message', onMessage);
       worker.once('error', onError);
       worker.once('exit', onExit);

@@ -20,7 +20,7 @@ import { isModuleFileName } from './loader.ts';
 import { brokenFor, parseServiceEntry, type RunPhase, type ServiceEntry, type TransactionInfo } from './runner.ts';
 import type { ModuleInfo, RunFailure, WorkerTimings } from './worker-messages.ts';
 import { DEFAULT_BATCH_SIZE } from './edits.ts';
-import { CONTROLLER_SERVICE_TIMEOUT_DEFAULT_MS, moduleBudgetMs, parseServiceTimeout } from './deadline.ts';
+import { CONTROLLER_SERVICE_TIMEOUT_DEFAULT_MS, moduleBudget, parseServiceTimeout, type ModuleBudget } from './deadline.ts';
 import type { FrameLogger } from './framelog.ts';
 import { transactionLine } from './report.ts';
 
@@ -311,7 +311,7 @@ export class ServiceServer extends EventEmitter {
     log.info(`services-commit tid ${tid}: ${entries.map((e) => e.raw).join(', ') || 'all services'}${diff ? ' (diff)' : ''}`);
 
     const user = await this.transactionUser(rpc, session, tid);
-    const controllerTimeoutMs = await this.controllerServiceTimeout(rpc, user, tid);
+    const controllerWait = await this.controllerServiceTimeout(rpc, user, tid);
     const txn: TransactionInfo = { tid, user, entries, diff };
     const report: TransactionReport = {
       tid, user, outcome: 'done', served: [], edits: 0, editBytes: 0, configBytes: 0, creators: 0, totalMs: 0, socketMs: 0, rpcs,
@@ -350,10 +350,11 @@ export class ServiceServer extends EventEmitter {
       const filter = narrowing(matching);
       const configXml = await rpcRaw(build.getConfig({ user, source: 'actions', xpath: filter.xpath, namespaces: filter.namespaces }));
       report.configBytes = configXml.length;
-      const timeoutMs = (): number => moduleBudgetMs({ controllerTimeoutMs, elapsedMs: performance.now() - at, capMs: this.opts.timeoutMs });
+      const budget = (): ModuleBudget =>
+        moduleBudget({ controllerTimeoutMs: controllerWait.ms, controllerTimeoutSet: controllerWait.set, elapsedMs: performance.now() - at, capMs: this.opts.timeoutMs });
       const outcome = await this.host.run(
         { phase: 'commit', configXml, txn, broken, batchSize: this.opts.batchSize ?? DEFAULT_BATCH_SIZE, read: filter },
-        { timeoutMs },
+        { budget },
       );
       if (!outcome.ok) {
         await fail(failureReason(outcome.failure));
@@ -409,17 +410,19 @@ export class ServiceServer extends EventEmitter {
     return session.user;
   }
 
-  /** The controller's wait for our answer: `services/service-timeout` of running, else its built-in 10 s. */
-  private async controllerServiceTimeout(rpc: (xml: string) => Promise<XmlNode>, user: string, tid: string): Promise<number> {
+  /** The controller's wait for our answer: `services/service-timeout` of running (set), else its built-in 10 s. */
+  private async controllerServiceTimeout(rpc: (xml: string) => Promise<XmlNode>, user: string, tid: string): Promise<{ ms: number; set: boolean }> {
     try {
       const reply = await rpc(build.getConfig({ user, source: 'running', xpath: '/ctrl:services/ctrl:service-timeout' }));
-      return parseServiceTimeout(text(reply.find('data/services/service-timeout'))) ?? CONTROLLER_SERVICE_TIMEOUT_DEFAULT_MS;
+      const ms = parseServiceTimeout(text(reply.find('data/services/service-timeout')));
+      return ms !== undefined ? { ms, set: true } : { ms: CONTROLLER_SERVICE_TIMEOUT_DEFAULT_MS, set: false };
     } catch (err) {
       if (!(err instanceof RpcError)) throw err;
       this.opts.log.warn(`tid ${tid}: could not read services/service-timeout, assuming the controller's 10 s: ${err.message}`);
-      return CONTROLLER_SERVICE_TIMEOUT_DEFAULT_MS;
+      return { ms: CONTROLLER_SERVICE_TIMEOUT_DEFAULT_MS, set: false };
     }
   }
+
 
   private remember(tid: string, s: Served): void {
     this.served.set(tid, s);

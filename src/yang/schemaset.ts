@@ -47,6 +47,8 @@ export class SchemaSet {
   readonly problems: readonly string[];
   /** Compile warnings that lose no node (a pattern not understood is not checked). */
   readonly warnings: readonly string[];
+  /** Whether any module came from the folders (else only the built-in controller stub is there). */
+  readonly hasModels: boolean;
 
   constructor(
     readonly ctx: YangContext,
@@ -57,6 +59,7 @@ export class SchemaSet {
   ) {
     this.problems = ctx.warnings.filter((w) => LOAD_PROBLEM.test(w));
     this.warnings = ctx.warnings.filter((w) => !LOAD_PROBLEM.test(w));
+    this.hasModels = [...ctx.modules.values()].some((m) => !m.file.startsWith(BUILTIN_DIR));
     for (const mod of ctx.modules.values()) {
       this.namespaces.add(mod.namespace);
       for (const n of dataChildren({ children: mod.nodes })) {

@@ -9,7 +9,6 @@
  * instances, when and must. Each issue names the path, the module code that created the
  * node (origin capture, src/xml/origin.ts) and the YANG statement that defines it.
  */
-import { captureOrigins, originCapture } from '../xml/origin.ts';
 import { localName } from '../xml/keys.ts';
 import { internals, type Element } from '../xml/element.ts';
 import { parseString } from '../xml/parser.ts';
@@ -137,25 +136,15 @@ export function validateChanges(root: Element, schemas: SchemaSet, opts: Validat
 }
 
 /**
- * Validates what changed under `root`; when something does not fit, runs `again` (the same
- * modules on a fresh copy of their input) with origin capture on, to name the module line
- * that made each bad node, and throws SchemaValidationError. A change that fits costs no
- * stack capture at all; a run that does not is paid for twice.
+ * Validates what changed under `root` and throws SchemaValidationError when something does
+ * not fit. Run the modules with origin capture on (`runServices`' `captureOrigins`) to have
+ * each issue name the module line that made the node: the modules run once, whatever the
+ * outcome.
  */
-export async function checkChanges(root: Element, schemas: SchemaSet, again: () => Promise<Element>, opts: ValidateOptions = {}): Promise<ValidationReport> {
+export function checkChanges(root: Element, schemas: SchemaSet, opts: ValidateOptions = {}): ValidationReport {
   const report = validate(root, schemas, opts);
-  if (report.issues.length === 0) return report;
-  const was = originCapture();
-  captureOrigins(true);
-  let located: ValidationIssue[] = [];
-  try {
-    located = validateChanges(await again(), schemas, opts);
-  } catch {
-    // A second run that throws tells nothing more: the first run's issues stand.
-  } finally {
-    captureOrigins(was);
-  }
-  throw new SchemaValidationError(located.length ? located : report.issues);
+  if (report.issues.length > 0) throw new SchemaValidationError(report.issues);
+  return report;
 }
 
 /** Walks down where the modification marks say something changed below. */
