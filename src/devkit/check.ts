@@ -96,14 +96,14 @@ export async function check(module: ServiceModule | string, config: string | Ele
   const failures: CheckFailure[] = [];
   const notes: string[] = [];
   const generated: GeneratedReport[] = [];
-  if (!setup.yang) notes.push('no YANG beside the modules (nor --yang): leaves, leaf-lists and presence containers are told apart by the XML alone, and no instances are generated');
+  if (!setup.yang?.hasModels) notes.push('no YANG beside the modules (nor --yang): leaves, leaf-lists and presence containers are told apart by the XML alone, and no instances are generated');
   if (targets.length > 0) {
     const outcome = await checkCase(setup, { config: input, instances: all, targets }, caseOpts);
     if (outcome.refused) failures.push({ property: 'error', instances: [outcome.refused.instance], message: `committing ${outcome.refused.instance} fails: ${outcome.refused.reason}`, origins: [] });
     failures.push(...outcome.failures);
     notes.push(...outcome.notes);
   }
-  if (setup.yang && runs > 0) {
+  if (setup.yang?.hasModels && runs > 0) {
     for (const service of served) generated.push(await generatedCases(setup, input, all, service, { seed, runs, caseOpts, notes, failures }));
   }
   if (targets.length === 0 && generated.every((g) => g.cases === 0)) {

@@ -353,7 +353,7 @@ export class ServiceServer extends EventEmitter {
       const budget = (): ModuleBudget =>
         moduleBudget({ controllerTimeoutMs: controllerWait.ms, controllerTimeoutSet: controllerWait.set, elapsedMs: performance.now() - at, capMs: this.opts.timeoutMs });
       const outcome = await this.host.run(
-        { phase: 'commit', configXml, txn, broken, batchSize: this.opts.batchSize ?? DEFAULT_BATCH_SIZE },
+        { phase: 'commit', configXml, txn, broken, batchSize: this.opts.batchSize ?? DEFAULT_BATCH_SIZE, read: filter },
         { budget },
       );
       if (!outcome.ok) {

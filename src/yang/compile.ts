@@ -113,7 +113,7 @@ export class YangContext {
   private readonly placeholders = new Set<SchemaNode>();
 
   constructor(
-    searchPaths: readonly string[],
+    private readonly searchPaths: readonly string[],
     private readonly opts: LoadOptions = {},
   ) {
     this.files = indexYangFiles(searchPaths);
@@ -165,8 +165,9 @@ export class YangContext {
     if (cached) return cached;
     const file = this.files.get(name)?.[0];
     if (!file) {
-      if (from) throw new YangError(`module ${name} not found in the YANG search path`, from.file, from.line, from.col);
-      throw new YangError(`module ${name} not found in the YANG search path`, name, 0, 0);
+      const missing = `module ${name} not found in the YANG search path (searched ${this.searchPaths.join(', ') || 'no folder'})`;
+      if (from) throw new YangError(missing, from.file, from.line, from.col);
+      throw new YangError(missing, name, 0, 0);
     }
     let stmt = this.opts.parsed?.get(file);
     if (!stmt) {
@@ -697,7 +698,7 @@ function parseRanges(expr: string, bounds: [number, number]): [number, number][]
 }
 
 /** An XSD regular expression (as YANG patterns are written) as a JavaScript RegExp, anchored; undefined if it has no equivalent. */
-function xsdRegex(p: string): RegExp | undefined {
+export function xsdRegex(p: string): RegExp | undefined {
   // XSD has no anchors: ^ and $ are plain characters there, and \i \c name classes.
   let js = '';
   let inClass = false;
