@@ -21,7 +21,6 @@ import { internals, type Element } from '../src/xml/element.ts';
 import { validateDocument } from '../src/yang/validate.ts';
 import { indexYangFiles } from '../src/yang/compile.ts';
 import { DataTree, DefaultNode, dataParent, identity } from '../src/yang/datatree.ts';
-import { featureOff } from '../src/yang/constraints.ts';
 import { dataChildren, derivesFrom, type Identity, type SchemaNode, type TypeSpec } from '../src/yang/schema.ts';
 import { evaluate, XPathError } from '../src/yang/xpath.ts';
 import { DIFFERENTIAL_DIRS, DIFFERENTIAL_FIXTURE, DIFFERENTIAL_MODULES, DIFFERENTIAL_TOPS, differentialSchemas, type DifferentialCase } from '../test/yang/differential-cases.ts';
@@ -131,7 +130,7 @@ function fill(el: XmlNode, s: SchemaNode, budget: { nodes: number }, depth: numb
 }
 
 function addNode(el: XmlNode, c: SchemaNode, budget: { nodes: number }, depth: number, parent: SchemaNode | undefined): void {
-  if (c.config === false || featureOff(c, schemas) !== undefined || c.kind === 'action' || c.kind === 'notification') return;
+  if (c.config === false || c.kind === 'action' || c.kind === 'notification') return;
   if (c.kind === 'choice') {
     const cases = c.children;
     if (cases.length && (c.mandatory || focus.has(c) || rand() < 0.5)) {

@@ -623,13 +623,16 @@ export class YangContext {
     n.conditions.push(this.featureExpr(f));
   }
 
-  /** The nodes whose if-features hold, recursively. */
-  private prune(nodes: SchemaNode[]): SchemaNode[] {
-    return nodes.filter((n) => {
-      const on = ownConditionsHold(n, this.opts.features);
-      if (on) n.children = this.prune(n.children);
-      return on;
-    });
+  /** The nodes whose if-features hold, recursively; the others go to their parent's `disabled`. */
+  private prune(nodes: SchemaNode[], parent?: SchemaNode): SchemaNode[] {
+    const kept: SchemaNode[] = [];
+    for (const n of nodes) {
+      if (ownConditionsHold(n, this.opts.features)) {
+        n.children = this.prune(n.children, n);
+        kept.push(n);
+      } else if (parent) (parent.disabled ??= []).push(n);
+    }
+    return kept;
   }
 
   private inheritConfig(n: SchemaNode, parentConfig: boolean | undefined): void {

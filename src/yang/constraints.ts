@@ -4,68 +4,18 @@
  * nodes it created or changed, the lists it added to or removed from, the nodes above it,
  * the leafrefs to what it removed. A violation elsewhere was there before and is not the
  * modules' doing. Mandatory leaves and choices (RFC 7950 3, 7.6.5, 7.9.4), min/max-elements
- * (7.7.5), unique (7.8.3), leafref require-instance (9.9), when (7.21.5), must (7.5.3),
- * if-feature (7.20.2) with the set's features (all on when none are known, as pyang).
+ * (7.7.5), unique (7.8.3), leafref require-instance (9.9), when (7.21.5), must (7.5.3).
+ * if-feature (7.20.2) is the compiler's: a node it turns off with the set's features (all
+ * on when none are known, as pyang) is not in the schema at all.
  */
 import { localName } from '../xml/keys.ts';
 import { internals, type Element } from '../xml/element.ts';
-import { DefaultNode, childrenOf, dataParent, getText, identity, leafrefTarget, nameOf, namespaceOf, parentOf, pathOf, prefixToNamespace, type DataNode } from './datatree.ts';
+import { DefaultNode, childrenOf, dataParent, getText, identity, leafrefTarget, nameOf, namespaceOf, parentOf, pathOf, type DataNode } from './datatree.ts';
 import { sub, subArg, subs, type Stmt } from './parse.ts';
 import { dataChildren, type SchemaNode } from './schema.ts';
 import type { SchemaSet } from './schemaset.ts';
 import { evaluate, XPathError } from './xpath.ts';
 import type { Touched, Validation } from './validate.ts';
-
-/** The if-feature expression that turns `schema` off with the set's features, undefined when it is on. */
-export function featureOff(schema: SchemaNode, set: SchemaSet): string | undefined {
-  for (const exprs of [schema.ifFeatures, schema.augmentIfFeatures]) {
-    for (const expr of exprs ?? []) if (!featureExpr(expr, (name) => featureEnabled(name, schema, set))) return expr;
-  }
-  return undefined;
-}
-
-function featureEnabled(ref: string, at: SchemaNode, set: SchemaSet): boolean {
-  const i = ref.indexOf(':');
-  const ns = i < 0 ? at.module.namespace : prefixToNamespace(set.modules, at.stmt.file, ref.slice(0, i));
-  const mod = [...set.modules.values()].find((m) => m.namespace === ns);
-  const enabled = mod ? set.features?.[mod.name] : undefined;
-  return enabled === undefined || enabled.includes(i < 0 ? ref : ref.slice(i + 1));
-}
-
-/** An if-feature expression (RFC 7950 7.20.2: not binds tightest, then and, then or). */
-export function featureExpr(expr: string, on: (feature: string) => boolean): boolean {
-  const toks = expr.match(/\(|\)|[^\s()]+/g) ?? [];
-  let i = 0;
-  const primary = (): boolean => {
-    const t = toks[i++];
-    if (t === 'not') return !primary();
-    if (t === '(') {
-      const v = or();
-      i++;
-      return v;
-    }
-    return on(t ?? '');
-  };
-  const and = (): boolean => {
-    let v = primary();
-    while (toks[i] === 'and') {
-      i++;
-      const r = primary();
-      v = v && r;
-    }
-    return v;
-  };
-  const or = (): boolean => {
-    let v = and();
-    while (toks[i] === 'or') {
-      i++;
-      const r = and();
-      v = v || r;
-    }
-    return v;
-  };
-  return or();
-}
 
 /** Runs every constraint check the change reaches. */
 export function checkConstraints(v: Validation): void {
@@ -164,7 +114,7 @@ function mandatory(v: Validation, t: Touched): void {
   const missing = (n: SchemaNode, path: string, what: string): void => v.report(t.el, `${t.path}/${path}`, what, n);
   const visit = (nodes: readonly SchemaNode[], prefix: string): void => {
     for (const c of nodes) {
-      if (c.config === false || featureOff(c, t.set) !== undefined) continue;
+      if (c.config === false) continue;
       // A node with a `when` is required only where its condition holds, which needs the node to judge.
       if (c.when.length > 0) continue;
       const path = `${prefix}${c.name}`;

@@ -81,6 +81,20 @@ export function featureExprHolds(e: FeatureExpr, features?: FeatureSet): boolean
   }
 }
 
+/** The expression as YANG writes it, each feature with its module: `ietf-ip:ipv4 and not m:x`. */
+export function formatFeatureExpr(e: FeatureExpr): string {
+  const operand = (x: FeatureExpr, under: 'and' | 'or'): string => (x.op === 'or' && under === 'and' ? `(${formatFeatureExpr(x)})` : formatFeatureExpr(x));
+  switch (e.op) {
+    case 'feature':
+      return `${e.module}:${e.name}`;
+    case 'not':
+      return e.arg.op === 'feature' ? `not ${formatFeatureExpr(e.arg)}` : `not (${formatFeatureExpr(e.arg)})`;
+    case 'and':
+    case 'or':
+      return `${operand(e.args[0], e.op)} ${e.op} ${operand(e.args[1], e.op)}`;
+  }
+}
+
 /** Whether every if-feature on the node itself (its own, its uses' and its augment's) holds. */
 export function ownConditionsHold(node: SchemaNode, features?: FeatureSet): boolean {
   return node.conditions.every((c) => featureExprHolds(c, features));

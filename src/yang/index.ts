@@ -4,6 +4,6 @@
  */
 export { YangError, parseYang, parseYangFile, type Stmt } from './parse.ts';
 export { YangContext, indexYangFiles, type LoadOptions } from './compile.ts';
-export { featureExprHolds, nodeEnabled, ownConditionsHold, parseFeatureExpr, FeatureSyntaxError, type FeatureExpr, type FeatureSet } from './features.ts';
+export { featureExprHolds, formatFeatureExpr, nodeEnabled, ownConditionsHold, parseFeatureExpr, FeatureSyntaxError, type FeatureExpr, type FeatureSet } from './features.ts';
 export { printTree } from './tree.ts';
 export * from './schema.ts';

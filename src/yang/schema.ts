@@ -82,6 +82,8 @@ export interface SchemaNode {
   augmentIfFeatures?: string[];
   /** A case the YANG did not write: a data node directly in a choice is a case of its own name. */
   implicit?: boolean;
+  /** Children an if-feature turns off with the compile's features: left out of `children`, kept to say why. */
+  disabled?: SchemaNode[];
 }
 
 /** The data node tree, read as XML sees it: choices and cases are transparent; actions and notifications are not data. */

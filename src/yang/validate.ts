@@ -2,8 +2,8 @@
  * Checks what service modules changed in a config tree against the YANG schemas, before
  * anything is sent, on the config as the controller will hold it (what was read plus the
  * changes), reporting only what the change created or affected. Each node that changed:
- * unknown elements, wrong namespaces, state (config false) nodes, nodes an if-feature
- * turns off, list entries without their keys, an entry given twice with different values,
+ * unknown elements (a node an if-feature turns off is not in the compiled schema),
+ * wrong namespaces, state (config false) nodes, list entries without their keys, an entry given twice with different values,
  * leaf values not of their type. Then the constraints the change touches
  * (`constraints.ts`): mandatory leaves and choices, min/max-elements, unique, leafref
  * instances, when and must. Each issue names the path, the module code that created the
@@ -12,7 +12,8 @@
 import { localName } from '../xml/keys.ts';
 import { internals, type Element } from '../xml/element.ts';
 import { parseString } from '../xml/parser.ts';
-import { checkConstraints, featureOff } from './constraints.ts';
+import { checkConstraints } from './constraints.ts';
+import { featureExprHolds, formatFeatureExpr, type FeatureExpr } from './features.ts';
 import { DataTree, DefaultNode, childrenNamed, childrenOf, getText, identity, isMountPoint, leafrefTarget, nameOf, namespaceOf, parentOf, step, where } from './datatree.ts';
 import { dataChildren, derivesFrom, type SchemaNode, type TypeSpec } from './schema.ts';
 import { SchemaSet } from './schemaset.ts';
@@ -179,6 +180,26 @@ function placeOf(v: Validation, el: Element): { parent: SchemaNode | undefined; 
   return { parent, top, device: !top && parent !== undefined && isMountPoint(parent) };
 }
 
+/**
+ * The data node `name` below `parent` that an if-feature turned off at compile (on itself,
+ * or on a choice or case around it), with the condition that failed.
+ */
+function turnedOff(parent: SchemaNode, name: string, ns: string, set: SchemaSet): { node: SchemaNode; condition: FeatureExpr } | undefined {
+  const failing = (n: SchemaNode): FeatureExpr | undefined => n.conditions.find((c) => !featureExprHolds(c, set.features));
+  for (const off of parent.disabled ?? []) {
+    const hidden = off.kind === 'choice' || off.kind === 'case' ? dataChildren(off) : [off];
+    const node = hidden.find((n) => n.name === name && n.module.namespace === ns);
+    const condition = node && (failing(node) ?? failing(off));
+    if (node && condition) return { node, condition };
+  }
+  for (const c of parent.children) {
+    if (c.kind !== 'choice' && c.kind !== 'case') continue;
+    const found = turnedOff(c, name, ns, set);
+    if (found) return found;
+  }
+  return undefined;
+}
+
 function checkElement(v: Validation, el: Element, parentPath: string): void {
   const name = localName(nameOf(el));
   const { schema, set } = v.tree.lookup(el);
@@ -194,17 +215,14 @@ function checkElement(v: Validation, el: Element, parentPath: string): void {
       return;
     }
     const other = childrenNamed(parent!, name)[0];
+    const off = other ? undefined : turnedOff(parent!, name, ns, set);
     if (other) v.report(el, path, `wrong namespace ${ns || '(none)'} for ${name}: expected ${other.module.namespace}`, other);
+    else if (off) v.report(el, path, `${off.node.kind} ${name} is not supported: its if-feature ${formatFeatureExpr(off.condition)} is false${set.features ? '' : ' (all features on)'}`, off.node);
     else v.report(el, path, `unknown element ${name}: ${parent!.name} has ${dataChildren(parent!).map((c) => c.name).join(', ') || 'no children'}`, parent);
     return;
   }
   if (schema.config === false) {
     v.report(el, path, `${schema.kind} ${name} is state data (config false): a config edit cannot hold it`, schema);
-    return;
-  }
-  const off = featureOff(schema, set);
-  if (off !== undefined) {
-    v.report(el, path, `${schema.kind} ${name} is not supported: its if-feature ${off} is false${set.features ? '' : ' (all features on)'}`, schema);
     return;
   }
   v.touched.push({ el, schema, set, path });

@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { featureExprHolds, nodeEnabled, parseFeatureExpr, type FeatureSet } from '../../src/yang/index.ts';
+import { featureExprHolds, formatFeatureExpr, nodeEnabled, parseFeatureExpr, type FeatureSet } from '../../src/yang/index.ts';
 import { childNames, loadYang, nodeAt } from './yang-folder.ts';
 
 const resolve = (ref: string): { module: string; name: string } => {
@@ -151,4 +151,16 @@ test('an unknown feature is a warning with file:line; a malformed expression an 
     () => loadYang(t, { 'p.yang': 'module p { yang-version 1.1; namespace "urn:t:p"; prefix p;\n leaf x { if-feature "q:a"; type string; }\n}' }, ['p']),
     /p\.yang:2:\d+: unknown prefix q in q:a/,
   );
+});
+
+test('formatFeatureExpr writes an expression back with its modules, parentheses where precedence needs them', () => {
+  const cases: [string, string][] = [
+    ['a', 'm:a'],
+    ['not a', 'not m:a'],
+    ['a and x:b', 'm:a and x:b'],
+    ['a or b and c', 'm:a or m:b and m:c'],
+    ['(a or b) and c', '(m:a or m:b) and m:c'],
+    ['not (a and b)', 'not (m:a and m:b)'],
+  ];
+  for (const [expr, written] of cases) assert.equal(formatFeatureExpr(parseFeatureExpr(expr, resolve)), written, expr);
 });
