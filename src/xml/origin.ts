@@ -3,7 +3,7 @@
  * `file:line` from the one run of the modules (a module that allocates from an IPAM or files
  * a ticket must not run twice). Off, it costs one boolean test per create/add/setData.
  *
- * On, a stack is taken per node, up to EXACT nodes of each *shape*: the module function
+ * On, a stack is taken per node, up to EXACT (64) nodes of each *shape*: the module function
  * running (`originScope`), the parent's name, the node's name and the operation. A stack costs
  * several µs, so past that a shape's nodes share a sampled stack (taken at the 2^k-th node),
  * which keeps a change of a million nodes affordable. Module code nearly always makes a shape
@@ -13,23 +13,27 @@
  */
 let capturing = false;
 let scope = '';
-const origins = new WeakMap<object, Error>();
+/** A captured stack, formatted (to `stack`) only when read. */
+interface Trace {
+  stack?: string;
+}
+const origins = new WeakMap<object, Trace>();
 
 interface Shape {
   /** The stack the nodes of this shape share once past EXACT. */
-  latest: Error;
+  latest: Trace;
   seen: number;
   nextSample: number;
   /** One shape from two lines: a stack per node from now on. */
   always: boolean;
 }
 let shapes = new Map<string, Shape>();
-const UNSET = new Error('no origin yet');
+const UNSET: Trace = {};
 
 /** Nodes of one shape that each get their own stack. */
-const EXACT = 256;
-/** Module code is within a few frames of create(); fewer frames make each capture cheaper. */
-const FRAMES = 6;
+const EXACT = 64;
+/** Frames kept above create()/add()/setData(): the module's own is the first, or a library helper's caller. */
+const FRAMES = 4;
 
 /** Turns capture on or off for nodes created or changed from now on; on starts a fresh set of shapes. */
 export function captureOrigins(on: boolean): void {
@@ -69,20 +73,21 @@ export function noteOrigin(el: object, name: string, parentName: string, how: 'c
   origins.set(el, shape.latest);
 }
 
-function stack(): Error {
+function stack(): Trace {
   const limit = Error.stackTraceLimit;
   Error.stackTraceLimit = FRAMES;
-  const err = new Error('origin');
+  const trace: Trace = {};
+  // From the Element method's caller up: this file's frames would only use up the limit.
+  Error.captureStackTrace(trace, noteOrigin);
   Error.stackTraceLimit = limit;
-  return err;
+  return trace;
 }
 
-// Judged on a frame's location only: a module's anonymous function shows as `<anonymous>` in its name.
 const OWN_FILES = /[\\/]src[\\/](xml|service|devkit|yang)[\\/]|node_modules|^node:/;
 
 /** The first stack frame outside this library (the module's own code), as `file:line`. */
-function frameOf(err: Error): string | undefined {
-  const text = err.stack;
+function frameOf(trace: Trace): string | undefined {
+  const text = trace.stack;
   if (!text) return undefined;
   for (const line of text.split('\n').slice(1)) {
     // Frames without a file:line (native code, `<anonymous>` locations) do not match.
@@ -95,6 +100,6 @@ function frameOf(err: Error): string | undefined {
 
 /** Where module code created or last changed `el`, as `file:line`, when capture was on. */
 export function originFrame(el: object): string | undefined {
-  const err = origins.get(el);
-  return err ? frameOf(err) : undefined;
+  const trace = origins.get(el);
+  return trace ? frameOf(trace) : undefined;
 }

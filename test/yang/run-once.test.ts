@@ -93,8 +93,9 @@ test('runService: a misfit is reported with its line, and setup ran once per ins
 
 test('one node shape made by two lines: the bad value is traced to its own line, not the first one that made the shape', async () => {
   const { modules, calls, source } = moduleFolder();
-  // 40 good values from one line first (sampling settles on it), then one bad value from another line.
-  const params = Array.from({ length: 40 }, (_, i) => `p${i}`);
+  // 20 good values from one line first, then one bad value from another line, on each of 3
+  // devices: 63 nodes of one shape, all within the stacks taken per node (origin.ts, EXACT).
+  const params = Array.from({ length: 20 }, (_, i) => `p${i}`);
   const err = await refusal(runService(modules, config(3, svc('a', ...params, 'big')), { instance: 'testsvc a' }));
   assert.deepEqual(callsIn(calls), ['a']);
   assert.equal(err.issues.length, 3, err.message);
