@@ -37,11 +37,25 @@ export type FramingErrorCode =
 
 export class FramingError extends NetconfError {
   readonly code: FramingErrorCode;
+  /** What was wrong, without the code. */
+  readonly detail: string;
+  /**
+   * The whole messages the failing read held before the bad bytes, in order: a reader
+   * delivers them before it gives up on the stream.
+   */
+  readonly messages: readonly string[];
 
-  constructor(code: FramingErrorCode, message: string) {
-    super(`framing error ${code}: ${message}`);
+  constructor(code: FramingErrorCode, detail: string, messages: readonly string[] = []) {
+    super(`framing error ${code}: ${detail}`);
     this.name = 'FramingError';
     this.code = code;
+    this.detail = detail;
+    this.messages = messages;
+  }
+
+  /** The same error carrying `messages`. */
+  withMessages(messages: readonly string[]): FramingError {
+    return new FramingError(this.code, this.detail, messages);
   }
 }
 
