@@ -137,6 +137,18 @@ export function rpcErrorOf(reply: XmlNode): RpcError | undefined {
   return new RpcError(errors);
 }
 
+/**
+ * The backend broke the protocol in a way that leaves replies unmatchable: a message we
+ * cannot read, a reply with no request outstanding or with another request's message-id,
+ * something other than a reply where one was due. The session closes with it as cause.
+ */
+export class ProtocolError extends NetconfError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'ProtocolError';
+  }
+}
+
 /** The session is closed (by us, by the backend, or after a fatal error): `cause` says why. */
 export class SessionClosedError extends NetconfError {
   constructor(message: string, options?: { cause?: unknown }) {

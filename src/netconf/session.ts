@@ -10,16 +10,20 @@
  * and the 'notification' event) and never take a request's place.
  *
  * A per-RPC timeout rejects that RPC with TimeoutError and then closes the session:
- * a late reply would otherwise be taken for the next request's. When the session ends
- * for any reason, every outstanding and queued RPC rejects with SessionClosedError.
+ * a late reply would otherwise be taken for the next request's. For the same reason a
+ * reply carrying another message-id than the request's (the backend echoes ours on some
+ * errors), a reply with no request outstanding, anything else where a reply is due
+ * (`<data/>` alone, say) and an unreadable message close it with a ProtocolError. When
+ * the session ends for any reason, every outstanding and queued RPC rejects with
+ * SessionClosedError, its cause saying why.
  */
 import { EventEmitter } from 'node:events';
 import net from 'node:net';
 import { logger } from '../log.ts';
 import { parseString, type XmlNode } from '../xml/index.ts';
-import { NetconfError, SessionClosedError, TimeoutError, rpcErrorOf } from './errors.ts';
+import { FramingError, NetconfError, ProtocolError, SessionClosedError, TimeoutError, rpcErrorOf } from './errors.ts';
 import { createDecoder, encodeFrame, type Decoder, type FramingMode } from './framing.ts';
-import { closeSession, defaultUser, hello, rpcName } from './rpc.ts';
+import { closeSession, defaultUser, hello, messageIdOf, rpcName } from './rpc.ts';
 
 const log = logger('netconf');
 
@@ -53,6 +57,8 @@ export interface SessionOptions {
 interface Request {
   xml: string;
   name: string;
+  /** The request's message-id: a reply naming another is not its answer. */
+  messageId: string | undefined;
   timeout: number | undefined;
   /** Resolve with the reply's text, parsed only when it holds an rpc-error. */
   raw?: boolean;
@@ -164,7 +170,7 @@ export class Session {
       return Promise.reject(new SessionClosedError(`session closed: <${name}> not sent`));
     }
     return new Promise((resolve, reject) => {
-      this.#queue.push({ xml, name, timeout: opts.timeout ?? this.#timeout, raw: opts.raw === true, resolve, reject });
+      this.#queue.push({ xml, name, messageId: messageIdOf(xml), timeout: opts.timeout ?? this.#timeout, raw: opts.raw === true, resolve, reject });
       this.#pump();
     });
   }
@@ -233,7 +239,8 @@ export class Session {
       const bye = new Promise<void>((resolve, reject) => {
         // Bounded even without a session timeout, so close() cannot hang on a silent backend.
         const timeout = this.#timeout ?? CLOSE_TIMEOUT_MS;
-        this.#queue.push({ xml: closeSession({ user: this.user }), name: 'close-session', timeout, resolve: () => resolve(), reject });
+        const xml = closeSession({ user: this.user });
+        this.#queue.push({ xml, name: 'close-session', messageId: messageIdOf(xml), timeout, resolve: () => resolve(), reject });
         this.#pump();
       });
       try {
@@ -305,17 +312,21 @@ export class Session {
   }
 
   #onData(data: Buffer): void {
-    let messages: string[];
+    let messages: readonly string[];
+    let failure: FramingError | undefined;
     try {
       messages = this.#decoder.push(data);
     } catch (err) {
-      this.#end(err as Error, (err as Error).message);
-      return;
+      if (!(err instanceof FramingError)) throw err;
+      // The whole messages before the bad bytes still count: a reply among them answers its request.
+      messages = err.messages;
+      failure = err;
     }
     for (const xml of messages) {
       if (this.#closed) return;
       this.#dispatch(xml);
     }
+    if (failure) this.#end(failure, failure.message);
   }
 
   #onEnd(): void {
@@ -330,31 +341,45 @@ export class Session {
 
   #dispatch(xml: string): void {
     this.#frameHook('recv', xml);
-    // A raw request's reply goes out as text: only its head and whether it names rpc-error are looked at.
-    if (this.#current?.raw && topName(xml) === 'rpc-reply' && !xml.includes('rpc-error')) {
-      this.#settle(this.#current, xml);
-      return;
+    const head = topName(xml);
+    if (head === 'rpc-reply' && this.#current) {
+      const id = messageIdOf(xml);
+      if (id !== undefined && id !== this.#current.messageId) {
+        const want = this.#current.messageId === undefined ? 'none' : `"${this.#current.messageId}"`;
+        this.#protocolError(`the backend sent a reply with message-id "${id}" where the reply to <${this.#current.name}> (message-id ${want}) was due`);
+        return;
+      }
+      // A raw request's reply goes out as text: only its head and whether it names rpc-error are looked at.
+      if (this.#current.raw && !xml.includes('rpc-error')) {
+        this.#settle(this.#current, xml);
+        return;
+      }
     }
     let top: XmlNode | undefined;
     try {
       top = parseString(xml).getChildren()[0];
     } catch (err) {
-      const e = new NetconfError(`unreadable message from the backend: ${(err as Error).message}`, { cause: err });
-      this.#end(e, e.message);
+      this.#protocolError(`unreadable message from the backend: ${(err as Error).message}`, err);
       return;
     }
     const kind = top?.getName().replace(/^.*:/, '');
-    if (!top || kind === undefined) {
-      log.warn('empty message from the backend ignored');
-    } else if (kind === 'rpc-reply') {
+    if (top && kind === 'rpc-reply') {
       this.#onReply(top);
-    } else if (kind === 'notification') {
+    } else if (top && kind === 'notification') {
       this.#notify(top);
-    } else if (kind === 'hello' && this.#helloWaiter) {
+    } else if (top && kind === 'hello' && this.#helloWaiter) {
       this.#helloWaiter.resolve(top);
+    } else if (this.#current) {
+      // Waiting on would end only at the request's timeout, if it has one.
+      this.#protocolError(`the backend sent ${top ? `<${kind}>` : 'an empty message'} where the reply to <${this.#current.name}> was due`);
     } else {
-      log.warn(`unexpected <${kind}> from the backend ignored`);
+      log.warn(`${top ? `unexpected <${kind}>` : 'empty message'} from the backend ignored`);
     }
+  }
+
+  #protocolError(message: string, cause?: unknown): void {
+    const e = new ProtocolError(message, cause !== undefined ? { cause } : undefined);
+    this.#end(e, e.message);
   }
 
   #onReply(reply: XmlNode): void {
@@ -367,8 +392,7 @@ export class Session {
     }
     if (!req) {
       // Nothing to match it with: routing it anywhere would be a guess.
-      const e = new NetconfError('the backend sent a reply with no request outstanding');
-      this.#end(e, e.message);
+      this.#protocolError('the backend sent a reply with no request outstanding');
       return;
     }
     const err = rpcErrorOf(reply);
