@@ -89,6 +89,7 @@ export class Session {
   #helloWaiter: { resolve: (hello: XmlNode) => void; reject: (err: Error) => void } | undefined;
   readonly #subscribers = new Set<Subscriber>();
   #closed = false;
+  #closeCause: Error | undefined;
   #closing: Promise<void> | undefined;
   readonly #socketClosed: Promise<void>;
 
@@ -153,6 +154,15 @@ export class Session {
 
   get closed(): boolean {
     return this.#closed;
+  }
+
+  /**
+   * Why the session ended: TimeoutError, FramingError or ProtocolError when this side
+   * closed it over the backend's behaviour, SessionClosedError or a socket error when the
+   * backend went away; undefined while open or after close().
+   */
+  get closeCause(): Error | undefined {
+    return this.#closeCause;
   }
 
   /**
@@ -439,6 +449,7 @@ export class Session {
   #end(cause: Error | undefined, why: string): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#closeCause = cause;
     log.debug(`session closed: ${why}`);
     if (cause) this.#socket.destroy();
     else this.#socket.end(() => this.#socket.destroy());

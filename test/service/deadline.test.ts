@@ -6,10 +6,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { answerMarginMs, CONTROLLER_SERVICE_TIMEOUT_DEFAULT_MS, moduleBudgetMs, parseServiceTimeout } from '../../src/service/deadline.ts';
+import { answerMarginMs, CONTROLLER_SERVICE_TIMEOUT_DEFAULT_MS, moduleBudgetMs, parseServiceTimeout, requestBudgetMs } from '../../src/service/deadline.ts';
 import { startStack, tempDir, TESTSVC, writeFiles } from './harness.ts';
 
-test('the budget: the controller wait less the margin and the time already spent, capped by --timeout, at least 1 s', () => {
+test('the budgets: the controller wait less the margin (modules) or half of it (requests) and the time already spent, modules capped by --timeout, at least 1 s', () => {
   assert.equal(CONTROLLER_SERVICE_TIMEOUT_DEFAULT_MS, 10_000);
   assert.equal(answerMarginMs(10_000), 2_000);
   assert.equal(answerMarginMs(300_000), 30_000);
@@ -18,6 +18,10 @@ test('the budget: the controller wait less the margin and the time already spent
   assert.equal(moduleBudgetMs({ controllerTimeoutMs: 300_000, elapsedMs: 0, capMs: 60_000 }), 60_000);
   assert.equal(moduleBudgetMs({ controllerTimeoutMs: 10_000, elapsedMs: 0, capMs: 60_000 }), 8_000);
   assert.equal(moduleBudgetMs({ controllerTimeoutMs: 3_000, elapsedMs: 2_500 }), 1_000);
+  // A request waits until half the margin is left: the other half is to connect again and send transaction-error.
+  assert.equal(requestBudgetMs({ controllerTimeoutMs: 10_000, elapsedMs: 0 }), 9_000);
+  assert.equal(requestBudgetMs({ controllerTimeoutMs: 10_000, elapsedMs: 8_500.4 }), 1_000);
+  assert.equal(requestBudgetMs({ controllerTimeoutMs: 300_000, elapsedMs: 100_000 }), 185_000);
   assert.equal(parseServiceTimeout('300'), 300_000);
   assert.equal(parseServiceTimeout(' 7 '), 7_000);
   assert.equal(parseServiceTimeout(undefined), undefined);
