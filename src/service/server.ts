@@ -97,7 +97,7 @@ interface Served {
 const SERVED_MEMORY = 1000;
 /** The connection's hello and subscriptions: a controller that does not answer them in this time is connected to again. */
 const CONNECT_TIMEOUT_MS = 30_000;
-/** Post-commit hooks' get-config: nobody waits for them, but a reply that never comes must not stop the next commit. */
+/** Post-commit hooks' module set and get-config: nobody waits for them, but neither may hold up the next commit for ever. */
 const HOOK_REQUEST_TIMEOUT_MS = 60_000;
 
 /**
@@ -392,7 +392,9 @@ export class ServiceServer extends EventEmitter {
       user = report.user = await this.transactionUser(rpc, session, tid);
       controllerTimeoutMs = this.controllerTimeoutMs = await this.controllerServiceTimeout(rpc, user, tid);
       const txn: TransactionInfo = { tid, user, entries, diff };
-      const { modules, failures } = await this.host.moduleSet();
+      const moduleMs = (): number => moduleBudgetMs({ controllerTimeoutMs, elapsedMs: performance.now() - at, capMs: this.opts.timeoutMs });
+      // A module whose loading never ends fails the transaction within its time (ModulesNotLoadedError), like a run.
+      const { modules, failures } = await this.host.moduleSet({ timeoutMs: moduleMs() });
       const matching = matchingModules(modules, entries);
       const broken = brokenFor(failures, entries);
       if (matching.length === 0 && broken.length === 0) {
@@ -406,7 +408,6 @@ export class ServiceServer extends EventEmitter {
       const filter = narrowing(matching);
       const configXml = await rpcRaw(build.getConfig({ user, source: 'actions', xpath: filter.xpath, namespaces: filter.namespaces }));
       report.configBytes = configXml.length;
-      const moduleMs = (): number => moduleBudgetMs({ controllerTimeoutMs, elapsedMs: performance.now() - at, capMs: this.opts.timeoutMs });
       const outcome = await this.host.run(
         { phase: 'commit', configXml, txn, broken, batchSize: this.opts.batchSize ?? DEFAULT_BATCH_SIZE },
         { timeoutMs: moduleMs },
@@ -563,7 +564,7 @@ export class ServiceServer extends EventEmitter {
     const reason = text(ct.child('reason'));
     const phase: RunPhase = result === 'SUCCESS' ? 'post-commit' : 'post-commit-failed';
     const hook = phase === 'post-commit' ? 'setupPostCommit' : 'setupPostCommitFailed';
-    const { modules } = await this.host.moduleSet();
+    const { modules } = await this.host.moduleSet({ timeoutMs: HOOK_REQUEST_TIMEOUT_MS });
     const withHook = matchingModules(modules, served.entries).filter((m) => m.hooks.includes(hook));
     if (withHook.length === 0) return;
     this.opts.log.info(`tid ${tid}: ${result}; running ${hook} hooks`);

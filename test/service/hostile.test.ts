@@ -2,26 +2,29 @@
  * The service server against a fake controller that misbehaves at the exact moment a
  * test picks: a services-commit arriving with the subscription's reply, replies that never
  * come, `<data/>` or another message-id where a reply is due, a reply over the frame
- * limit, the controller hanging up mid-transaction. Whatever happens, every services-commit
+ * limit, the controller hanging up mid-transaction; and a module whose loading never
+ * ends. Whatever happens, every services-commit
  * gets one answer (or, when the controller hung up, is left to the controller's own
  * timeout, said in the log), and the next commit is served.
  */
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FakeController, OK, type Action, type Request } from './fake-controller.ts';
 import { cleanup, startServer, tempDir, TESTSVC, writeFiles, type ServerProcess } from './harness.ts';
 
-async function setUp(t: TestContext, fake: FakeController): Promise<ServerProcess> {
+/** The server process on the fake's socket, with the testsvc module and `modules` (file name to text) in `<dir>/modules`. */
+async function setUp(t: TestContext, fake: FakeController, modules: Record<string, string> = {}): Promise<{ server: ServerProcess; modules: string }> {
   const dir = tempDir();
-  writeFiles(join(dir, 'modules'), { 'testsvc.ts': TESTSVC });
+  writeFiles(join(dir, 'modules'), { 'testsvc.ts': TESTSVC, ...modules });
   const server = startServer(['-F', '-l', 'o', '-d', '-s', fake.path, '-m', join(dir, 'modules'), '-p', join(dir, 'pid')]);
   t.after(async () => {
     await server.stop();
     await fake.close();
     cleanup(dir);
   });
-  return server;
+  return { server, modules: join(dir, 'modules') };
 }
 
 /** The answers for tid: exactly one, accepted, and one answer request sent for it in all. */
@@ -40,7 +43,7 @@ test('a services-commit that comes with the subscription reply, before the serve
     if (req.op === 'create-subscription' && req.xml.includes('<stream>services-commit</stream>')) return { frames: [OK, fake.begin(`${req.conn}1`)] };
     return undefined;
   };
-  const server = await setUp(t, fake);
+  const { server } = await setUp(t, fake);
 
   assert.equal((await oneAnswer(fake, '11')).kind, 'done');
   fake.commit('12');
@@ -63,8 +66,10 @@ test('a reply that never comes, <data/> or another message-id instead of it, a r
     misbehave = undefined;
     return action;
   };
-  const server = await setUp(t, fake);
+  const { server } = await setUp(t, fake);
   await fake.subscribed();
+  // Loaded before the first commit: with a 3 s wait the modules would get only 1 s, loading included.
+  await server.waitFor(/modules loaded/);
 
   const cases: [string, { op: string; source?: string; action: Action }, RegExp][] = [
     ['1', { op: 'get-config', source: 'actions', action: 'stall' }, /timed out after \d+ ms waiting for reply to <get-config>/],
@@ -97,8 +102,10 @@ test('the controller hanging up mid-transaction: the tid is logged as unanswered
     hangUpOn = undefined;
     return 'close';
   };
-  const server = await setUp(t, fake);
+  const { server } = await setUp(t, fake);
   await fake.subscribed();
+  // Loaded before the first commit: with a 3 s wait the modules would get only 1 s, loading included.
+  await server.waitFor(/modules loaded/);
 
   hangUpOn = 'get-config';
   fake.commit('1');
@@ -119,4 +126,27 @@ test('the controller hanging up mid-transaction: the tid is logged as unanswered
     fake.requests.filter((r) => (r.tid === '1' || r.tid === '3') && r.op.startsWith('transaction-')).map((r) => `${r.tid} ${r.op}`),
     ['3 transaction-actions-done'],
   );
+});
+
+test('a module whose loading never ends: each commit gets transaction-error within its time; saving a fix reloads and the next commit is served', async (t) => {
+  // The controller waits 3 s: the modules get the 1 s floor.
+  const fake = await FakeController.start({ serviceTimeoutS: 3 });
+  const { server, modules } = await setUp(t, fake, { 'stuck.ts': 'await new Promise(() => undefined);\n' });
+  const stuck = join(modules, 'stuck.ts');
+  await fake.subscribed();
+  await server.waitFor(/for module changes/);
+
+  fake.commit('1');
+  const answer = await oneAnswer(fake, '1');
+  assert.equal(answer.kind, 'error');
+  assert.match(answer.reason ?? '', /the modules did not finish loading within 1 s/);
+  fake.commit('2');
+  assert.match((await oneAnswer(fake, '2')).reason ?? '', /did not finish loading/);
+
+  const mark = server.lines.length;
+  writeFileSync(stuck, "export const SERVICE = 'other';\nexport function setup(): void {}\n");
+  await server.waitFor(/modules loaded: .*stuck \(other\)/, mark);
+  fake.commit('3');
+  const third = await oneAnswer(fake, '3');
+  assert.equal(third.kind, 'done', `${third.reason}\n${server.lines.filter((l) => !/send:|recv:/.test(l)).join('\n')}`);
 });
