@@ -103,7 +103,10 @@ export class Session {
     this.#socketClosed = new Promise((resolve) => socket.once('close', () => resolve()));
     socket.on('data', (data: Buffer) => this.#onData(data));
     socket.on('end', () => this.#onEnd());
-    socket.on('error', (err) => this.#end(err, `socket error: ${err.message}`));
+    socket.on('error', (err) => {
+      const lost = new SessionClosedError(`the connection to the backend was lost (${err.message})`, { cause: err });
+      this.#end(lost, lost.message);
+    });
     socket.on('close', () => this.#end(new SessionClosedError('the backend closed the connection'), 'the backend closed the connection'));
   }
 
@@ -158,8 +161,8 @@ export class Session {
 
   /**
    * Why the session ended: TimeoutError, FramingError or ProtocolError when this side
-   * closed it over the backend's behaviour, SessionClosedError or a socket error when the
-   * backend went away; undefined while open or after close().
+   * closed it over the backend's behaviour, SessionClosedError when the backend went away
+   * (its cause the socket's error, if any); undefined while open or after close().
    */
   get closeCause(): Error | undefined {
     return this.#closeCause;

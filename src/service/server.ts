@@ -18,6 +18,14 @@
  * error goes only when this side hung up, the controller was reachable at once, and it
  * still shows the tid in ACTIONS. When the controller hung up, the tid is logged and left
  * to the controller's own timeout.
+ *
+ * Seen on clixon-controller 1.8 (test/controller/lost.test.ts): with the server killed or
+ * its connection dropped mid-transaction, the transaction stays ACTIONS (result INIT) until
+ * services/service-timeout, then ends FAILED, origin "Actions", reason "Timeout waiting
+ * for service daemon" (backend.log: "Service timeout. Waiting for
+ * transaction-actions-done rpc from service daemon for transaction N"); a new server then
+ * serves the next commit. When this side hung up over a reply held back, the
+ * transaction-error sent on the new connection is taken: FAILED, origin tsapi, our reason.
  */
 import { EventEmitter } from 'node:events';
 import { basename } from 'node:path';
