@@ -90,6 +90,8 @@ export class Session {
   readonly #subscribers = new Set<Subscriber>();
   #closed = false;
   #closeCause: Error | undefined;
+  /** Set when a message broke the reply order: the rest of that read is read for notifications only, then the session ends. */
+  #broken: ProtocolError | undefined;
   #closing: Promise<void> | undefined;
   readonly #socketClosed: Promise<void>;
 
@@ -339,7 +341,8 @@ export class Session {
       if (this.#closed) return;
       this.#dispatch(xml);
     }
-    if (failure) this.#end(failure, failure.message);
+    const cause = this.#broken ?? failure;
+    if (cause) this.#end(cause, cause.message);
   }
 
   #onEnd(): void {
@@ -355,6 +358,8 @@ export class Session {
   #dispatch(xml: string): void {
     this.#frameHook('recv', xml);
     const head = topName(xml);
+    // Once the order is broken no reply can be matched, but a notification that came with it still counts.
+    if (this.#broken && head !== 'notification') return;
     if (head === 'rpc-reply' && this.#current) {
       const id = messageIdOf(xml);
       if (id !== undefined && id !== this.#current.messageId) {
@@ -390,9 +395,9 @@ export class Session {
     }
   }
 
+  /** The session ends with a ProtocolError once the current read has been read (the first one found is the cause). */
   #protocolError(message: string, cause?: unknown): void {
-    const e = new ProtocolError(message, cause !== undefined ? { cause } : undefined);
-    this.#end(e, e.message);
+    this.#broken ??= new ProtocolError(message, cause !== undefined ? { cause } : undefined);
   }
 
   #onReply(reply: XmlNode): void {

@@ -68,6 +68,8 @@ export interface ServerOptions {
   /** Reconnect backoff bounds, ms. */
   reconnectMinMs?: number;
   reconnectMaxMs?: number;
+  /** How long the hello and each subscription may take before the server connects again (default 30 s). */
+  connectTimeoutMs?: number;
   log: ConsolaInstance;
   logLevel: number;
   /** Where module log lines go. */
@@ -104,7 +106,7 @@ interface Served {
 
 const SERVED_MEMORY = 1000;
 /** The connection's hello and subscriptions: a controller that does not answer them in this time is connected to again. */
-const CONNECT_TIMEOUT_MS = 30_000;
+const DEFAULT_CONNECT_TIMEOUT_MS = 30_000;
 /** Post-commit hooks' module set and get-config: nobody waits for them, but neither may hold up the next commit for ever. */
 const HOOK_REQUEST_TIMEOUT_MS = 60_000;
 
@@ -287,7 +289,7 @@ export class ServiceServer extends EventEmitter {
       ...(this.opts.port !== undefined ? { port: this.opts.port } : {}),
       hello: true,
       transport: 'ctrl:services',
-      timeout: CONNECT_TIMEOUT_MS,
+      timeout: this.opts.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
       onFrame: (direction, xml) => {
         if (direction === 'recv' && xml.startsWith('<rpc-reply')) {
           this.lastReplyBytes = xml.length;

@@ -489,4 +489,14 @@ describe('Session', () => {
     const cause = await closed;
     assert.ok(cause instanceof FramingError && cause.code === 'BAD_HEADER', String(cause));
   });
+
+  it('a notification in the same read as a message that breaks the reply order is still delivered; then the session closes', T, async () => {
+    const peer = await startPeer((_xml, c) => c.sendRaw(Buffer.concat([encodeFrame(`<rpc-reply xmlns="${NC}" message-id="7"><ok/></rpc-reply>`, 'chunked'), encodeFrame(notification(5), 'chunked')])));
+    const session = await connect(peer);
+    const notes = session.notifications();
+    const err = await reject(session.rpc(rpc.commit({ user: 'root' })));
+    assert.ok(err instanceof SessionClosedError && err.cause instanceof ProtocolError, String(err));
+    assert.equal((await notes.next()).value?.find('controller-transaction/tid')?.getData(), '5');
+    assert.ok((await reject(notes.next())) instanceof ProtocolError);
+  });
 });

@@ -17,8 +17,18 @@ const NC = 'urn:ietf:params:xml:ns:netconf:base:1.0';
 const CTRL = 'http://clicon.org/controller';
 export const OK = `<rpc-reply xmlns="${NC}"><ok/></rpc-reply>`;
 
-/** What the fake does with one request: the usual answer, frames or bytes of its own, nothing, or hang up. */
-export type Action = 'default' | 'stall' | 'close' | { frames: string[] } | { raw: Buffer };
+/**
+ * What the fake does with one request: the usual answer, nothing, hang up, frames or bytes
+ * of its own (then hang up, with `close`), or the usual answer bent: repeated, after other
+ * frames or followed by some, late, or written a byte at a time.
+ */
+export type Action =
+  | 'default'
+  | 'stall'
+  | 'close'
+  | { frames: string[] }
+  | { raw: Buffer; close?: boolean }
+  | { answer: { repeat?: number; before?: string[]; after?: string[]; delayMs?: number; dribble?: boolean } };
 
 export interface Request {
   /** The connection, counted from 1. */
@@ -103,11 +113,18 @@ export class FakeController {
     return FakeController.servicesCommit(tid);
   }
 
-  /** Starts transaction `tid` and sends its services-commit to the subscriber. */
-  commit(tid: string): void {
-    const s = this.#subscriber !== undefined ? this.#sockets.get(this.#subscriber) : undefined;
-    if (!s) throw new Error('no services-commit subscriber');
+  /** Starts transaction `tid` and sends its services-commit to the subscriber; returns the connection it went on. */
+  commit(tid: string): number {
+    const conn = this.#subscriber;
+    const s = conn !== undefined ? this.#sockets.get(conn) : undefined;
+    if (conn === undefined || !s) throw new Error('no services-commit subscriber');
     s.write(encodeFrame(this.begin(tid), 'chunked'));
+    return conn;
+  }
+
+  /** Whether connection `conn` is still open. */
+  isOpen(conn: number): boolean {
+    return this.#sockets.has(conn);
   }
 
   /** Hangs up on every connection, as a controller going away would. */
@@ -115,7 +132,7 @@ export class FakeController {
     for (const s of this.#sockets.values()) s.destroy();
   }
 
-  /** Resolves once `cond` holds (checked on every request, answer and connection); rejects past the deadline naming `what`. */
+  /** Resolves once `cond` holds (checked on every request, answer and connection, and on recheck()); rejects past the deadline naming `what`. */
   until(what: string, cond: () => boolean, deadlineMs = DEADLINE_MS): Promise<void> {
     if (cond()) return Promise.resolve();
     return new Promise((resolve, reject) => {
@@ -144,6 +161,11 @@ export class FakeController {
     this.dropAll();
     await new Promise<void>((resolve) => this.#server.close(() => resolve()));
     rmSync(this.#dir, { recursive: true, force: true });
+  }
+
+  /** Checks the conditions until() waits on again: for conditions on something outside the fake, a log line say. */
+  recheck(): void {
+    this.#wake();
   }
 
   #wake(): void {
@@ -181,16 +203,34 @@ export class FakeController {
     const source = /<source><([\w-]+)/.exec(xml)?.[1];
     if (source !== undefined) req.source = source;
     this.requests.push(req);
-    if (op === 'create-subscription' && xml.includes('<stream>services-commit</stream>')) this.#subscriber = conn;
     const action = this.script(req) ?? 'default';
+    // Subscribed once the subscription is answered, as it is unless bent.
+    if (op === 'create-subscription' && xml.includes('<stream>services-commit</stream>') && (action === 'default' || (typeof action === 'object' && 'answer' in action))) {
+      this.#subscriber = conn;
+    }
+    const frames = (list: string[]): Buffer => Buffer.concat(list.map((f) => encodeFrame(f, 'chunked')));
     if (action === 'close') socket.destroy();
     else if (action === 'stall') {
       // no answer
     } else if (action === 'default') {
-      const frames = this.#answer(req, xml);
-      socket.write(Buffer.concat(frames.map((f) => encodeFrame(f, 'chunked'))));
-    } else if ('raw' in action) socket.write(action.raw);
-    else socket.write(Buffer.concat(action.frames.map((f) => encodeFrame(f, 'chunked'))));
+      socket.write(frames(this.#answer(req, xml)));
+    } else if ('raw' in action) {
+      socket.write(action.raw);
+      if (action.close) socket.end(() => socket.destroy());
+    } else if ('frames' in action) {
+      socket.write(frames(action.frames));
+    } else {
+      const a = action.answer;
+      const answer = this.#answer(req, xml);
+      const bytes = frames([...(a.before ?? []), ...Array.from({ length: a.repeat ?? 1 }, () => answer).flat(), ...(a.after ?? [])]);
+      const write = (): void => {
+        if (socket.destroyed) return;
+        if (!a.dribble) socket.write(bytes);
+        else for (let i = 0; i < bytes.length; i++) socket.write(bytes.subarray(i, i + 1));
+      };
+      if (a.delayMs !== undefined) setTimeout(write, a.delayMs);
+      else write();
+    }
     this.#wake();
   }
 
