@@ -22,11 +22,6 @@ export function logger(tag: string): ConsolaInstance {
 // withTag copies the level, so a level change must reach every tagged instance.
 const tagged: ConsolaInstance[] = [];
 
-/** A logger that drops everything: for running modules a second time (to locate a validation issue) without their logs twice. */
-export function silentLogger(): ConsolaInstance {
-  return createConsola({ level: -999 });
-}
-
 /** Sets the level of every logger made by `logger()` (0 silent … 4 debug, 5 trace). */
 export function setLogLevel(level: number): void {
   root.level = level;

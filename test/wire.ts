@@ -1,11 +1,11 @@
 /**
- * Where the tests find the recordings of the real controller: `../shared/clixon-wire`
- * beside the checkout, as the developers' machines and CI lay it out.
+ * Where the tests find the recordings of the real controller: `test/fixtures/wire`, inside
+ * the checkout, so that a lone clone runs them (README.md there says what each file holds).
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-export const WIRE = join(import.meta.dirname, '../../shared/clixon-wire');
+export const WIRE = join(import.meta.dirname, 'fixtures/wire');
 
 /** A recorded file's text. */
 export function wireFile(name: string): string {

@@ -15,7 +15,7 @@ import { parseServiceEntry, runServices, type ServiceEntry, type TransactionInfo
 import { matchingModules, narrowing } from '../service/server.ts';
 import { removeCreatedBy } from '../sim/index.ts';
 import { commitEdits, loadSchema, narrow } from './controller.ts';
-import { logger, silentLogger, type ConsolaInstance } from '../log.ts';
+import { logger, type ConsolaInstance } from '../log.ts';
 import { SchemaSet, checkChanges } from '../yang/validate.ts';
 import { indexYangFiles } from '../yang/compile.ts';
 import { statSync } from 'node:fs';
@@ -249,15 +249,8 @@ export async function runLoaded(
 
   const txn: TransactionInfo = { tid: opts.tid ?? '1', user: opts.user ?? 'root', entries, diff: opts.diff ?? false };
   const schemas = opts.validate === false ? undefined : schemaSet([...moduleDirs, ...(opts.yangDirs ?? [])], log);
-  const run = await runServices(root, modules, txn, log, { broken });
-  if (schemas) {
-    await checkChanges(root, schemas, async () => {
-      const again = narrow(actions, filter, schema);
-      again.clearModified();
-      await runServices(again, modules, txn, silentLogger(), { broken });
-      return again;
-    });
-  }
+  const run = await runServices(root, modules, txn, log, { broken, captureOrigins: schemas !== undefined });
+  if (schemas) checkChanges(root, schemas);
   const edits = buildEdits(root, opts.batchSize !== undefined ? { batchSize: opts.batchSize } : {});
   const running = commitEdits(actions, edits, schema);
   const calls = run.calls.map(toRecord);

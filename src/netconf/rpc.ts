@@ -2,7 +2,7 @@
  * RPC builders: one function per message the service server and the script client send
  * to the Clixon backend, each returning the whole `<rpc>` text. Elements, attributes and
  * their order follow what clixon-pyapi sent to a real controller
- * (shared/clixon-wire/*.jsonl), so a recorded session and ours compare line by line.
+ * (test/fixtures/wire/*.jsonl), so a recorded session and ours compare line by line.
  * The NETCONF user goes in the rpc's `username` attribute (the backend reads it by local
  * name, so pyapi's `cl:username` form is the same to it). Every text and attribute value
  * is escaped: a value can never inject XML. Bodies documented as XML (edit-config's
@@ -164,7 +164,8 @@ export function controllerXpath(xpath: string): string {
     const [, lead, top, rest] = m as unknown as [string, string, string, string];
     if (top === 'services') return `${lead}/ctrl:services${rest}`;
     let inController = true;
-    const steps = rest.split('/').map((step, i) => {
+    // Split outside predicates and quotes: a key value may hold a slash (`[name='a/b']`).
+    const steps = splitTopLevel(rest, '/').map((step, i) => {
       const name = /^[A-Za-z_][\w.-]*(?=$|\[)/.exec(step)?.[0];
       if (i === 0 || !inController || name === undefined) {
         if (i > 0) inController = false;

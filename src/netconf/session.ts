@@ -3,7 +3,7 @@
  *
  * The backend puts no message-id on its replies and answers each session in order; two
  * requests in one write lose the second, and a half-written frame stalls it for every
- * client (shared/clixon-wire/README.md). So the session writes one whole frame per
+ * client (test/fixtures/wire). So the session writes one whole frame per
  * socket write, has at most one request outstanding, and queues further rpc() calls in
  * FIFO order until the reply arrives. `<notification>` messages may arrive at any time,
  * between a request and its reply too; they go to a separate channel (async iterators

@@ -22,6 +22,19 @@ export interface ControllerConfig {
   yangDirs?: string[];
 }
 
+/**
+ * The Python server's older documentation gives `-f` as the modules to exclude
+ * (`-f<module1,module2>`); today `-f` is the controller's config file there too, and the
+ * exclusions are `-e`. A missing "file" that reads as module names gets that said.
+ */
+function looksLikeModuleNames(path: string): boolean {
+  return /^[\w.-]+(,[\w.-]+)*$/.test(path) && !/\.xml$/i.test(path);
+}
+
+function moduleFilterHint(path: string): string {
+  return ` (-f takes the controller's configuration file, controller.xml; to skip modules, use -e ${path})`;
+}
+
 export class ConfigFileError extends Error {
   constructor(readonly path: string, reason: string) {
     super(`configuration file ${path}: ${reason}`);
@@ -30,7 +43,7 @@ export class ConfigFileError extends Error {
 }
 
 export function readControllerConfig(path: string): ControllerConfig {
-  if (!existsSync(path)) throw new ConfigFileError(path, 'does not exist');
+  if (!existsSync(path)) throw new ConfigFileError(path, `does not exist${looksLikeModuleNames(path) ? moduleFilterHint(path) : ''}`);
   let root: XmlNode;
   try {
     root = parseFile(path);

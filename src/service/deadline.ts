@@ -17,14 +17,32 @@ export function answerMarginMs(controllerTimeoutMs: number): number {
   return Math.max(2_000, controllerTimeoutMs / 10);
 }
 
+/** How long the modules may run, and where that figure comes from (said when they overrun it). */
+export interface ModuleBudget {
+  ms: number;
+  why: string;
+}
+
+const secs = (ms: number): string => `${Math.round(ms / 100) / 10} s`;
+
 /**
  * The modules' budget for one transaction: what is left of the controller's wait after
- * `elapsedMs` (since the notification arrived) and the margin, capped by the operator's
- * `--timeout`; never below a second, so a module always gets to start.
+ * `elapsedMs` (since the notification arrived: reads, a module load still under way) and the
+ * margin, capped by the operator's `--timeout`; never below a second, so a module always gets
+ * to start. `controllerTimeoutSet`: the wait came from services/service-timeout, not the
+ * controller's built-in default.
  */
-export function moduleBudgetMs(opts: { controllerTimeoutMs: number; elapsedMs: number; capMs?: number | undefined }): number {
-  const left = opts.controllerTimeoutMs - answerMarginMs(opts.controllerTimeoutMs) - opts.elapsedMs;
-  return Math.max(1_000, Math.min(left, opts.capMs ?? Infinity));
+export function moduleBudget(opts: { controllerTimeoutMs: number; controllerTimeoutSet: boolean; elapsedMs: number; capMs?: number | undefined }): ModuleBudget {
+  const margin = answerMarginMs(opts.controllerTimeoutMs);
+  const left = opts.controllerTimeoutMs - margin - opts.elapsedMs;
+  if (opts.capMs !== undefined && opts.capMs < left) return { ms: opts.capMs, why: `the server's --timeout ${secs(opts.capMs)}` };
+  const wait = opts.controllerTimeoutSet
+    ? `services/service-timeout ${secs(opts.controllerTimeoutMs)}`
+    : `the controller's default wait of ${secs(opts.controllerTimeoutMs)} (services/service-timeout is not set)`;
+  const spent = opts.elapsedMs >= 50 ? `, less ${secs(opts.elapsedMs)} spent before the modules started` : '';
+  const floor = left < 1_000 ? ', but never under 1 s' : '';
+  const why = `${wait}, less ${secs(margin)} kept for our answer${spent}${floor}; raise services/service-timeout to give the modules longer`;
+  return { ms: Math.max(1_000, left), why };
 }
 
 /**

@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import type { ConsolaInstance } from '../log.ts';
 import { findModuleFiles, type LoadFailure } from './loader.ts';
 import type { FromWorker, ModuleInfo, RunFailure, RunRequest, ToWorker, WorkerTimings } from './worker-messages.ts';
+import type { ModuleBudget } from './deadline.ts';
 
 const BOOT = fileURLToPath(new URL('./worker-boot.mjs', import.meta.url));
 const ENTRY = new URL('./worker.ts', import.meta.url).href;
@@ -46,8 +47,8 @@ export type RunOutcome =
 /** The module set was not loaded within the time a run or a caller had. */
 export class ModulesNotLoadedError extends Error {
   override name = 'ModulesNotLoadedError';
-  constructor(readonly waitedMs: number) {
-    super(`the modules did not finish loading within ${Math.round(waitedMs / 100) / 10} s`);
+  constructor(readonly budget: ModuleBudget) {
+    super(`the modules did not finish loading within ${Math.round(budget.ms / 100) / 10} s (the modules' time: ${budget.why})`);
   }
 }
 
@@ -118,14 +119,14 @@ export class ModuleHost {
     return this.live.size;
   }
 
-  /** The module set the next run will use (waits for a reload under way); ModulesNotLoadedError past `timeoutMs`. */
-  async moduleSet(opts: { timeoutMs?: number } = {}): Promise<{ modules: ModuleInfo[]; failures: LoadFailure[] }> {
+  /** The module set the next run will use (waits for a reload under way); ModulesNotLoadedError past `budget`. */
+  async moduleSet(opts: { budget?: ModuleBudget } = {}): Promise<{ modules: ModuleInfo[]; failures: LoadFailure[] }> {
     const op = async (started: () => void): Promise<{ modules: ModuleInfo[]; failures: LoadFailure[] }> => {
       const l = await this.loaded();
       started();
       return { modules: l.modules, failures: l.failures };
     };
-    return opts.timeoutMs === undefined ? this.enqueue(() => op(() => undefined)) : this.enqueueWithin(opts.timeoutMs, op);
+    return opts.budget === undefined ? this.enqueue(() => op(() => undefined)) : this.enqueueWithin(opts.budget, op);
   }
 
   /**
@@ -170,16 +171,17 @@ export class ModuleHost {
 
   /**
    * Runs one request in the worker; a module past the timeout is stopped and reported as a
-   * failure. `timeoutMs` (else the host's) may be a function, read when the run starts:
-   * a run that waited for the first module load gets what is left of its time.
+   * failure. `budget` (else the host's timeoutMs) may be a function, read when the run
+   * starts: a run that waited for the first module load gets what is left of its time. The
+   * budget as it is at the call bounds that wait too (ModulesNotLoadedError, as a failure).
    */
-  run(req: RunRequest, limits: { timeoutMs?: number | (() => number) } = {}): Promise<RunOutcome> {
-    const limit = limits.timeoutMs ?? this.opts.timeoutMs;
-    const ms = (): number => (typeof limit === 'function' ? limit() : limit);
-    const run = this.enqueueWithin(ms(), async (started) => {
+  run(req: RunRequest, limits: { budget?: ModuleBudget | (() => ModuleBudget) } = {}): Promise<RunOutcome> {
+    const limit = limits.budget ?? { ms: this.opts.timeoutMs, why: "the module host's limit" };
+    const budget = (): ModuleBudget => (typeof limit === 'function' ? limit() : limit);
+    const run = this.enqueueWithin(budget(), async (started) => {
       const loaded = await this.loaded();
       started();
-      return this.runIn(loaded, req, ms());
+      return this.runIn(loaded, req, budget());
     });
     return run.catch((err: unknown): RunOutcome => {
       if (!(err instanceof ModulesNotLoadedError)) throw err;
@@ -240,22 +242,22 @@ export class ModuleHost {
   }
 
   /**
-   * Enqueues `op`, the caller waiting at most `ms` until op calls started() (once the
+   * Enqueues `op`, the caller waiting at most `budget.ms` until op calls started() (once the
    * module set is there): past that, the caller gets ModulesNotLoadedError, and started()
    * throws it in the op, which so stops there.
    */
-  private enqueueWithin<T>(ms: number, op: (started: () => void) => Promise<T>): Promise<T> {
+  private enqueueWithin<T>(budget: ModuleBudget, op: (started: () => void) => Promise<T>): Promise<T> {
     let late = false;
     let timer: NodeJS.Timeout | undefined;
     const expired = new Promise<never>((_resolve, reject) => {
       timer = setTimeout(() => {
         late = true;
-        reject(new ModulesNotLoadedError(ms));
-      }, ms);
+        reject(new ModulesNotLoadedError(budget));
+      }, budget.ms);
     });
     const started = (): void => {
       clearTimeout(timer);
-      if (late) throw new ModulesNotLoadedError(ms);
+      if (late) throw new ModulesNotLoadedError(budget);
     };
     const done = this.enqueue(() => op(started)).finally(() => clearTimeout(timer));
     // Whichever settles first; the other one's outcome is not wanted.
@@ -328,7 +330,7 @@ export class ModuleHost {
     return { worker, modules: msg.modules, failures: msg.failures, files };
   }
 
-  private runIn(loaded: Loaded, req: RunRequest, timeoutMs: number): Promise<RunOutcome> {
+  private runIn(loaded: Loaded, req: RunRequest, budget: ModuleBudget): Promise<RunOutcome> {
     const id = this.nextId++;
     const { worker } = loaded;
     return new Promise<RunOutcome>((resolve) => {
@@ -362,19 +364,19 @@ export class ModuleHost {
         finish({ ok: false, failure: { kind: 'internal', ...where(last), message: `module worker exited (${code})` } }, true);
       };
       const timer = setTimeout(() => {
-        const secs = Math.round(timeoutMs / 100) / 10;
+        const secs = Math.round(budget.ms / 100) / 10;
         finish(
           {
             ok: false,
             failure: {
               kind: 'module',
               ...where(last),
-              message: `did not finish within ${secs} s and was stopped`,
+              message: `did not finish within ${secs} s and was stopped (the modules' time: ${budget.why})`,
             },
           },
           true,
         );
-      }, timeoutMs);
+      }, budget.ms);
       worker.on('message', onMessage);
       worker.once('error', onError);
       worker.once('exit', onExit);

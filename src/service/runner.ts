@@ -5,6 +5,7 @@
  */
 import type { ConsolaInstance } from '../log.ts';
 import { parseInstanceRef, type XmlNode } from '../xml/index.ts';
+import { captureOrigins, originScope } from '../xml/origin.ts';
 import type { LoadFailure } from './loader.ts';
 import type { HookName, LoadedModule, ServiceContext, ServiceFunction } from './module.ts';
 
@@ -37,6 +38,11 @@ export interface RunOptions {
   reason?: string;
   /** Module files that failed to load: a transaction touching their service fails instead of running without them. */
   broken?: readonly LoadFailure[];
+  /**
+   * Keep where module code created each node (`getOrigin()`), so that validation can name the
+   * module's line from this one run. Costs a sampled stack per node shape (src/xml/origin.ts).
+   */
+  captureOrigins?: boolean;
   /** Called before each module function runs (the server uses it to name a module that hangs). */
   onCall?: (call: ModuleCall) => void;
 }
@@ -139,6 +145,7 @@ export async function runServices(
     };
     opts.onCall?.(info);
     calls.push(info);
+    originScope(`${target.module.file} ${fn}`);
     try {
       await f.call(m, root, log.withTag(target.module.name), ctx);
     } catch (err) {
@@ -146,13 +153,18 @@ export async function runServices(
     }
   };
 
-  if (phase === 'commit') {
-    // All pre-commit hooks first, so each sees the tree before any setup changed it.
-    for (const t of targets) await call(t, 'setupPreCommit');
-    for (const t of targets) await call(t, 'setup');
-  } else {
-    const hook: HookName = phase === 'post-commit' ? 'setupPostCommit' : 'setupPostCommitFailed';
-    for (const t of targets) await call(t, hook);
+  if (opts.captureOrigins) captureOrigins(true);
+  try {
+    if (phase === 'commit') {
+      // All pre-commit hooks first, so each sees the tree before any setup changed it.
+      for (const t of targets) await call(t, 'setupPreCommit');
+      for (const t of targets) await call(t, 'setup');
+    } else {
+      const hook: HookName = phase === 'post-commit' ? 'setupPostCommit' : 'setupPostCommitFailed';
+      for (const t of targets) await call(t, hook);
+    }
+  } finally {
+    if (opts.captureOrigins) captureOrigins(false);
   }
 
   return { served: [...listed], calls };

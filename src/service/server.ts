@@ -39,7 +39,7 @@ import { isModuleFileName } from './loader.ts';
 import { brokenFor, parseServiceEntry, type RunPhase, type ServiceEntry, type TransactionInfo } from './runner.ts';
 import type { ModuleInfo, RunFailure, WorkerTimings } from './worker-messages.ts';
 import { DEFAULT_BATCH_SIZE } from './edits.ts';
-import { CONTROLLER_SERVICE_TIMEOUT_DEFAULT_MS, moduleBudgetMs, parseServiceTimeout, requestBudgetMs } from './deadline.ts';
+import { CONTROLLER_SERVICE_TIMEOUT_DEFAULT_MS, moduleBudget, parseServiceTimeout, requestBudgetMs, type ModuleBudget } from './deadline.ts';
 import type { FrameLogger } from './framelog.ts';
 import { transactionLine } from './report.ts';
 
@@ -400,11 +400,13 @@ export class ServiceServer extends EventEmitter {
 
     try {
       user = report.user = await this.transactionUser(rpc, session, tid);
-      controllerTimeoutMs = this.controllerTimeoutMs = await this.controllerServiceTimeout(rpc, user, tid);
+      const controllerWait = await this.controllerServiceTimeout(rpc, user, tid);
+      controllerTimeoutMs = this.controllerTimeoutMs = controllerWait.ms;
       const txn: TransactionInfo = { tid, user, entries, diff };
-      const moduleMs = (): number => moduleBudgetMs({ controllerTimeoutMs, elapsedMs: performance.now() - at, capMs: this.opts.timeoutMs });
+      const budget = (): ModuleBudget =>
+        moduleBudget({ controllerTimeoutMs: controllerWait.ms, controllerTimeoutSet: controllerWait.set, elapsedMs: performance.now() - at, capMs: this.opts.timeoutMs });
       // A module whose loading never ends fails the transaction within its time (ModulesNotLoadedError), like a run.
-      const { modules, failures } = await this.host.moduleSet({ timeoutMs: moduleMs() });
+      const { modules, failures } = await this.host.moduleSet({ budget: budget() });
       const matching = matchingModules(modules, entries);
       const broken = brokenFor(failures, entries);
       if (matching.length === 0 && broken.length === 0) {
@@ -420,7 +422,7 @@ export class ServiceServer extends EventEmitter {
       report.configBytes = configXml.length;
       const outcome = await this.host.run(
         { phase: 'commit', configXml, txn, broken, batchSize: this.opts.batchSize ?? DEFAULT_BATCH_SIZE },
-        { timeoutMs: moduleMs },
+        { budget },
       );
       if (!outcome.ok) {
         await fail(failureReason(outcome.failure));
@@ -542,17 +544,19 @@ export class ServiceServer extends EventEmitter {
     return session.user;
   }
 
-  /** The controller's wait for our answer: `services/service-timeout` of running, else its built-in 10 s. */
-  private async controllerServiceTimeout(rpc: (xml: string) => Promise<XmlNode>, user: string, tid: string): Promise<number> {
+  /** The controller's wait for our answer: `services/service-timeout` of running (set), else its built-in 10 s. */
+  private async controllerServiceTimeout(rpc: (xml: string) => Promise<XmlNode>, user: string, tid: string): Promise<{ ms: number; set: boolean }> {
     try {
       const reply = await rpc(build.getConfig({ user, source: 'running', xpath: '/ctrl:services/ctrl:service-timeout' }));
-      return parseServiceTimeout(text(reply.find('data/services/service-timeout'))) ?? CONTROLLER_SERVICE_TIMEOUT_DEFAULT_MS;
+      const ms = parseServiceTimeout(text(reply.find('data/services/service-timeout')));
+      return ms !== undefined ? { ms, set: true } : { ms: CONTROLLER_SERVICE_TIMEOUT_DEFAULT_MS, set: false };
     } catch (err) {
       if (!(err instanceof RpcError)) throw err;
       this.opts.log.warn(`tid ${tid}: could not read services/service-timeout, assuming the controller's 10 s: ${err.message}`);
-      return CONTROLLER_SERVICE_TIMEOUT_DEFAULT_MS;
+      return { ms: CONTROLLER_SERVICE_TIMEOUT_DEFAULT_MS, set: false };
     }
   }
+
 
   private remember(tid: string, s: Served): void {
     this.served.set(tid, s);
@@ -574,7 +578,7 @@ export class ServiceServer extends EventEmitter {
     const reason = text(ct.child('reason'));
     const phase: RunPhase = result === 'SUCCESS' ? 'post-commit' : 'post-commit-failed';
     const hook = phase === 'post-commit' ? 'setupPostCommit' : 'setupPostCommitFailed';
-    const { modules } = await this.host.moduleSet({ timeoutMs: HOOK_REQUEST_TIMEOUT_MS });
+    const { modules } = await this.host.moduleSet({ budget: { ms: HOOK_REQUEST_TIMEOUT_MS, why: "the post-commit hooks' wait" } });
     const withHook = matchingModules(modules, served.entries).filter((m) => m.hooks.includes(hook));
     if (withHook.length === 0) return;
     this.opts.log.info(`tid ${tid}: ${result}; running ${hook} hooks`);

@@ -16,7 +16,6 @@ import { BrokenModuleError, ModuleRunError, runServices } from './runner.ts';
 import type { FromWorker, RunFailure, ToWorker } from './worker-messages.ts';
 import { dirname } from 'node:path';
 import { SchemaSet, SchemaValidationError, checkChanges } from '../yang/validate.ts';
-import { silentLogger } from '../log.ts';
 
 const port = parentPort;
 if (!port) throw new Error('worker.ts runs only as a worker thread');
@@ -70,6 +69,7 @@ async function handle(msg: ToWorker): Promise<void> {
     const run = await runServices(root, modules, msg.txn, log, {
       phase: msg.phase,
       broken: msg.broken,
+      captureOrigins: check,
       ...(msg.result !== undefined ? { result: msg.result } : {}),
       ...(msg.reason !== undefined ? { reason: msg.reason } : {}),
       onCall: (c) =>
@@ -83,13 +83,7 @@ async function handle(msg: ToWorker): Promise<void> {
         }),
     });
     const t2 = performance.now();
-    if (check) {
-      await checkChanges(root, schemas!, async () => {
-        const again = parseString(dataContent(Buffer.from(msg.config).toString('utf8')));
-        await runServices(again, modules, msg.txn, silentLogger(), { phase: msg.phase, broken: msg.broken });
-        return again;
-      });
-    }
+    if (check) checkChanges(root, schemas!);
     const t2v = performance.now();
     const { edits, creators } = msg.phase === 'commit' ? planEdits(root, { batchSize: msg.batchSize }) : { edits: [], creators: 0 };
     const t3 = performance.now();

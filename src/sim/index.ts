@@ -1,7 +1,7 @@
 /**
  * The simulated Clixon controller: public entry points. `startSimulator` listens on a
  * UNIX socket and/or TCP port and speaks the controller's internal protocol as recorded
- * in shared/clixon-wire; `removeCreatedBy` is its creator-tag pre-removal for offline use.
+ * in test/fixtures/wire; `removeCreatedBy` is its creator-tag pre-removal for offline use.
  */
 import { getListKeys, localName, parseInstanceRef, parseString, type XmlNode } from '../xml/index.ts';
 import { logger } from '../log.ts';

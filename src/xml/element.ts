@@ -217,7 +217,12 @@ export class Element {
 
   /** Where module code created or last changed this node (`file:line`), when origin capture was on. */
   getOrigin(): string | undefined {
-    return originFrame(this);
+    // A node parsed inside a subtree that module code added has the add()'s origin.
+    for (let p: Element | null = this; p; p = p.#parent) {
+      const origin = originFrame(p);
+      if (origin) return origin;
+    }
+    return undefined;
   }
 
   #node(): XmlNode {
@@ -325,7 +330,7 @@ export class Element {
     const s = String(value);
     if (s === this.#data) return;
     this.#data = s;
-    noteOrigin(this);
+    noteOrigin(this, this.#name, this.#parent ? this.#parent.#name : '', 'data');
     this.#mark();
   }
 
@@ -385,7 +390,7 @@ export class Element {
     const el = new Element(name, undefined, INTERNAL);
     if (opts.attributes) el.#attrs = flatten(opts.attributes);
     if (opts.data !== undefined) el.#data = String(opts.data);
-    noteOrigin(el);
+    noteOrigin(el, name, this.#name, 'create');
     this.#append(el);
     return el.#node();
   }
@@ -399,13 +404,16 @@ export class Element {
     if (el.#flags & DOCUMENT) {
       const kids = el.#children ? [...el.#children] : [];
       if (kids.length === 0) throw new XmlTreeError('cannot add an empty document');
-      for (const k of kids) this.#append(k.#detach(false));
+      for (const k of kids) {
+        noteOrigin(k, k.#name, this.#name, 'add');
+        this.#append(k.#detach(false));
+      }
       return kids[0]!.#node();
     }
     for (let p: Element | null = this; p; p = p.#parent) {
       if (p === el) throw new XmlTreeError(`cannot add <${el.#name}> inside itself`);
     }
-    noteOrigin(el);
+    noteOrigin(el, el.#name, this.#name, 'add');
     this.#append(el.#detach(true));
     return el.#node();
   }

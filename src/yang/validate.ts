@@ -6,7 +6,6 @@
  * the YANG statement that defines it.
  */
 import { fileURLToPath } from 'node:url';
-import { captureOrigins, originCapture } from '../xml/origin.ts';
 import { localName } from '../xml/keys.ts';
 import { internals, type Element } from '../xml/element.ts';
 import { YangContext, indexYangFiles } from './compile.ts';
@@ -166,25 +165,14 @@ function report(issues: ValidationIssue[], el: Element, path: string, message: s
 }
 
 /**
- * Validates what changed under `root`; when something does not fit, runs `again` (the same
- * modules on a fresh copy of their input) with origin capture on, to name the module line
- * that made each bad node, and throws SchemaValidationError. A change that fits costs no
- * stack capture at all; a run that does not is paid for twice.
+ * Validates what changed under `root` and throws SchemaValidationError when something does
+ * not fit. Run the modules with origin capture on (`runServices`' `captureOrigins`) to have
+ * each issue name the module line that made the node: the modules run once, whatever the
+ * outcome.
  */
-export async function checkChanges(root: Element, schemas: SchemaSet, again: () => Promise<Element>): Promise<void> {
+export function checkChanges(root: Element, schemas: SchemaSet): void {
   const issues = validateChanges(root, schemas);
-  if (issues.length === 0) return;
-  const was = originCapture();
-  captureOrigins(true);
-  let located: ValidationIssue[] = [];
-  try {
-    located = validateChanges(await again(), schemas);
-  } catch {
-    // A second run that throws tells nothing more: the first run's issues stand.
-  } finally {
-    captureOrigins(was);
-  }
-  throw new SchemaValidationError(located.length ? located : issues);
+  if (issues.length > 0) throw new SchemaValidationError(issues);
 }
 
 function checkElement(schemas: SchemaSet, parent: SchemaNode | undefined, el: Element, parentPath: string, issues: ValidationIssue[], top: boolean): void {

@@ -1,6 +1,6 @@
 /**
  * The client's requests against the ones clixon-pyapi's client sent to the real
- * controller (shared/clixon-wire/session-client*.jsonl): the same calls in the same
+ * controller (test/fixtures/wire/session-client*.jsonl): the same calls in the same
  * order must produce the same messages, element for element and attribute for
  * attribute (attribute order aside; edit-config bodies differ on purpose: only changes
  * are sent).

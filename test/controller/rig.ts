@@ -3,8 +3,7 @@
  * controller.xml in CLIXON_CONTROLLER_CONFIG: its socket, its CLI (`clixon_cli -1`), a
  * reset to a known state, the devices' own config read back by a pull, and our server
  * started on a module folder outside the repo. The controller must hold the `testsvc`
- * service YANG (../shared/clixon-wire) and devices dev1 and dev2 OPEN, as the rig in
- * ../shared/real-controller/ sets up.
+ * service YANG (test/fixtures/wire) and devices dev1 and dev2 OPEN.
  */
 import { execFile } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';

@@ -11,7 +11,7 @@ import { runInNewContext } from 'node:vm';
 import { FramingError, createDecoder, encodeFrame, type Decoder, type FramingMode } from '../../src/netconf/index.ts';
 import { WIRE } from '../wire.ts';
 
-// The recordings live beside the checkout (../shared/clixon-wire), as for every folder's tests.
+// The recordings live in test/fixtures/wire, as for every folder's tests.
 const raw = {
   backend: readFileSync(`${WIRE}/backend-to-client.raw`),
   client: readFileSync(`${WIRE}/client-to-backend.raw`),

@@ -174,6 +174,8 @@ describe('controllerXpath', () => {
       ['/ctrl:devices/ctrl:device', '/ctrl:devices/ctrl:device'],
       ['/devices/device/config/table', '/ctrl:devices/ctrl:device/ctrl:config/table'],
       ['/system', '/system'],
+      ["/devices/device[name='a/b']/config/x:y", "/ctrl:devices/ctrl:device[ctrl:name='a/b']/ctrl:config/x:y"],
+      ['/devices/device[name="r/1"]/config/x:y/x:z', '/ctrl:devices/ctrl:device[ctrl:name="r/1"]/ctrl:config/x:y/x:z'],
     ];
     for (const [given, sent] of cases) assert.equal(controllerXpath(given), sent, given);
   });

@@ -27,6 +27,11 @@ test('a missing module path, a missing config file, a bad option, a bad -l: mess
   const cfg = await runServer(['-F', '-f', '/nonexistent/controller.xml']);
   assert.notEqual(cfg.code, 0);
   assert.match(cfg.output, /\/nonexistent\/controller\.xml/);
+  assert.doesNotMatch(cfg.output, /use -e/);
+  // The Python server's older docs give -f as the modules to exclude: such a value gets pointed to -e.
+  const names = await runServer(['-F', '-f', 'mod1,mod2']);
+  assert.notEqual(names.code, 0);
+  assert.match(names.output, /configuration file mod1,mod2: does not exist \(-f takes the controller's configuration file, controller\.xml; to skip modules, use -e mod1,mod2\)/);
   const bad = await runServer(['-F', '--bogus']);
   assert.notEqual(bad.code, 0);
   assert.match(bad.output, /--bogus/);

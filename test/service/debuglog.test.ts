@@ -11,7 +11,7 @@ import { createConsola, type LogObject } from 'consola';
 import { createFrameLogger, STDOUT_FRAME_BYTES } from '../../src/service/framelog.ts';
 import { ServiceServer, type TransactionReport } from '../../src/service/server.ts';
 import { startSimulator, type Simulator } from '../../src/sim/index.ts';
-import { Operator, startServer, stopAfter, tempDir, TESTSVC, writeFiles, yangDir, type ServerProcess } from './harness.ts';
+import { Operator, PATIENT, startServer, stopAfter, tempDir, TESTSVC, writeFiles, yangDir, type ServerProcess } from './harness.ts';
 
 const CTRL = 'http://clicon.org/controller';
 const DEVICES = 300;
@@ -24,7 +24,7 @@ function bigConfig(): string {
   for (let i = 1; i <= DEVICES; i++) {
     xml += `<device><name>dev${i}</name><enabled>true</enabled><conn-type>NETCONF_SSH</conn-type><config><interfaces xmlns="urn:ietf:params:xml:ns:yang:ietf-interfaces">${ifs}</interfaces></config></device>`;
   }
-  return xml + '</devices>';
+  return `${xml}</devices><services xmlns="${CTRL}">${PATIENT}</services>`;
 }
 
 const svc = (name: string): string => `<testsvc xmlns="urn:example:testsvc"><name>${name}</name><params>p1</params></testsvc>`;

@@ -52,10 +52,13 @@ export function yangDir(dir: string): string {
   return y;
 }
 
+/** A test's controller waits as long as the test does, unless the test sets its own service-timeout: a busy machine is no module timeout. */
+export const PATIENT = `<service-timeout>${DEADLINE_MS / 1000}</service-timeout>`;
+
 export async function sim(dir: string, opts: { serviceTimeout?: number; path?: string; services?: string } = {}): Promise<Simulator> {
   return startSimulator({
     path: opts.path ?? join(dir, 'controller.sock'),
-    config: opts.services !== undefined ? `<services xmlns="${CTRL}">${opts.services}</services>${TEST_CONFIG}` : TEST_CONFIG,
+    config: `<services xmlns="${CTRL}">${opts.services ?? PATIENT}</services>${TEST_CONFIG}`,
     yangDirs: [yangDir(dir)],
     ...(opts.serviceTimeout !== undefined ? { serviceTimeout: opts.serviceTimeout } : {}),
   });

@@ -1,7 +1,7 @@
 /**
  * An example service module written against the tree API: navigation, iteration,
  * creation and helpers with no casts (tsc --noEmit checks it), then run on a tree.
- * It is the recorded testsvc module (../shared/clixon-wire/testsvc.py) in TypeScript.
+ * It is the recorded testsvc module (testsvc.py of the recordings in test/fixtures/wire) in TypeScript.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
