@@ -11,7 +11,7 @@ import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { FakeController, OK, type Action, type Request } from './fake-controller.ts';
+import { FakeController, type Action, type Request } from './fake-controller.ts';
 import { cleanup, startServer, tempDir, TESTSVC, writeFiles, type ServerProcess } from './harness.ts';
 
 /** The server process on the fake's socket, with the testsvc module and `modules` (file name to text) in `<dir>/modules`. */
@@ -40,7 +40,7 @@ test('a services-commit that comes with the subscription reply, before the serve
   const fake = await FakeController.start({ serviceTimeoutS: 120 });
   // On each connection, the first services-commit rides in the same write as the subscription's <ok/>.
   fake.script = (req) => {
-    if (req.op === 'create-subscription' && req.xml.includes('<stream>services-commit</stream>')) return { frames: [OK, fake.begin(`${req.conn}1`)] };
+    if (req.op === 'create-subscription' && req.xml.includes('<stream>services-commit</stream>')) return { answer: { after: [fake.begin(`${req.conn}1`)] } };
     return undefined;
   };
   const { server } = await setUp(t, fake);
