@@ -26,6 +26,7 @@ import {
   type HostileStep,
   type XmlCase,
 } from '../test/fuzz/oracles.ts';
+import { rng } from '../test/rng.ts';
 
 const CORPUS = fileURLToPath(new URL('../test/fixtures/fuzz/', import.meta.url));
 /** An XML case this slow (per 100 KB of input) counts as a failure: parse time should be linear. */
@@ -33,19 +34,6 @@ const SLOW_XML_MS = 1_000;
 const SAVE_PER_KIND = 3;
 
 type Rng = () => number;
-
-/** mulberry32: small, fast, and the same sequence from the same seed everywhere. */
-function rng(seed: number): Rng {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const int = (r: Rng, n: number): number => Math.floor(r() * n);
 const pick = <T>(r: Rng, list: readonly T[]): T => list[int(r, list.length)] as T;
 

@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createDecoder, Session, rpc } from '../../src/netconf/index.ts';
 import { cli, CONFIG_FILE, configure, deviceParams, moduleDir, reset, serve, SOCK, testsvcModule } from './rig.ts';
-import { startServer } from '../service/harness.ts';
+import { startServer, type ServerProcess } from '../service/harness.ts';
 
 /** The controller's wait in this test, seconds: the server's requests get 7 s of it, modules 6 s. */
 const SERVICE_TIMEOUT_S = 8;
@@ -115,6 +115,14 @@ function backendLogSize(): number {
   return backendLogSince(0).length;
 }
 
+/** A commit of a new instance pushes its parameter to both devices; then back to no instances. */
+async function nextCommitServed(instance: string): Promise<void> {
+  await configure('set', 'services', 'testsvc', instance, 'params', 'q');
+  assert.match(await configure('commit'), /OK/);
+  assert.deepEqual(await deviceParams(), { dev1: [`q=${instance}`], dev2: [`q=${instance}`] });
+  await reset();
+}
+
 describe('a transaction whose service server goes away, on the real controller', () => {
   let timeoutBefore: string | undefined;
   const go = join(mkdtempSync(join(tmpdir(), 'tsapi-go-')), 'go');
@@ -145,8 +153,22 @@ describe('a transaction whose service server goes away, on the real controller',
     await server.stop();
   });
 
+  /** Our server through a fresh proxy, subscribed, the controller reset; both stopped after `fn`. */
+  async function throughProxy(fn: (proxy: Proxy, server: ServerProcess) => Promise<void>): Promise<void> {
+    const proxy = await startProxy();
+    const server = startServer(['-F', '-l', 'o', '-d', '-s', proxy.path, '-m', modules, '-p', pidFile]);
+    try {
+      await server.waitFor(/waiting for services-commit/);
+      await reset();
+      await fn(proxy, server);
+    } finally {
+      await server.stop();
+      await proxy.close();
+    }
+  }
+
   /** Starts a CLI commit of instance `name` (resolves with its output when the controller is done) and the tid our server saw. */
-  async function commitHeld(server: { waitFor: (re: RegExp, from?: number) => Promise<string>; lines: string[] }, name: string): Promise<{ output: Promise<string>; tid: string }> {
+  async function commitHeld(server: ServerProcess, name: string): Promise<{ output: Promise<string>; tid: string }> {
     rmSync(go, { force: true });
     await configure('set', 'services', 'testsvc', name, 'params', 'p1');
     const from = server.lines.length;
@@ -178,21 +200,14 @@ describe('a transaction whose service server goes away, on the real controller',
 
     const next = await serve(modules);
     try {
-      await configure('set', 'services', 'testsvc', 'after1', 'params', 'q1');
-      assert.match(await configure('commit'), /OK/);
-      assert.deepEqual(await deviceParams(), { dev1: ['q1=after1'], dev2: ['q1=after1'] });
-      await reset();
+      await nextCommitServed('after1');
     } finally {
       await next.stop();
     }
   });
 
   it('the connection dropped under a live server: the server logs the tid unanswered and reconnects; the controller fails the transaction at its timeout; the next commit is served', async () => {
-    const proxy = await startProxy();
-    const server = startServer(['-F', '-l', 'o', '-d', '-s', proxy.path, '-m', modules, '-p', pidFile]);
-    try {
-      await server.waitFor(/waiting for services-commit/);
-      await reset();
+    await throughProxy(async (proxy, server) => {
       const log = backendLogSize();
       const { output, tid } = await commitHeld(server, 'held');
       const from = server.lines.length;
@@ -211,22 +226,12 @@ describe('a transaction whose service server goes away, on the real controller',
       assert.equal(server.grep(new RegExp(`<transaction-error .*<tid>${tid}</tid>`)).length, 0, 'no answer sent for it');
       await configure('discard');
 
-      await configure('set', 'services', 'testsvc', 'after2', 'params', 'q2');
-      assert.match(await configure('commit'), /OK/);
-      assert.deepEqual(await deviceParams(), { dev1: ['q2=after2'], dev2: ['q2=after2'] });
-      await reset();
-    } finally {
-      await server.stop();
-      await proxy.close();
-    }
+      await nextCommitServed('after2');
+    });
   });
 
   it("a reply held back past the server's deadline: the server hangs up, and its transaction-error on a new connection is taken for that transaction; the next commit is served", async () => {
-    const proxy = await startProxy();
-    const server = startServer(['-F', '-l', 'o', '-d', '-s', proxy.path, '-m', modules, '-p', pidFile]);
-    try {
-      await server.waitFor(/waiting for services-commit/);
-      await reset();
+    await throughProxy(async (proxy, server) => {
       const log = backendLogSize();
       proxy.holdRepliesAfter(/<get-config><source><actions/);
       await configure('set', 'services', 'testsvc', 'h1', 'params', 'p1');
@@ -246,13 +251,7 @@ describe('a transaction whose service server goes away, on the real controller',
       // Origin tsapi: our answer came first (the controller's own timeout would say Actions).
       await configure('discard');
 
-      await configure('set', 'services', 'testsvc', 'after3', 'params', 'q3');
-      assert.match(await configure('commit'), /OK/);
-      assert.deepEqual(await deviceParams(), { dev1: ['q3=after3'], dev2: ['q3=after3'] });
-      await reset();
-    } finally {
-      await server.stop();
-      await proxy.close();
-    }
+      await nextCommitServed('after3');
+    });
   });
 });

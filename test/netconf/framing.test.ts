@@ -10,24 +10,13 @@ import v8 from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { FramingError, createDecoder, encodeFrame, type Decoder, type FramingMode } from '../../src/netconf/index.ts';
 import { WIRE } from '../wire.ts';
+import { rng } from '../rng.ts';
 
 // The recordings live in test/fixtures/wire, as for every folder's tests.
 const raw = {
   backend: readFileSync(`${WIRE}/backend-to-client.raw`),
   client: readFileSync(`${WIRE}/client-to-backend.raw`),
 };
-
-/** A deterministic generator (mulberry32), so a failing split can be replayed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * An independent reading of a chunked stream, written the obvious way on the whole
