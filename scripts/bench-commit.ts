@@ -112,7 +112,7 @@ if (plain && checked) {
 // validateChanges after it; medians of 7.
 {
   const { setup } = (await import(pathToFileURL(join(stack.modules, 'bench.ts')).href)) as { setup: (root: XmlNode, log: unknown, ctx: object) => void };
-  const schemas = SchemaSet.fromDirs([stack.modules, join(stack.dir, 'yang')])!;
+  const schemas = SchemaSet.fromDirs([stack.modules, join(stack.dir, 'yang')]).requireWhole();
   let xml = `<services xmlns="${CTRL}"><bench xmlns="urn:example:bench"><name>b</name><contact>noc@example.com</contact></bench></services><devices xmlns="${CTRL}">`;
   for (let i = 0; i < DEVICES; i++) xml += `<device><name>dev${i}</name></device>`;
   xml += '</devices>';

@@ -5,6 +5,7 @@
  *
  *   clixon-tsapi server [options]        the service server (src/server.ts)
  *   clixon-tsapi try <module> <config>   run modules offline (src/try.ts)
+ *   clixon-tsapi check <module> <config> prove a module's properties (src/devkit/check-cli.ts)
  *   clixon-tsapi sim <command>           the simulated controller (src/sim/cli.ts)
  *   clixon-tsapi new <service>           a service skeleton (src/devkit/scaffold.ts)
  *   clixon-tsapi test [path…]            the module tests, with this package's instance
@@ -14,6 +15,7 @@ import { readFileSync } from 'node:fs';
 const ENTRIES: Record<string, string> = {
   server: './server.ts',
   try: './try.ts',
+  check: './devkit/check-cli.ts',
   sim: './sim/cli.ts',
   new: './devkit/new-cli.ts',
   test: './devkit/test-cli.ts',
@@ -24,6 +26,7 @@ const USAGE = `Usage: clixon-tsapi <command> [options]
 Commands:
   server [options]                  the service server (same options as clixon_server; -h lists them)
   try <module> <config> [instance]  run service modules offline, print the device diff
+  check <module> <config> [inst…]   prove a module: determinism, idempotence, clean delete, conflicts, order
   sim <command>                     the simulated controller (start, set, commit, …)
   new <service> [--dir modules]     write a service skeleton: module, YANG, test, sample config
   test [path…]                      run *.test.ts files under the paths (default .) with this package

@@ -266,6 +266,8 @@ async function main(argv: string[]): Promise<number> {
     onModuleLog: moduleLogRelay(),
   });
 
+  if (!settings.validate) log.info('validation off: --validate (or -d) checks what modules change against the YANG before it is sent');
+
   let stopping: Promise<void> | undefined;
   let unwatch = (): void => undefined;
   stop = (signal: string): void => {

@@ -1,7 +1,8 @@
 /**
  * The ssh-users service of the controller documentation: every user of an instance is
  * added to every device's OpenConfig system/aaa/authentication/users, tagged with the
- * instance as its creator so the controller removes it when the instance goes. The user
+ * instance as its creator so the controller removes it when the instance goes. A user
+ * belongs to one instance. The user
  * entry comes from a template (parseTemplate), added into each device's tree. Typed from
  * the YANG (../types/config.d.ts, from `npm run types:modules`: this folder's YANG and
  * openconfig-system): `root.services?.ssh_users`, `config.system` are checked by tsc.
@@ -28,9 +29,16 @@ export function setup(root: Config, log: ConsolaInstance, ctx: ServiceContext): 
   // The first <ssh-users> iterates over every one of them.
   const instances = [...(root.services?.ssh_users ?? [])];
   const devices = root.devices?.getElements('device') ?? [];
+  const usernames = (instance: Element): string[] => instance.getElements('username').map((u) => u.child('name')?.getData() ?? '');
   for (const instance of instances) {
     const name = instance.child('instance')?.getData() ?? '';
     if (ctx.instance !== undefined && name !== ctx.instance) continue;
+    // A user belongs to one instance: two would fight over its key and role (the last
+    // commit wins), or share the entry (deleting either removes it), so the second is refused.
+    for (const other of instances) {
+      const shared = other === instance ? undefined : usernames(other).find((u) => usernames(instance).includes(u));
+      if (shared !== undefined) throw new Error(`ssh-users ${name} and ${other.child('instance')?.getData() ?? ''} both define user ${shared}: a user belongs to one instance`);
+    }
     for (const user of instance.getElements('username')) {
       const username = user.child('name')?.getData() ?? '';
       const key = user.child('ssh-key')?.getData() ?? '';

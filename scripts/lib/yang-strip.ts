@@ -26,9 +26,14 @@ function print(s: Stmt, depth: number, out: string[]): void {
   out.push(`${pad}}`);
 }
 
+/** YANG text (of `file`) without its prose. */
+export function withoutProse(text: string, file: string): string {
+  const out: string[] = [];
+  print(parseYang(text, file), 0, out);
+  return `${out.join('\n')}\n`;
+}
+
 /** The module in `from` without its prose, written to `to`. */
 export function writeWithoutProse(from: string, to: string): void {
-  const out: string[] = [];
-  print(parseYang(readFileSync(from, 'utf8'), from), 0, out);
-  writeFileSync(to, `${out.join('\n')}\n`);
+  writeFileSync(to, withoutProse(readFileSync(from, 'utf8'), from));
 }

@@ -5,6 +5,11 @@
  *
  *   const r = await runService('modules/banner', config, { instance: "banner[name='motd']" });
  *   assert.equal(r.diff.get('dev1'), '+   <banner ...');
+ *
+ * and prove its properties on the config's instances and on generated ones:
+ *
+ *   const c = await check('modules/banner', config);
+ *   assert.ok(c.ok, formatCheck(c));
  */
 import type { Element } from '../xml/index.ts';
 import type { ServiceModule } from '../service/module.ts';
@@ -21,8 +26,11 @@ export {
   type CallRecord,
   type RunServiceOptions,
   type ServiceRunResult,
+  type ValidationSummary,
 } from './run.ts';
+export { SchemaValidationError, YangLoadError } from '../yang/validate.ts';
 export { EditRejectedError } from './controller.ts';
+export { check, formatCheck, type CheckFailure, type CheckOptions, type CheckProperty, type CheckResult, type GeneratedReport } from './check.ts';
 export { ModuleRunError, BrokenModuleError } from '../service/runner.ts';
 export { formatDeviceDiff, diffText, deviceDiff } from '../xml/diff.ts';
 
@@ -31,7 +39,8 @@ export { formatDeviceDiff, diffText, deviceDiff } from '../xml/diff.ts';
  * server's loader) on `config` (XML text as get-config returns it, or a tree). With no
  * `instance`, every instance is re-applied. A module that throws rejects with
  * ModuleRunError; a file that fails to load, with BrokenModuleError; an edit-config the
- * controller would refuse, with EditRejectedError.
+ * controller would refuse, with EditRejectedError; a change that does not fit the YANG,
+ * with SchemaValidationError; YANG that cannot be read whole, with YangLoadError.
  */
 export async function runService(
   module: ServiceModule | string,

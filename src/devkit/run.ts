@@ -15,28 +15,26 @@ import { parseServiceEntry, runServices, type ServiceEntry, type TransactionInfo
 import { matchingModules, narrowing } from '../service/server.ts';
 import { removeCreatedBy } from '../sim/index.ts';
 import { commitEdits, loadSchema, narrow } from './controller.ts';
+import type { Schema } from '../sim/schema.ts';
 import { logger, type ConsolaInstance } from '../log.ts';
 import { SchemaSet, checkChanges } from '../yang/validate.ts';
 import { indexYangFiles } from '../yang/compile.ts';
 import { statSync } from 'node:fs';
 
 // `try --watch` runs again on every save: the YANG is read again only when a file of it changed.
-const schemaCache = new Map<string, SchemaSet | undefined>();
+const schemaCache = new Map<string, SchemaSet>();
 
-/** The schemas in `dirs`; YANG that cannot be read is logged and leaves the run unchecked rather than failing it. */
-function schemaSet(dirs: readonly string[], log: ConsolaInstance): SchemaSet | undefined {
+/** The schemas in `dirs`, read again only when a file of them changed. */
+function schemaSet(dirs: readonly string[]): SchemaSet {
   const files = [...indexYangFiles(dirs).values()].flat();
-  const key = files.map((f) => `${f}@${statSync(f).mtimeMs}`).join('\n');
-  if (!schemaCache.has(key)) {
+  const key = `${dirs.join('\n')}\n${files.map((f) => `${f}@${statSync(f).mtimeMs}`).join('\n')}`;
+  let set = schemaCache.get(key);
+  if (!set) {
     schemaCache.clear();
-    try {
-      schemaCache.set(key, SchemaSet.fromDirs(dirs));
-    } catch (err) {
-      log.warn(`YANG not usable, the change is not checked against it (give the missing models with yangDirs / --yang): ${err instanceof Error ? err.message : String(err)}`);
-      schemaCache.set(key, undefined);
-    }
+    set = SchemaSet.fromDirs(dirs);
+    schemaCache.set(key, set);
   }
-  return schemaCache.get(key);
+  return set;
 }
 
 export interface RunServiceOptions {
@@ -63,11 +61,15 @@ export interface RunServiceOptions {
   /**
    * Check what the modules changed against the YANG (the module folders' and `yangDirs`)
    * before building edits: a change that does not fit throws SchemaValidationError naming
-   * the path and the module's own file:line. Default: on when there is any YANG.
+   * the path and the module's own file:line; YANG that cannot be read whole (a file that
+   * does not parse, an import not found, an augment whose target is missing) throws
+   * YangLoadError before any module runs. Default: on.
    */
   validate?: boolean;
   /** Logger handed to the modules (tagged per module); default `logger('devkit')`. */
   log?: ConsolaInstance;
+  /** Keep where the modules made each node (`result.root` nodes' getOrigin()), as validation does anyway. */
+  captureOrigins?: boolean;
 }
 
 /** One module function that ran. */
@@ -97,6 +99,18 @@ export interface ServiceRunResult {
   entries: ServiceEntry[];
   /** The module functions that ran, in order. */
   calls: CallRecord[];
+  /** What validation could not judge; undefined when it was off. */
+  validation?: ValidationSummary;
+}
+
+/** What a validation that passed did not judge, and what the YANG compiler warned of. */
+export interface ValidationSummary {
+  /** Namespaces of changed elements no model was given for (give them with yangDirs / --yang). */
+  unchecked: string[];
+  /** Constraints not judged because they reach config the modules did not read (SERVICE_XPATH). */
+  notJudged: number;
+  /** Compile warnings (e.g. a pattern not understood, not checked). */
+  warnings: readonly string[];
 }
 
 /** The config or the instance given cannot be used. */
@@ -214,6 +228,29 @@ export function parseInstance(text: string): ServiceEntry {
 }
 
 /**
+ * What runs of one set of modules share, read once: the data model (list keys, leaf-lists)
+ * from the YANG of the module folders and `yangDirs`, and the schemas for validation.
+ */
+export interface RunSetup {
+  modules: readonly LoadedModule[];
+  broken: readonly LoadFailure[];
+  schema: Schema;
+  /** The YANG as a schema tree (read whole, else prepareRun throws YangLoadError); undefined when validation is off. */
+  yang: SchemaSet | undefined;
+}
+
+export function prepareRun(
+  modules: readonly LoadedModule[],
+  opts: Pick<RunServiceOptions, 'yangDirs' | 'log' | 'validate'> = {},
+  broken: readonly LoadFailure[] = [],
+): RunSetup {
+  const moduleDirs = [...new Set(modules.filter((m) => isAbsolute(m.file)).map((m) => dirname(m.file)))];
+  const schema = loadSchema(moduleDirs, opts.yangDirs ?? []);
+  const yang = opts.validate === false ? undefined : schemaSet([...moduleDirs, ...(opts.yangDirs ?? [])]).requireWhole();
+  return { modules, broken, schema, yang };
+}
+
+/**
  * Runs `modules` for one services-commit on `config`, as the server would: the controller's
  * pre-removal of what the committed instances created, the pre-commit hooks and setup
  * (runServices), the edit-configs (buildEdits), the post-commit hooks; then the diff per
@@ -226,8 +263,12 @@ export async function runLoaded(
   opts: RunServiceOptions = {},
   broken: readonly LoadFailure[] = [],
 ): Promise<ServiceRunResult> {
-  const moduleDirs = [...new Set(modules.filter((m) => isAbsolute(m.file)).map((m) => dirname(m.file)))];
-  const schema = loadSchema(moduleDirs, opts.yangDirs ?? []);
+  return runPrepared(prepareRun(modules, opts, broken), config, opts);
+}
+
+/** runLoaded with the YANG already read (prepareRun). */
+export async function runPrepared(setup: RunSetup, config: string | Element, opts: RunServiceOptions = {}): Promise<ServiceRunResult> {
+  const { modules, broken, schema } = setup;
   const leafLists = schema.leafLists;
   const input = readConfig(config);
   const entries = (typeof opts.instance === 'string' ? [opts.instance] : (opts.instance ?? [])).map(parseInstance);
@@ -248,9 +289,13 @@ export async function runLoaded(
   root.clearModified();
 
   const txn: TransactionInfo = { tid: opts.tid ?? '1', user: opts.user ?? 'root', entries, diff: opts.diff ?? false };
-  const schemas = opts.validate === false ? undefined : schemaSet([...moduleDirs, ...(opts.yangDirs ?? [])], log);
-  const run = await runServices(root, modules, txn, log, { broken, captureOrigins: schemas !== undefined });
-  if (schemas) checkChanges(root, schemas);
+  const schemas = opts.validate === false ? undefined : setup.yang;
+  const run = await runServices(root, modules, txn, log, { broken, captureOrigins: schemas !== undefined || opts.captureOrigins === true });
+  let validation: ValidationSummary | undefined;
+  if (schemas) {
+    const report = checkChanges(root, schemas, { read: filter });
+    validation = { unchecked: report.unchecked, notJudged: report.notJudged, warnings: schemas.warnings };
+  }
   const edits = buildEdits(root, opts.batchSize !== undefined ? { batchSize: opts.batchSize } : {});
   const running = commitEdits(actions, edits, schema);
   const calls = run.calls.map(toRecord);
@@ -260,7 +305,7 @@ export async function runLoaded(
     const post = await runServices(narrow(running, narrowing(withHook), schema), modules, txn, log, { phase: 'post-commit', result: 'SUCCESS' });
     calls.push(...post.calls.map(toRecord));
   }
-  return { root, input, running, diff: deviceDiff(input, running, { leafLists }), edits, entries, calls };
+  return { root, input, running, diff: deviceDiff(input, running, { leafLists }), edits, entries, calls, ...(validation ? { validation } : {}) };
 }
 
 function toRecord(c: { module: LoadedModule; fn: string; instance?: string }): CallRecord {

@@ -69,15 +69,29 @@ const MOTD = \`<motd-banner xmlns:cl="http://clicon.org/lib" cl:creator="${servi
 const ensure = (parent: XmlNode, name: string, attributes?: Record<string, string>): XmlNode =>
   parent.child(name) ?? parent.create(name, attributes ? { attributes } : {});
 
+/** The devices an instance sets the motd on: those it lists, or every device. */
+const targets = (instance: XmlNode, devices: string[]): string[] => {
+  const listed = instance.getElements('device').map((d) => d.getData());
+  return listed.length === 0 ? devices : devices.filter((d) => listed.includes(d));
+};
+
 export const setup: ServiceModule['setup'] = (root, log, ctx) => {
-  for (const instance of root.services?.getElements(SERVICE) ?? []) {
+  const instances = root.services?.getElements(SERVICE) ?? [];
+  const deviceNames = (root.devices?.getElements('device') ?? []).map((d) => d.child('name')?.getData() ?? '');
+  for (const instance of instances) {
     const name = instance.child('name')?.getData() ?? '';
     // ctx.instance: the instance committed; undefined when every instance is re-applied.
     if (ctx.instance !== undefined && name !== ctx.instance) continue;
-    const devices = new Set(instance.getElements('device').map((d) => d.getData()));
+    const mine = targets(instance, deviceNames);
+    // One motd per device: a second instance would overwrite it (the last commit wins) or
+    // share it (deleting either removes it), so it is refused; \`clixon-tsapi check\` finds this.
+    for (const other of instances) {
+      const shared = other === instance ? undefined : targets(other, deviceNames).find((d) => mine.includes(d));
+      if (shared !== undefined) throw new Error(\`\${name} and \${other.child('name')?.getData()} both set the motd of \${shared}\`);
+    }
     for (const device of root.devices?.getElements('device') ?? []) {
       const deviceName = device.child('name')?.getData() ?? '';
-      if (devices.size > 0 && !devices.has(deviceName)) continue;
+      if (!mine.includes(deviceName)) continue;
       const system = ensure(ensure(device, 'config'), 'system', { xmlns: OPENCONFIG_SYSTEM });
       ensure(system, 'config').add(parseTemplate(MOTD, { NAME: name, TEXT: instance.child('text')?.getData() ?? '' }));
       log.info(\`\${name}: motd on \${deviceName}\`);
@@ -125,7 +139,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { runService } from 'clixon-tsapi/testing';
+import { check, formatCheck, runService } from 'clixon-tsapi/testing';
 
 const here = (name: string): string => fileURLToPath(new URL(name, import.meta.url));
 const MODULE = here('./${service}.ts');
@@ -142,6 +156,13 @@ test('deleting the instance removes what it created', async () => {
   const created = await runService(MODULE, CONFIG, { instance: INSTANCE });
   const r = await runService(MODULE, created.running, { instance: INSTANCE, delete: true });
   assert.match(r.diff.get('dev1') ?? '', /^-\\s+<motd-banner>Hello from clixon-tsapi<\\/motd-banner>$/m);
+});
+
+// Determinism, idempotence, clean delete, no conflicts, order: on the sample config and on
+// instances generated from the YANG (a new seed each run; a failure prints it to run again).
+test('check: the module keeps its properties', async () => {
+  const r = await check(MODULE, CONFIG);
+  assert.ok(r.ok, formatCheck(r));
 });
 `;
 }

@@ -11,8 +11,8 @@ import { formatDeviceDiff } from '../xml/diff.ts';
 import { parseString } from '../xml/index.ts';
 import { BrokenModuleError, ModuleRunError } from '../service/runner.ts';
 import { EditRejectedError } from './controller.ts';
-import { SchemaValidationError } from '../yang/validate.ts';
-import { DevkitInputError, ModuleLoadError, loadPath, runLoaded, type CallRecord } from './run.ts';
+import { SchemaValidationError, YangLoadError } from '../yang/validate.ts';
+import { DevkitInputError, ModuleLoadError, loadPath, runLoaded, type CallRecord, type ValidationSummary } from './run.ts';
 
 /** What `try` was asked to run. */
 export interface TryJob {
@@ -46,7 +46,7 @@ export interface ErrorReport {
   /**
    * 'input': the config or instance; 'load': a module failed to load; 'module': a module
    * function threw; 'commit': the controller would refuse the edit-config; 'schema': the
-   * change does not fit the YANG.
+   * change does not fit the YANG. YANG that cannot be read whole is 'input'.
    */
   kind: 'input' | 'load' | 'module' | 'commit' | 'schema' | 'internal';
   message: string;
@@ -92,10 +92,19 @@ export async function tryOnce(job: TryJob): Promise<TryOutcome> {
       failures,
     );
     if (job.savePath !== undefined) writeFileSync(job.savePath, result.running.toXml({ pretty: true, indent: 2 }));
+    if (result.validation) warnings.push(...validationNotes(result.validation));
     return { ok: true, entries: result.entries.map((e) => e.raw), diff: [...result.diff], edits: result.edits, calls: result.calls, warnings };
   } catch (err) {
     return { ok: false, error: reportError(err, roots), warnings };
   }
+}
+
+/** What validation did not judge, as warnings: said once per run, so a pass is never taken for more than it checked. */
+function validationNotes(v: ValidationSummary): string[] {
+  const notes = v.warnings.map((w) => `YANG: ${w}`);
+  if (v.unchecked.length > 0) notes.push(`not checked, no YANG model for namespace ${v.unchecked.join(', ')} (give the models with --yang <dir>)`);
+  if (v.notJudged > 0) notes.push(`${v.notJudged} YANG constraint(s) not judged: they reach config the modules did not read (SERVICE_XPATH)`);
+  return notes;
 }
 
 /** Module logs on stderr, so stdout holds only the result (and stays parseable with --json). */
@@ -115,7 +124,7 @@ export function moduleRoot(modulePath: string): string {
 
 /** An error as a report: its message, and where in the module's sources it happened. */
 export function reportError(err: unknown, roots: readonly string[]): ErrorReport {
-  if (err instanceof DevkitInputError) return { kind: 'input', message: err.message, frames: [] };
+  if (err instanceof DevkitInputError || err instanceof YangLoadError) return { kind: 'input', message: err.message, frames: [] };
   if (err instanceof EditRejectedError) return { kind: 'commit', message: err.message, frames: [] };
   if (err instanceof SchemaValidationError) {
     const frames = err.issues.flatMap((i) => (i.origin ? [i.origin] : []));

@@ -26,7 +26,8 @@ export function transactionLine(r: TransactionReport): string {
   if (r.configBytes > 0) work.push(`read ${groupDigits(r.configBytes)} bytes`);
   if (r.timings) {
     work.push(`parse ${ms(r.timings.parseMs)}`, `modules ${ms(r.timings.modulesMs)}`);
-    if (r.timings.validateMs !== undefined) work.push(`validate ${ms(r.timings.validateMs)}`);
+    if (r.timings.validateMs !== undefined) work.push(`validate ${ms(r.timings.validateMs)}${r.timings.validateNote ? ` (${r.timings.validateNote})` : ''}`);
+    else if (r.timings.validateOff !== undefined) work.push(`validate off (${r.timings.validateOff})`);
     work.push(`serialize ${ms(r.timings.serializeMs)}`);
   }
   if (work.length > 0) parts.push(work.join(', '));

@@ -26,6 +26,8 @@ export interface RunRequest {
   reason?: string;
   broken: LoadFailure[];
   batchSize: number;
+  /** What the config read selected (the modules' SERVICE_XPATH), when not all of it: validation judges only what it holds whole. */
+  read?: { xpath: string; namespaces: Record<string, string> };
 }
 
 export type ToWorker =
@@ -40,6 +42,10 @@ export interface WorkerTimings {
   serializeMs: number;
   /** Checking the change against the YANG (with --validate); the origin capture it needs is in modulesMs. */
   validateMs?: number;
+  /** Why the change was not checked though --validate asked for it (the YANG could not be used). */
+  validateOff?: string;
+  /** What a check that ran could not cover (YANG problems at load: what they define is not judged). */
+  validateNote?: string;
 }
 
 /** Why a run failed: a module threw, a needed module is broken, or the worker itself hit an error. */

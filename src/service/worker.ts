@@ -39,6 +39,8 @@ const log: ConsolaInstance = createConsola({
 let modules: LoadedModule[] = [];
 const validateWith: { yangDirs: string[] } | undefined = workerData?.validate;
 let schemas: SchemaSet | undefined;
+/** Why validation asked for is off (the YANG could not be used at all). */
+let validateOff: string | undefined;
 
 port.on('message', (msg: ToWorker) => {
   void handle(msg);
@@ -49,14 +51,7 @@ async function handle(msg: ToWorker): Promise<void> {
   if (msg.type === 'load') {
     const result = await loadModules(msg.files);
     modules = result.modules;
-    if (validateWith) {
-      const dirs = [...new Set(modules.map((m) => dirname(m.file)))];
-      try {
-        schemas = SchemaSet.fromDirs([...dirs, ...validateWith.yangDirs]);
-      } catch (err) {
-        log.warn(`YANG not usable, changes are not validated: ${err instanceof Error ? err.message : String(err)}`);
-      }
-    }
+    if (validateWith) loadSchemas(validateWith.yangDirs);
     send({ type: 'loaded', modules: modules.map(moduleInfo), failures: result.failures });
     return;
   }
@@ -66,6 +61,8 @@ async function handle(msg: ToWorker): Promise<void> {
     const root = parseString(dataContent(Buffer.from(msg.config).toString('utf8')));
     const t1 = performance.now();
     const check = schemas !== undefined && msg.phase === 'commit';
+    const off = validateWith && msg.phase === 'commit' && !schemas ? { validateOff: validateOff ?? 'no YANG' } : {};
+    const note = check && schemas!.problems.length > 0 ? { validateNote: `${schemas!.problems.length} YANG problem(s) at load: what they define is not checked` } : {};
     const run = await runServices(root, modules, msg.txn, log, {
       phase: msg.phase,
       broken: msg.broken,
@@ -83,14 +80,35 @@ async function handle(msg: ToWorker): Promise<void> {
         }),
     });
     const t2 = performance.now();
-    if (check) checkChanges(root, schemas!);
+    if (check) checkChanges(root, schemas!, msg.read ? { read: msg.read } : {});
     const t2v = performance.now();
     const { edits, creators } = msg.phase === 'commit' ? planEdits(root, { batchSize: msg.batchSize }) : { edits: [], creators: 0 };
     const t3 = performance.now();
-    send({ type: 'done', id, served: run.served, edits, creators, timings: { parseMs: t1 - t0, modulesMs: t2 - t1, serializeMs: t3 - t2v, ...(check ? { validateMs: t2v - t2 } : {}) } });
+    send({ type: 'done', id, served: run.served, edits, creators, timings: { parseMs: t1 - t0, modulesMs: t2 - t1, serializeMs: t3 - t2v, ...(check ? { validateMs: t2v - t2 } : {}), ...off, ...note } });
   } catch (err) {
     send({ type: 'failed', id, failure: toFailure(err) });
   }
+}
+
+/**
+ * Reads the YANG beside the modules and in `yangDirs`, and says at every load (start and
+ * reload) what is wrong with it: problems (what they define goes unchecked), compile
+ * warnings; or, when it cannot be used at all, why validation is off.
+ */
+function loadSchemas(yangDirs: readonly string[]): void {
+  const dirs = [...new Set(modules.map((m) => dirname(m.file))), ...yangDirs];
+  schemas = undefined;
+  validateOff = undefined;
+  try {
+    schemas = SchemaSet.fromDirs(dirs);
+  } catch (err) {
+    validateOff = `YANG not usable: ${err instanceof Error ? err.message : String(err)}`;
+    log.warn(`validation off: ${validateOff}`);
+    return;
+  }
+  for (const p of schemas.problems) log.warn(`YANG problem, what it defines is not checked: ${p}`);
+  if (schemas.problems.length > 0) log.warn(`YANG folders searched: ${dirs.join(', ')}`);
+  for (const w of schemas.warnings) log.warn(`YANG: ${w}`);
 }
 
 /** The inside of `<data>` when given a whole rpc-reply, else the text as it is. */

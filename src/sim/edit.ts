@@ -510,24 +510,24 @@ export function changedInstances(before: SNode, after: SNode, schema: Schema): {
 /**
  * Removes from `target` the device objects the given instances created, as recorded in
  * `source`'s `created` paths, and drops those instances' `created` from `target`. An
- * object another (not listed) instance also created stays: only this tag goes.
+ * object another (not listed) instance also created goes too, as on the controller, which
+ * marks every path of the listed instances without looking at the others (followed:
+ * strip_service_data_from_device_config; seen on clixon-controller 1.8).
  */
 export function stripCreated(target: SNode, source: SNode, tags: string[], schema: Schema): void {
   const srcServices = topServices(source, false);
-  const keepPaths = new Set<string>();
   const removing = new Set<string>();
   const parsed = tags.map(parseInstanceRef).filter((t): t is InstanceRef => t !== undefined);
   const isRemoved = (n: SNode): boolean =>
     parsed.some((t) => n.localName === t.service && n.childText(t.key) === t.instance);
   for (const inst of srcServices?.children ?? []) {
-    const paths = inst.child('created')?.children.map((p) => p.text ?? '') ?? [];
-    for (const p of paths) (isRemoved(inst) ? removing : keepPaths).add(p);
+    if (!isRemoved(inst)) continue;
+    for (const p of inst.child('created')?.children ?? []) removing.add(p.text ?? '');
   }
   // Find everything first, then remove per parent in one pass (thousands of paths).
   const index = new PathIndex(target, schema);
   const doomed = new Set<SNode>();
   for (const p of removing) {
-    if (keepPaths.has(p)) continue;
     const node = index.find(p);
     if (node?.parent) doomed.add(node);
   }

@@ -75,10 +75,13 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
 /**
  * The controller's creator-tag pre-removal on a config tree (a document root holding
  * `services` and `devices`): for each listed instance (`testsvc[name='s1']`) removes the
- * objects its `created` paths name, unless another instance's `created` also names them,
- * and drops its `created`; containers the removal empties go too (not a device `config`
- * nor a list entry). An empty list means all instances, and then, as the controller
- * does, only the `created` bookkeeping goes and the objects stay.
+ * objects its `created` paths name, and drops its `created`; containers the removal
+ * empties go too (not a device `config` nor a list entry). An object another instance also
+ * created goes as well: the controller does not look at other instances (followed:
+ * clixon-controller strip_service_data_from_device_config; seen on clixon-controller 1.8:
+ * s1 and s2 both create parameter x, deleting s1 removes x from the device). An empty list
+ * means all instances, and then, as the controller does, only the `created` bookkeeping
+ * goes and the objects stay.
  */
 export function removeCreatedBy(root: XmlNode, instances: string[]): void {
   const services = root.getChildren().find((c) => localName(c.getName()) === 'services');
@@ -87,21 +90,16 @@ export function removeCreatedBy(root: XmlNode, instances: string[]): void {
   const listed = (inst: XmlNode): boolean =>
     tags.some((t) => localName(inst.getName()) === t.service && inst.child(t.key)?.getData() === t.instance);
   const removing: string[] = [];
-  const keep = new Set<string>();
   const strip: XmlNode[] = [];
   for (const inst of services.getChildren()) {
     const created = inst.getChildren().find((c) => localName(c.getName()) === 'created');
-    if (!created) continue;
-    const paths = created.getChildren().map((p) => p.getData());
-    if (instances.length === 0 || listed(inst)) {
-      removing.push(...paths);
-      strip.push(created);
-    } else for (const p of paths) keep.add(p);
+    if (!created || (instances.length > 0 && !listed(inst))) continue;
+    removing.push(...created.getChildren().map((p) => p.getData()));
+    strip.push(created);
   }
   const emptied: XmlNode[] = [];
   if (instances.length > 0)
     for (const path of removing) {
-      if (keep.has(path)) continue;
       const node = root.find(path);
       const parent = node?.getParent();
       node?.delete();

@@ -77,16 +77,18 @@ function stack(): Error {
   return err;
 }
 
-const OWN_FILES = /[\\/]src[\\/](xml|service|devkit|yang)[\\/]|node_modules|node:internal|\(native\)|<anonymous>/;
+// Judged on a frame's location only: a module's anonymous function shows as `<anonymous>` in its name.
+const OWN_FILES = /[\\/]src[\\/](xml|service|devkit|yang)[\\/]|node_modules|^node:/;
 
 /** The first stack frame outside this library (the module's own code), as `file:line`. */
 function frameOf(err: Error): string | undefined {
   const text = err.stack;
   if (!text) return undefined;
   for (const line of text.split('\n').slice(1)) {
-    if (OWN_FILES.test(line)) continue;
+    // Frames without a file:line (native code, `<anonymous>` locations) do not match.
     const m = /\(?((?:file:\/\/)?[^\s()]+):(\d+):\d+\)?\s*$/.exec(line);
-    if (m) return `${m[1]!.replace(/^file:\/\//, '')}:${m[2]}`;
+    if (!m || OWN_FILES.test(m[1]!)) continue;
+    return `${m[1]!.replace(/^file:\/\//, '')}:${m[2]}`;
   }
   return undefined;
 }

@@ -1,18 +1,31 @@
 /**
- * Statements to schema: finds modules in folders, follows import/include, and builds the
- * schema node tree — groupings expanded by uses (with refine and augment), top-level
- * augments, deviate not-supported (and replace/add of config, mandatory, default, type),
- * typedef chains folded into one TypeSpec, identities with bases across modules,
- * if-feature (features on unless told otherwise), config inheritance.
+ * Statements to schema: finds modules in folders (the newest revision of each), follows
+ * import/include, and builds the schema node tree — groupings expanded by uses (with refine
+ * and augment), top-level augments (in pyang's order, also onto nodes a later augment adds),
+ * deviate not-supported (and replace/add of config, mandatory, default, type), typedef
+ * chains folded into one TypeSpec, identities with bases across modules, if-feature
+ * conditions resolved and the nodes they disable left out (all features on unless told
+ * otherwise, as pyang), config inheritance. Where pyang's behaviour is followed, the
+ * source is pyang 2.7.1's statements.py.
  */
-import { readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import { FeatureSyntaxError, ownConditionsHold, parseFeatureExpr, type FeatureExpr, type FeatureSet } from './features.ts';
 import { YangError, parseYangFile, sub, subArg, subs, type Stmt } from './parse.ts';
 import type { BuiltinType, Identity, NodeKind, SchemaNode, TypeSpec, YangModule } from './schema.ts';
 
 export interface LoadOptions {
-  /** Enabled features per module name; a module not named has all its features on. */
-  features?: Record<string, readonly string[]>;
+  /**
+   * Enabled features per module name; a module not named has all its features on, and so
+   * has every module without this option (as pyang without `-F`). Nodes whose if-feature
+   * does not hold are left out of the schema.
+   */
+  features?: FeatureSet;
+  /**
+   * Statements already parsed, by file path, shared between contexts that read the same
+   * files (one per module-set, one per module in the tree tests): each file is parsed once.
+   */
+  parsed?: Map<string, Stmt>;
 }
 
 const BUILTINS = new Set<string>([
@@ -43,25 +56,43 @@ interface Source {
 /** The YANG files under folders (recursively) or given directly, by module name, newest revision first. */
 export function indexYangFiles(paths: readonly string[]): Map<string, string[]> {
   const found = new Map<string, string[]>();
-  const visit = (p: string): void => {
-    let st;
+  const add = (file: string): void => {
+    const name = basename(file, '.yang').split('@')[0]!;
+    const list = found.get(name) ?? [];
+    list.push(file);
+    found.set(name, list);
+  };
+  // Directory entries say what they are: no stat per file (a context per module-set reads the folders again).
+  const visitDir = (dir: string): void => {
+    let entries;
     try {
-      st = statSync(p);
+      entries = readdirSync(dir, { withFileTypes: true });
     } catch {
       return;
     }
-    if (st.isDirectory()) {
-      for (const e of readdirSync(p).sort()) visit(join(p, e));
-    } else if (p.endsWith('.yang')) {
-      const name = basename(p, '.yang').split('@')[0]!;
-      const list = found.get(name) ?? [];
-      list.push(p);
-      found.set(name, list);
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const e of entries) {
+      const p = join(dir, e.name);
+      if (e.isDirectory() || (e.isSymbolicLink() && isDirectory(p))) visitDir(p);
+      else if (e.name.endsWith('.yang')) add(p);
     }
   };
-  for (const p of paths) visit(p);
-  for (const list of found.values()) list.sort((a, b) => basename(b).localeCompare(basename(a)));
+  for (const p of paths) {
+    if (isDirectory(p)) visitDir(p);
+    else if (p.endsWith('.yang') && existsSync(p)) add(p);
+  }
+  // The revision in the file name (name@YYYY-MM-DD.yang), newest first; a name without one last.
+  const revision = (file: string): string => basename(file, '.yang').split('@')[1] ?? '';
+  for (const list of found.values()) list.sort((a, b) => (revision(a) < revision(b) ? 1 : revision(a) > revision(b) ? -1 : 0));
   return found;
+}
+
+function isDirectory(p: string): boolean {
+  try {
+    return statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 export class YangContext {
@@ -70,17 +101,19 @@ export class YangContext {
   readonly warnings: string[] = [];
   private readonly files: Map<string, string[]>;
   private readonly parsed = new Map<string, Stmt>();
-  private readonly owner = new WeakMap<Stmt, Source>();
-  private readonly parentOf = new WeakMap<Stmt, Stmt>();
-  private readonly typedefCache = new WeakMap<Stmt, TypeSpec>();
-  private readonly explicitConfig = new WeakMap<SchemaNode, boolean>();
+  private readonly owner = new Map<Stmt, Source>();
+  /** Per compile: a type statement in a grouping serves every use of it (identities are the compile's own). */
+  private readonly typeCache = new Map<Stmt, TypeSpec>();
+  private featureExprs = new WeakMap<Stmt, FeatureExpr>();
+  private readonly explicitConfig = new Map<SchemaNode, boolean>();
   private tolerant = false;
   private readonly loadWarnings: string[] = [];
-  private readonly augmentTargets = new Map<Stmt, SchemaNode>();
-  private readonly addedBy = new WeakMap<SchemaNode, Stmt>();
+  private readonly augments = new Map<Stmt, { target: SchemaNode; nodes: SchemaNode[] }>();
+  /** Nodes a top-level augment's path names before an augment of the same module adds them. */
+  private readonly placeholders = new Set<SchemaNode>();
 
   constructor(
-    searchPaths: readonly string[],
+    private readonly searchPaths: readonly string[],
     private readonly opts: LoadOptions = {},
   ) {
     this.files = indexYangFiles(searchPaths);
@@ -94,7 +127,6 @@ export class YangContext {
     this.compile();
   }
 
-  /** Loads every module in the search paths (submodules through their modules). */
   /**
    * Loads every module in the search paths (submodules through their modules). A module
    * that cannot be read or compiled is left out with a warning, so that one broken file
@@ -133,10 +165,15 @@ export class YangContext {
     if (cached) return cached;
     const file = this.files.get(name)?.[0];
     if (!file) {
-      if (from) throw new YangError(`module ${name} not found in the YANG search path`, from.file, from.line, from.col);
-      throw new YangError(`module ${name} not found in the YANG search path`, name, 0, 0);
+      const missing = `module ${name} not found in the YANG search path (searched ${this.searchPaths.join(', ') || 'no folder'})`;
+      if (from) throw new YangError(missing, from.file, from.line, from.col);
+      throw new YangError(missing, name, 0, 0);
     }
-    const stmt = parseYangFile(file);
+    let stmt = this.opts.parsed?.get(file);
+    if (!stmt) {
+      stmt = parseYangFile(file);
+      this.opts.parsed?.set(file, stmt);
+    }
     if (stmt.arg !== name) throw new YangError(`file holds ${stmt.keyword} ${stmt.arg}, expected ${name}`, file, stmt.line, stmt.col);
     this.parsed.set(name, stmt);
     return stmt;
@@ -151,7 +188,7 @@ export class YangContext {
       name,
       prefix: subArg(stmt, 'prefix') ?? name,
       namespace: subArg(stmt, 'namespace') ?? '',
-      revision: subs(stmt, 'revision').map((r) => r.arg ?? '').sort().at(-1),
+      revision: subs(stmt, 'revision').map((r) => r.arg ?? '').filter(isDate).sort().at(-1),
       file: stmt.file,
       stmt,
       submodules: [],
@@ -183,23 +220,18 @@ export class YangContext {
     return mod;
   }
 
-  /** Records, for every statement in a file, its parent and which file and module it came from. */
+  /** Records which module a file (module or submodule) belongs to, and the prefixes it declares. */
   private adopt(top: Stmt, mod: YangModule, ownPrefix: string): void {
     const prefixes = new Map<string, string>([[ownPrefix, mod.name]]);
     for (const imp of subs(top, 'import')) prefixes.set(subArg(imp, 'prefix') ?? '', imp.arg ?? '');
-    const src: Source = { top, module: mod, prefixes };
-    const walk = (s: Stmt): void => {
-      this.owner.set(s, src);
-      for (const c of s.subs) {
-        this.parentOf.set(c, s);
-        walk(c);
-      }
-    };
-    walk(top);
+    this.owner.set(top, { top, module: mod, prefixes });
   }
 
+  /** The file a statement is written in: the module it belongs to and its prefixes. */
   private src(s: Stmt): Source {
-    const o = this.owner.get(s);
+    let top = s;
+    while (top.parent) top = top.parent;
+    const o = this.owner.get(top);
     if (!o) throw new YangError('statement outside any module', s.file, s.line, s.col);
     return o;
   }
@@ -220,7 +252,7 @@ export class YangContext {
   private lookupDef(kind: 'grouping' | 'typedef', ref: string, at: Stmt): Stmt | undefined {
     const { module, name } = this.qualify(ref, at);
     if (module === this.src(at).module) {
-      for (let p = this.parentOf.get(at); p; p = this.parentOf.get(p)) {
+      for (let p = at.parent; p; p = p.parent) {
         const hit = p.subs.find((x) => x.keyword === kind && x.arg === name);
         if (hit) return hit;
       }
@@ -233,7 +265,10 @@ export class YangContext {
   }
 
   private compile(): void {
-    this.augmentTargets.clear();
+    this.augments.clear();
+    this.typeCache.clear();
+    this.explicitConfig.clear();
+    this.featureExprs = new WeakMap();
     this.warnings.length = 0;
     this.warnings.push(...this.loadWarnings);
     for (const mod of this.modules.values()) {
@@ -241,6 +276,7 @@ export class YangContext {
       mod.identities.clear();
       mod.features.clear();
       for (const top of [mod.stmt, ...mod.submodules]) {
+        this.checkDates(top);
         for (const f of subs(top, 'feature')) mod.features.set(f.arg ?? '', f);
         for (const id of subs(top, 'identity')) mod.identities.set(id.arg ?? '', { name: id.arg ?? '', module: mod, bases: [] });
       }
@@ -267,9 +303,19 @@ export class YangContext {
     }
     this.applyTopAugments();
     this.applyDeviations();
+    // Config before pruning: an augment into a node that is left out keeps its flags (pyang's order).
     for (const mod of this.modules.values()) {
-      mod.nodes = this.prune(mod.nodes);
       for (const n of mod.nodes) this.inheritConfig(n, n.kind === 'rpc' || n.kind === 'notification' ? undefined : true);
+    }
+    for (const mod of this.modules.values()) mod.nodes = this.prune(mod.nodes);
+    for (const aug of this.augments.values()) aug.nodes = this.prune(aug.nodes);
+  }
+
+  /** A revision or revision-date that is no date is reported (as pyang does) and not taken as the module's revision. */
+  private checkDates(top: Stmt): void {
+    const dated = [...subs(top, 'revision'), ...[...subs(top, 'import'), ...subs(top, 'include')].flatMap((i) => subs(i, 'revision-date'))];
+    for (const r of dated) {
+      if (!isDate(r.arg ?? '')) this.warnings.push(`${r.file}:${r.line}:${r.col}: ${r.keyword} "${r.arg ?? ''}" is not a date (YYYY-MM-DD)`);
     }
   }
 
@@ -288,7 +334,7 @@ export class YangContext {
       } else if (NODE_KEYWORDS.has(s.keyword)) {
         if (parent?.kind === 'choice' && s.keyword !== 'case') {
           // The shorthand: a data node directly in a choice is a case of its own name.
-          const kase = this.makeNode('case', s, ns, parent);
+          const kase = this.implicitCase(s, ns, parent);
           kase.children = [this.compileNode(s, ns, kase)];
           out.push(kase);
         } else {
@@ -298,38 +344,51 @@ export class YangContext {
     }
     if (parent?.kind === 'rpc' || parent?.kind === 'action') {
       for (const kw of ['input', 'output'] as const) {
-        if (!out.some((n) => n.kind === kw)) out.push(this.makeNode(kw, { keyword: kw, arg: kw, subs: [], file: parent.stmt.file, line: parent.stmt.line, col: parent.stmt.col }, ns, parent));
+        if (!out.some((n) => n.kind === kw)) out.push(this.makeNode(kw, { keyword: kw, arg: kw, subs: [], parent: parent.stmt, file: parent.stmt.file, line: parent.stmt.line, col: parent.stmt.col }, ns, parent));
       }
       out.sort((a, b) => Number(a.kind === 'output') - Number(b.kind === 'output'));
     }
     return out;
   }
 
-  private makeNode(kind: NodeKind, s: Stmt, ns: YangModule, parent: SchemaNode | undefined): SchemaNode {
-    const status = subArg(s, 'status');
-    const max = subArg(s, 'max-elements');
-    const min = subArg(s, 'min-elements');
-    const node: SchemaNode = {
-      kind,
-      name: kind === 'input' || kind === 'output' ? kind : s.arg ?? '',
-      module: ns,
-      stmt: s,
-      parent,
-      children: [],
-      status: status === 'deprecated' || status === 'obsolete' ? status : 'current',
-      ifFeatures: subs(s, 'if-feature').map((f) => f.arg ?? ''),
-      mandatory: subArg(s, 'mandatory') === 'true',
-      presence: sub(s, 'presence') !== undefined,
-      keys: (subArg(s, 'key') ?? '').split(/\s+/).filter(Boolean),
-      defaults: subs(s, 'default').map((d) => d.arg ?? ''),
-      must: subs(s, 'must').map((m) => m.arg ?? ''),
-      when: subs(s, 'when').map((w) => w.arg ?? ''),
-      minElements: min !== undefined ? Number(min) : undefined,
-      maxElements: max !== undefined && max !== 'unbounded' ? Number(max) : undefined,
-      orderedByUser: subArg(s, 'ordered-by') === 'user',
+  /** A node that no statement of its own defines (an implicit case, a placeholder). */
+  private bareNode(kind: NodeKind, name: string, ns: YangModule, stmt: Stmt, parent: SchemaNode | undefined): SchemaNode {
+    return {
+      kind, name, module: ns, stmt, parent, children: [], status: 'current', ifFeatures: [], conditions: [],
+      mandatory: false, presence: false, keys: [], defaults: [], must: [], when: [], orderedByUser: false,
     };
-    const cfg = subArg(s, 'config');
-    if (cfg !== undefined) this.explicitConfig.set(node, cfg === 'true');
+  }
+
+  /** The case a data node written directly in a choice stands in: its name and status only (RFC 7950 7.9.2, as pyang). */
+  private implicitCase(child: Stmt, ns: YangModule, parent: SchemaNode): SchemaNode {
+    const status = subArg(child, 'status');
+    const kase = this.bareNode('case', child.arg ?? '', ns, child, parent);
+    kase.implicit = true;
+    if (status === 'deprecated' || status === 'obsolete') kase.status = status;
+    return kase;
+  }
+
+  private makeNode(kind: NodeKind, s: Stmt, ns: YangModule, parent: SchemaNode | undefined): SchemaNode {
+    const node = this.bareNode(kind, kind === 'input' || kind === 'output' ? kind : s.arg ?? '', ns, s, parent);
+    // One pass over the substatements: this runs for every node of every module compiled.
+    for (const c of s.subs) {
+      const arg = c.arg ?? '';
+      switch (c.keyword) {
+        case 'status': if (arg === 'deprecated' || arg === 'obsolete') node.status = arg; break;
+        case 'if-feature': this.addIfFeature(node, c); break;
+        case 'mandatory': node.mandatory = arg === 'true'; break;
+        case 'presence': node.presence = true; break;
+        case 'key': node.keys = arg.split(/\s+/).filter(Boolean); break;
+        case 'default': node.defaults.push(arg); break;
+        case 'must': node.must.push(arg); break;
+        case 'when': node.when.push(arg); break;
+        case 'min-elements': node.minElements = Number(arg); break;
+        case 'max-elements': if (arg !== 'unbounded') node.maxElements = Number(arg); break;
+        case 'ordered-by': node.orderedByUser = arg === 'user'; break;
+        case 'config': this.explicitConfig.set(node, arg === 'true'); break;
+        default: break;
+      }
+    }
     return node;
   }
 
@@ -345,10 +404,11 @@ export class YangContext {
     const g = this.lookupDef('grouping', u.arg ?? '', u);
     if (!g) throw new YangError(`grouping ${u.arg} not found`, u.file, u.line, u.col);
     const nodes = this.compileChildren(g.subs, ns, parent);
-    const usesFeatures = subs(u, 'if-feature').map((f) => f.arg ?? '');
+    // The uses' if-features become the grouping's top nodes' own (pyang prints them so, repeats kept).
+    const usesFeatures = subs(u, 'if-feature');
     const usesWhen = subs(u, 'when').map((w) => w.arg ?? '');
     for (const n of nodes) {
-      if (usesFeatures.length) n.augmentIfFeatures = [...(n.augmentIfFeatures ?? []), ...usesFeatures];
+      for (const f of usesFeatures) this.addIfFeature(n, f);
       n.when.push(...usesWhen);
     }
     for (const r of subs(u, 'refine')) {
@@ -371,7 +431,7 @@ export class YangContext {
         case 'presence': n.presence = true; break;
         case 'config': this.explicitConfig.set(n, s.arg === 'true'); break;
         case 'default': n.defaults = subs(r, 'default').map((d) => d.arg ?? ''); break;
-        case 'if-feature': n.ifFeatures.push(s.arg ?? ''); break;
+        case 'if-feature': this.addIfFeature(n, s); break;
         case 'must': n.must.push(s.arg ?? ''); break;
         case 'min-elements': n.minElements = Number(s.arg); break;
         case 'max-elements': n.maxElements = s.arg === 'unbounded' ? undefined : Number(s.arg); break;
@@ -382,25 +442,30 @@ export class YangContext {
 
   private augmentInto(target: SchemaNode, a: Stmt, ns: YangModule): void {
     const added = this.compileChildren(a.subs, ns, target);
-    const feats = subs(a, 'if-feature').map((f) => f.arg ?? '');
+    // What the augment itself holds: into a choice, a bare data node rather than the case
+    // made for it. pyang prints it so, and gives it the augment's if-feature.
+    const own = added.map((n) => (n.implicit ? n.children[0]! : n));
+    const feats = subs(a, 'if-feature');
     const when = subs(a, 'when').map((w) => w.arg ?? '');
-    for (const n of added) {
-      if (feats.length) n.augmentIfFeatures = [...(n.augmentIfFeatures ?? []), ...feats.filter((f) => !n.ifFeatures.includes(f))];
+    for (const n of own) {
+      if (feats.length) {
+        n.augmentIfFeatures = feats.map((f) => f.arg ?? '');
+        n.conditions.push(...feats.map((f) => this.featureExpr(f)));
+      }
       n.when.push(...when);
     }
-    for (const n of added) this.addedBy.set(n, a);
-    this.augmentTargets.set(a, target);
-    target.children.push(...added);
+    this.augments.set(a, { target, nodes: own });
+    this.addChildren(target, added);
   }
 
   /** The node an augment statement landed on, undefined when its target was not found. */
   augmentTarget(a: Stmt): SchemaNode | undefined {
-    return this.augmentTargets.get(a);
+    return this.augments.get(a)?.target;
   }
 
-  /** The augment statement that added this node, if one did. */
-  augmentOf(n: SchemaNode): Stmt | undefined {
-    return this.addedBy.get(n);
+  /** The nodes an augment statement added (left out: those whose if-feature does not hold); undefined when its target was not found. */
+  augmentNodes(a: Stmt): readonly SchemaNode[] | undefined {
+    return this.augments.get(a)?.nodes;
   }
 
   /** A schema node id (`/a:b/a:c` or `b/c`) resolved against `roots`, prefixes read where `at` was written. */
@@ -436,17 +501,73 @@ export class YangContext {
       for (const p of pending) {
         let target: SchemaNode | undefined;
         try {
-          target = this.findAbsolute(p.a.arg ?? '', p.a);
+          target = this.findAugmentTarget(p.a);
         } catch {
           target = undefined;
         }
-        if (target) this.augmentInto(target, p.a, p.mod);
+        if (target && !this.placeholders.has(target)) this.augmentInto(target, p.a, p.mod);
         else left.push(p);
       }
       if (left.length === pending.length) break;
       pending = left;
     }
+    for (const ph of this.placeholders) ph.parent?.children.splice(ph.parent.children.indexOf(ph), 1);
+    this.placeholders.clear();
     for (const { a } of pending) this.warnings.push(`${a.file}:${a.line}:${a.col}: augment target ${a.arg} not found`);
+  }
+
+  /**
+   * A top-level augment's target. A missing node below the first gets a placeholder where it
+   * is missing, as pyang does (statements.py find_target_node): a later augment may add it,
+   * and the node then takes the placeholder's place. pyang makes one only for a node of the
+   * augmenting module; a node of another module cannot come later here, since modules are
+   * compiled after what they import, so the two are the same.
+   */
+  private findAugmentTarget(a: Stmt): SchemaNode | undefined {
+    const parts = (a.arg ?? '').split('/').filter(Boolean);
+    let node: SchemaNode | undefined;
+    for (const part of parts) {
+      const { module, name } = this.qualify(part.trim(), a);
+      const level = node ? node.children : module.nodes;
+      let next = level.find((n) => n.name === name && n.module === module);
+      if (!next) {
+        if (!node) return undefined;
+        next = this.bareNode('container', name, module, a, node);
+        node.children.push(next);
+        this.placeholders.add(next);
+      }
+      node = next;
+    }
+    return node;
+  }
+
+  /** Adds nodes to a parent's children; one that fills a placeholder takes its place. */
+  private addChildren(parent: SchemaNode, added: readonly SchemaNode[]): void {
+    for (const n of added) {
+      const i = this.placeholders.size ? parent.children.findIndex((c) => this.placeholders.has(c) && c.name === n.name && c.module === n.module) : -1;
+      if (i < 0) {
+        parent.children.push(n);
+        continue;
+      }
+      const ph = parent.children[i]!;
+      parent.children[i] = n;
+      this.placeholders.delete(ph);
+      this.movePlaceholders(n, ph.children);
+    }
+  }
+
+  /** What waited under a placeholder (placeholders of deeper nodes) moves under the node that filled it. */
+  private movePlaceholders(real: SchemaNode, waiting: readonly SchemaNode[]): void {
+    for (const ph of waiting) {
+      const have = real.children.find((x) => x.name === ph.name && x.module === ph.module);
+      if (have) {
+        this.placeholders.delete(ph);
+        this.movePlaceholders(have, ph.children);
+      } else {
+        ph.parent = real;
+        real.children.push(ph);
+      }
+    }
   }
 
   private applyDeviations(): void {
@@ -477,44 +598,35 @@ export class YangContext {
     }
   }
 
-  private featureOn(expr: string, at: Stmt): boolean {
-    const toks = expr.match(/\(|\)|[^\s()]+/g) ?? [];
-    let i = 0;
-    const primary = (): boolean => {
-      const t = toks[i++];
-      if (t === 'not') return !primary();
-      if (t === '(') {
-        const v = or();
-        i++;
-        return v;
-      }
-      const { module, name } = this.qualify(t ?? '', at);
-      const enabled = this.opts.features?.[module.name];
-      return enabled === undefined || enabled.includes(name);
-    };
-    const and = (): boolean => {
-      let v = primary();
-      while (toks[i] === 'and') {
-        i++;
-        v = primary() && v;
-      }
-      return v;
-    };
-    const or = (): boolean => {
-      let v = and();
-      while (toks[i] === 'or') {
-        i++;
-        v = and() || v;
-      }
-      return v;
-    };
-    return or();
+  /** An if-feature statement's expression, its features resolved with the prefixes of the file it is written in. */
+  private featureExpr(f: Stmt): FeatureExpr {
+    const cached = this.featureExprs.get(f);
+    if (cached) return cached;
+    let e: FeatureExpr;
+    try {
+      e = parseFeatureExpr(f.arg ?? '', (ref) => {
+        const { module, name } = this.qualify(ref, f);
+        if (!module.features.has(name)) this.warnings.push(`${f.file}:${f.line}:${f.col}: feature ${name} not found in module ${module.name}`);
+        return { module: module.name, name };
+      });
+    } catch (err) {
+      if (err instanceof FeatureSyntaxError) throw new YangError(err.message, f.file, f.line, f.col);
+      throw err;
+    }
+    this.featureExprs.set(f, e);
+    return e;
   }
 
+  /** An if-feature the node gets from elsewhere (its uses, a refine): printed after its own, and a condition on it. */
+  private addIfFeature(n: SchemaNode, f: Stmt): void {
+    n.ifFeatures.push(f.arg ?? '');
+    n.conditions.push(this.featureExpr(f));
+  }
+
+  /** The nodes whose if-features hold, recursively. */
   private prune(nodes: SchemaNode[]): SchemaNode[] {
-    if (!this.opts.features) return nodes;
     return nodes.filter((n) => {
-      const on = [...n.ifFeatures, ...(n.augmentIfFeatures ?? [])].every((f) => this.featureOn(f, n.stmt));
+      const on = ownConditionsHold(n, this.opts.features);
       if (on) n.children = this.prune(n.children);
       return on;
     });
@@ -527,6 +639,8 @@ export class YangContext {
   }
 
   resolveType(t: Stmt): TypeSpec {
+    const cached = this.typeCache.get(t);
+    if (cached) return cached;
     const name = t.arg ?? '';
     let spec: TypeSpec;
     if (!name.includes(':') && BUILTINS.has(name)) {
@@ -534,13 +648,9 @@ export class YangContext {
     } else {
       const td = this.lookupDef('typedef', name, t);
       if (!td) throw new YangError(`typedef ${name} not found`, t.file, t.line, t.col);
-      let base = this.typedefCache.get(td);
-      if (!base) {
-        const inner = sub(td, 'type');
-        if (!inner) throw new YangError(`typedef ${td.arg} has no type`, td.file, td.line, td.col);
-        base = this.resolveType(inner);
-        this.typedefCache.set(td, base);
-      }
+      const inner = sub(td, 'type');
+      if (!inner) throw new YangError(`typedef ${td.arg} has no type`, td.file, td.line, td.col);
+      const base = this.resolveType(inner);
       spec = { ...base, name, ranges: [...base.ranges], lengths: [...base.lengths], patterns: [...base.patterns] };
     }
     const bounds = BOUNDS[spec.base] ?? [-Infinity, Infinity];
@@ -565,8 +675,17 @@ export class YangContext {
     if (fd !== undefined) spec.fractionDigits = Number(fd);
     const members = subs(t, 'type');
     if (members.length) spec.union = members.map((m) => this.resolveType(m));
+    this.typeCache.set(t, spec);
     return spec;
   }
+}
+
+/** A YANG date: YYYY-MM-DD naming a day of the calendar. */
+function isDate(s: string): boolean {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(s);
+  if (!m) return false;
+  const d = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
+  return d.getUTCFullYear() === Number(m[1]) && d.getUTCMonth() === Number(m[2]) - 1 && d.getUTCDate() === Number(m[3]);
 }
 
 function parseRanges(expr: string, bounds: [number, number]): [number, number][] {
@@ -579,7 +698,7 @@ function parseRanges(expr: string, bounds: [number, number]): [number, number][]
 }
 
 /** An XSD regular expression (as YANG patterns are written) as a JavaScript RegExp, anchored; undefined if it has no equivalent. */
-function xsdRegex(p: string): RegExp | undefined {
+export function xsdRegex(p: string): RegExp | undefined {
   // XSD has no anchors: ^ and $ are plain characters there, and \i \c name classes.
   let js = '';
   let inClass = false;

@@ -23,6 +23,8 @@ export interface Stmt {
   keyword: string;
   arg: string | undefined;
   subs: Stmt[];
+  /** The statement this one is written in; undefined for the module or submodule. */
+  parent?: Stmt;
   file: string;
   line: number;
   col: number;
@@ -33,6 +35,20 @@ interface Token {
   quoted: boolean;
   line: number;
   col: number;
+}
+
+/** Drops the spaces and tabs at the end of the text the parts make so far. */
+function trimLineEnd(parts: string[]): void {
+  while (parts.length) {
+    const last = parts[parts.length - 1]!;
+    let e = last.length;
+    while (e > 0 && (last[e - 1] === ' ' || last[e - 1] === '\t')) e--;
+    if (e > 0) {
+      parts[parts.length - 1] = last.slice(0, e);
+      return;
+    }
+    parts.pop();
+  }
 }
 
 function tokenize(src: string, file: string): Token[] {
@@ -78,22 +94,28 @@ function tokenize(src: string, file: string): Token[] {
       continue;
     }
     if (c === '"') {
-      // Continuation lines lose whitespace up to the column after the opening quote.
+      // Continuation lines lose whitespace up to the column after the opening quote, and
+      // each line its trailing whitespace. Built from slices of the source: a long
+      // description costs one pass, not a copy per line.
       const indent = tokCol;
-      let out = '';
+      const parts: string[] = [];
       i++;
+      let from = i;
       for (;;) {
         if (i >= n) err('unterminated double-quoted string');
         const d = src[i]!;
         if (d === '"') break;
         if (d === '\\') {
           const e = src[i + 1];
-          out += e === 'n' ? '\n' : e === 't' ? '\t' : e === '"' ? '"' : e === '\\' ? '\\' : `\\${e}`;
+          parts.push(src.slice(from, i), e === 'n' ? '\n' : e === 't' ? '\t' : e === '"' ? '"' : e === '\\' ? '\\' : `\\${e}`);
           i += 2;
+          from = i;
           continue;
         }
         if (d === '\n') {
-          out = out.replace(/[ \t]+$/, '') + '\n';
+          parts.push(src.slice(from, i));
+          trimLineEnd(parts);
+          parts.push('\n');
           line++;
           i++;
           lineStart = i;
@@ -102,13 +124,14 @@ function tokenize(src: string, file: string): Token[] {
             col += src[i] === '\t' ? 8 : 1;
             i++;
           }
+          from = i;
           continue;
         }
-        out += d;
         i++;
       }
+      parts.push(src.slice(from, i));
       i++;
-      tokens.push({ text: out, quoted: true, line: tokLine, col: tokCol });
+      tokens.push({ text: parts.join(''), quoted: true, line: tokLine, col: tokCol });
       continue;
     }
     if (c === "'") {
@@ -143,7 +166,7 @@ export function parseYang(src: string, file: string): Stmt {
     const last = toks[toks.length - 1];
     throw new YangError(msg, file, t?.line ?? last?.line ?? 1, t?.col ?? last?.col ?? 1);
   };
-  const statement = (): Stmt => {
+  const statement = (parent: Stmt | undefined): Stmt => {
     const kw = toks[p];
     if (!kw || kw.quoted || kw.text === '{' || kw.text === '}' || kw.text === ';' || kw.text === '+') {
       return at(kw, `expected a keyword, found ${kw ? `'${kw.text}'` : 'end of file'}`);
@@ -159,7 +182,7 @@ export function parseYang(src: string, file: string): Stmt {
         p += 2;
       }
     }
-    const stmt: Stmt = { keyword: kw.text, arg, subs: [], file, line: kw.line, col: kw.col };
+    const stmt: Stmt = { keyword: kw.text, arg, subs: [], parent, file, line: kw.line, col: kw.col };
     const end = toks[p];
     if (end?.text === ';' && !end.quoted) {
       p++;
@@ -169,14 +192,14 @@ export function parseYang(src: string, file: string): Stmt {
       p++;
       while (!(toks[p]?.text === '}' && !toks[p]!.quoted)) {
         if (p >= toks.length) at(undefined, `missing '}' for ${kw.text} at line ${kw.line}`);
-        stmt.subs.push(statement());
+        stmt.subs.push(statement(stmt));
       }
       p++;
       return stmt;
     }
     return at(end, `expected ';' or '{' after ${kw.text}${arg !== undefined ? ` ${arg}` : ''}`);
   };
-  const top = statement();
+  const top = statement(undefined);
   if (top.keyword !== 'module' && top.keyword !== 'submodule') {
     throw new YangError(`expected module or submodule, found ${top.keyword}`, file, top.line, top.col);
   }

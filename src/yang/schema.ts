@@ -2,6 +2,7 @@
  * The compiled schema: modules, identities, resolved types and the schema node tree that
  * `compile.ts` builds and `validate.ts`, `tree.ts` and `typegen.ts` read.
  */
+import type { FeatureExpr } from './features.ts';
 import type { Stmt } from './parse.ts';
 
 export interface Identity {
@@ -63,7 +64,10 @@ export interface SchemaNode {
   /** undefined inside rpcs, actions and notifications. */
   config?: boolean;
   status: 'current' | 'deprecated' | 'obsolete';
+  /** The if-feature arguments as pyang prints them: the node's own, then those of the uses that put it here, then refine's. */
   ifFeatures: string[];
+  /** Every if-feature that applies to this node itself (its own, its uses', its augment's), resolved: see `nodeEnabled`. */
+  conditions: FeatureExpr[];
   mandatory: boolean;
   presence: boolean;
   keys: string[];
@@ -74,8 +78,10 @@ export interface SchemaNode {
   minElements?: number;
   maxElements?: number;
   orderedByUser: boolean;
-  /** Set on a node that a uses or augment of another statement put here, for `uses`' if-feature. */
+  /** The if-feature arguments of the augment that added this node, printed after its own. */
   augmentIfFeatures?: string[];
+  /** A case the YANG did not write: a data node directly in a choice is a case of its own name. */
+  implicit?: boolean;
 }
 
 /** The data node tree, read as XML sees it: choices and cases are transparent; actions and notifications are not data. */

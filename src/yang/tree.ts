@@ -114,13 +114,14 @@ export function printTree(ctx: YangContext, moduleName: string): string {
   for (const top of [module.stmt, ...module.submodules]) {
     for (const a of subs(top, 'augment')) {
       const target = ctx.augmentTarget(a);
-      if (!target || target.module === module) continue;
+      const added = ctx.augmentNodes(a);
+      if (!target || !added || target.module === module) continue;
       head();
       if (!delimited) out.push('');
       delimited = true;
       out.push(`  augment ${a.arg}:`);
       const mode: Mode = target.kind === 'input' ? 'input' : target.kind === 'output' ? 'output' : target.kind === 'notification' ? 'notification' : 'data';
-      printChildren(out, target.children.filter((c) => ctx.augmentOf(c) === a), module, '  ', mode);
+      printChildren(out, added, module, '  ', mode);
     }
   }
   for (const [kind, title] of [['rpc', 'rpcs'], ['notification', 'notifications']] as const) {

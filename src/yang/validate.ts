@@ -1,21 +1,24 @@
 /**
  * Checks what service modules changed in a config tree against the YANG schemas, before
- * anything is sent: unknown elements, wrong namespaces, state (config false) nodes, list
- * entries without their keys, an entry given twice with different values, leaf values not of their type. Each issue names
- * the path, the module code that created the node (origin capture, src/xml/origin.ts) and
- * the YANG statement that defines it.
+ * anything is sent, on the config as the controller will hold it (what was read plus the
+ * changes), reporting only what the change created or affected. Each node that changed:
+ * unknown elements, wrong namespaces, state (config false) nodes, nodes an if-feature
+ * turns off, list entries without their keys, an entry given twice with different values,
+ * leaf values not of their type. Then the constraints the change touches
+ * (`constraints.ts`): mandatory leaves and choices, min/max-elements, unique, leafref
+ * instances, when and must. Each issue names the path, the module code that created the
+ * node (origin capture, src/xml/origin.ts) and the YANG statement that defines it.
  */
-import { fileURLToPath } from 'node:url';
 import { localName } from '../xml/keys.ts';
 import { internals, type Element } from '../xml/element.ts';
-import { YangContext, indexYangFiles } from './compile.ts';
+import { parseString } from '../xml/parser.ts';
+import { checkConstraints, featureOff } from './constraints.ts';
+import { DataTree, DefaultNode, childrenNamed, childrenOf, getText, identity, isMountPoint, leafrefTarget, nameOf, namespaceOf, parentOf, step, where } from './datatree.ts';
 import { dataChildren, derivesFrom, type SchemaNode, type TypeSpec } from './schema.ts';
+import { SchemaSet } from './schemaset.ts';
+import { evaluate } from './xpath.ts';
 
-const CTRL_NS = 'http://clicon.org/controller';
-// Raw elements, not the proxies their methods return: a proxied call allocates a bound function, and validation makes many.
-const { children: childrenOf, name: nameOf, getText, parent: parentOf } = internals;
-/** A minimal clixon-controller (services, devices/device/config, created-by-service) for when its YANG is not in the search path. */
-const BUILTIN_DIR = fileURLToPath(new URL('./builtin/', import.meta.url));
+export { SchemaSet, YangLoadError, withController } from './schemaset.ts';
 
 export interface ValidationIssue {
   /** Where in the config: `/devices/device[name='d1']/config/system/config/login-baner`. */
@@ -25,6 +28,15 @@ export interface ValidationIssue {
   origin?: string;
   /** The YANG statement the node was checked against (`file:line`). */
   model?: string;
+}
+
+/** What a validation found, and what it could not judge. */
+export interface ValidationReport {
+  issues: ValidationIssue[];
+  /** Namespaces of changed elements no model was given for: those elements were not judged. */
+  unchecked: string[];
+  /** Constraints not judged because they reach config the modules did not read (SERVICE_XPATH). */
+  notJudged: number;
 }
 
 export class SchemaValidationError extends Error {
@@ -38,130 +50,89 @@ function formatIssue(i: ValidationIssue): string {
   return `  ${i.path}: ${i.message}${i.origin ? ` (created at ${i.origin})` : ''}${i.model ? ` [YANG ${i.model}]` : ''}`;
 }
 
-/** The folders, and the built-in clixon-controller stub after them when they have no clixon-controller. */
-export function withController(dirs: readonly string[]): string[] {
-  return indexYangFiles(dirs).has('clixon-controller') ? [...dirs] : [...dirs, BUILTIN_DIR];
+export interface ValidateOptions {
+  /**
+   * The schemas of one device's config (under /devices/device[name]/config), e.g. built
+   * from its module-set; undefined: the main set judges it.
+   */
+  deviceSchemas?: (device: string) => SchemaSet | undefined;
+  /**
+   * What the modules read when it was not the whole config (their SERVICE_XPATH, with its
+   * prefixes): constraints that reach outside it are not judged (counted in notJudged).
+   */
+  read?: { xpath: string; namespaces: Record<string, string> };
 }
 
-/** The schemas of one run: service models, the controller's, and the devices' models. */
-export class SchemaSet {
-  private readonly tops = new Map<string, SchemaNode>();
-  private readonly deviceTops = new Map<string, SchemaNode>();
-  private readonly namespaces = new Set<string>();
+/** A node the change created or changed, as found by the walk. */
+export interface Touched {
+  el: Element;
+  schema: SchemaNode;
+  set: SchemaSet;
+  path: string;
+}
 
-  constructor(readonly ctx: YangContext) {
-    for (const mod of ctx.modules.values()) {
-      this.namespaces.add(mod.namespace);
-      for (const n of dataChildren({ children: mod.nodes })) {
-        this.tops.set(`${n.module.namespace} ${n.name}`, n);
-        if (mod.namespace !== CTRL_NS) this.deviceTops.set(`${n.module.namespace} ${n.name}`, n);
-      }
+/** The state of one validation, shared with the constraint checks. */
+export class Validation {
+  readonly issues: ValidationIssue[] = [];
+  readonly unchecked = new Set<string>();
+  notJudged = 0;
+  readonly tree: DataTree;
+  /** Created or changed nodes with a schema, parents before children. */
+  readonly touched: Touched[] = [];
+  /** Unchanged nodes with a must above a change, deepest first (their must sees the change). */
+  readonly above: Touched[] = [];
+  /** Nodes with children removed, and those children. */
+  readonly removals: { parent: Touched; removed: Element[] }[] = [];
+
+  constructor(
+    readonly doc: Element,
+    readonly schemas: SchemaSet,
+    opts: ValidateOptions,
+  ) {
+    this.tree = new DataTree(schemas, opts.deviceSchemas);
+    if (opts.read && opts.read.xpath !== '/' && opts.read.xpath !== '') {
+      const ns = opts.read.namespaces;
+      const roots = evaluate(opts.read.xpath, {
+        tree: this.tree,
+        current: doc,
+        namespaceOf: (p) => ns[p] ?? (p === 'ctrl' ? 'http://clicon.org/controller' : undefined),
+        defaultNamespace: undefined,
+      });
+      this.tree.setReadRoots(Array.isArray(roots) ? roots.filter((r): r is Element => !(r instanceof DefaultNode)) : []);
     }
   }
 
-  /** Every module in `dirs` (the built-in controller stub when no clixon-controller is there); undefined when there is no YANG. */
-  static fromDirs(dirs: readonly string[]): SchemaSet | undefined {
-    const index = indexYangFiles(dirs);
-    if (index.size === 0) return undefined;
-    const ctx = new YangContext(withController(dirs));
-    ctx.loadAll();
-    return new SchemaSet(ctx);
+  /** Records an issue; the node's origin is read (its stack formatted) only here. */
+  report(el: Element, path: string, message: string, model?: SchemaNode): void {
+    const origin = el.getOrigin();
+    this.issues.push({ path, message, ...(origin ? { origin } : {}), ...(model ? { model: where(model) } : {}) });
   }
-
-  /** The schema node of a top-level element, or of an element at a device's config mount point. */
-  top(ns: string, name: string, device: boolean): SchemaNode | undefined {
-    return (device ? this.deviceTops : this.tops).get(`${ns} ${name}`);
-  }
-
-  knowsNamespace(ns: string): boolean {
-    return this.namespaces.has(ns);
-  }
-
-  hasTopNamed(name: string, device: boolean): boolean {
-    for (const n of (device ? this.deviceTops : this.tops).values()) if (n.name === name) return true;
-    return false;
-  }
-}
-
-/** The namespace of an element: its prefix (or none) looked up in xmlns attributes up the tree. */
-function namespaceOf(el: Element): string {
-  const name = nameOf(el);
-  const i = name.indexOf(':');
-  const attr = i < 0 ? 'xmlns' : `xmlns:${name.slice(0, i)}`;
-  for (let p: Element | undefined = el; p && nameOf(p) !== ''; p = parentOf(p) ?? undefined) {
-    const v = p.getAttribute(attr);
-    if (v !== undefined) return v;
-  }
-  return '';
-}
-
-const byName = new WeakMap<SchemaNode, Map<string, SchemaNode[]>>();
-
-/** A node's data children of that name (choices and cases seen through), indexed once per node. */
-function childrenNamed(n: SchemaNode, name: string): SchemaNode[] {
-  let index = byName.get(n);
-  if (!index) {
-    index = new Map();
-    for (const c of dataChildren(n)) index.set(c.name, [...(index.get(c.name) ?? []), c]);
-    byName.set(n, index);
-  }
-  return index.get(name) ?? [];
-}
-
-function textOf(el: Element | undefined): string {
-  return el ? getText(el) : '';
-}
-
-function isMountPoint(n: SchemaNode): boolean {
-  return n.name === 'config' && n.module.namespace === CTRL_NS && n.parent?.name === 'device';
-}
-
-function where(n: SchemaNode): string {
-  return `${n.stmt.file}:${n.stmt.line}`;
-}
-
-function step(el: Element, schema: SchemaNode | undefined): string {
-  const name = localName(nameOf(el));
-  if (schema?.kind !== 'list') return name;
-  return name + schema.keys.map((k) => `[${k}='${textOf(childrenOf(el).find((c) => localName(nameOf(c)) === k))}']`).join('');
 }
 
 /**
- * Checks every node that changed under `root` (created nodes whole) against `schemas`,
- * walking down only where the modification marks say something changed below.
+ * Checks what changed under `root` against `schemas` and reports what does not fit, what
+ * could not be judged (namespaces without a model, constraints outside what was read).
  */
-export function validateChanges(root: Element, schemas: SchemaSet): ValidationIssue[] {
-  const issues: ValidationIssue[] = [];
-  walkChanged(schemas, undefined, internals.raw(root), '', issues);
-  return issues;
+export function validate(root: Element, schemas: SchemaSet, opts: ValidateOptions = {}): ValidationReport {
+  const v = new Validation(internals.raw(root), schemas, opts);
+  walkChanged(v, v.doc, '');
+  checkConstraints(v);
+  return { issues: v.issues, unchecked: [...v.unchecked].sort(), notJudged: v.notJudged };
 }
 
-function walkChanged(schemas: SchemaSet, parent: SchemaNode | undefined, el: Element, path: string, issues: ValidationIssue[]): void {
-  let changed = false;
-  for (const kid of childrenOf(el)) {
-    if (kid.isModified()) {
-      changed = true;
-      checkElement(schemas, parent, kid, path, issues, parent === undefined);
-    } else if (kid.hasModifiedDescendant()) {
-      // An unchanged ancestor outside the schemas was in the config already: not the modules' doing.
-      const schema = childSchema(schemas, parent, kid, parent === undefined);
-      if (schema) walkChanged(schemas, schema, kid, `${path}/${step(kid, schema)}`, issues);
-    }
-  }
-  if (changed) checkDuplicates(schemas, parent, childrenOf(el), path, issues, true);
+/**
+ * Checks a whole config document, every node as new (what `yanglint -t config` judges):
+ * `doc`'s top-level elements are copied into a fresh tree and validated as created there.
+ */
+export function validateDocument(doc: Element, schemas: SchemaSet, opts: ValidateOptions = {}): ValidationReport {
+  const fresh = parseString('');
+  for (const top of doc.getChildren()) fresh.add(top.copy());
+  return validate(fresh, schemas, opts);
 }
 
-function childSchema(schemas: SchemaSet, parent: SchemaNode | undefined, el: Element, top: boolean): SchemaNode | undefined {
-  const ns = namespaceOf(el);
-  const name = localName(nameOf(el));
-  if (top || (parent && isMountPoint(parent))) return schemas.top(ns, name, !top);
-  return childrenNamed(parent!, name).find((c) => c.module.namespace === ns);
-}
-
-/** Records an issue; the node's origin is read (its stack formatted) only here. */
-function report(issues: ValidationIssue[], el: Element, path: string, message: string, model?: SchemaNode): void {
-  const origin = el.getOrigin();
-  issues.push({ path, message, ...(origin ? { origin } : {}), ...(model ? { model: where(model) } : {}) });
+/** The issues of `validate`. */
+export function validateChanges(root: Element, schemas: SchemaSet, opts: ValidateOptions = {}): ValidationIssue[] {
+  return validate(root, schemas, opts).issues;
 }
 
 /**
@@ -170,50 +141,90 @@ function report(issues: ValidationIssue[], el: Element, path: string, message: s
  * each issue name the module line that made the node: the modules run once, whatever the
  * outcome.
  */
-export function checkChanges(root: Element, schemas: SchemaSet): void {
-  const issues = validateChanges(root, schemas);
-  if (issues.length > 0) throw new SchemaValidationError(issues);
+export function checkChanges(root: Element, schemas: SchemaSet, opts: ValidateOptions = {}): ValidationReport {
+  const report = validate(root, schemas, opts);
+  if (report.issues.length > 0) throw new SchemaValidationError(report.issues);
+  return report;
 }
 
-function checkElement(schemas: SchemaSet, parent: SchemaNode | undefined, el: Element, parentPath: string, issues: ValidationIssue[], top: boolean): void {
+/** Walks down where the modification marks say something changed below. */
+function walkChanged(v: Validation, el: Element, path: string): void {
+  let changed = false;
+  for (const kid of childrenOf(el)) {
+    if (kid.isModified()) {
+      changed = true;
+      checkElement(v, kid, path);
+    } else if (kid.hasModifiedDescendant()) {
+      // An unchanged ancestor outside the schemas was in the config already: not the modules' doing, but what changed below it goes unjudged.
+      const { schema } = v.tree.lookup(kid);
+      if (schema) walkChanged(v, kid, `${path}/${step(kid, schema)}`);
+      else v.unchecked.add(namespaceOf(kid) || '(none)');
+    }
+  }
+  if (changed) checkDuplicates(v, childrenOf(el), path, true);
+  if (nameOf(el) === '') return;
+  const { schema, set } = v.tree.lookup(el);
+  const removed = el.getDeletedChildren();
+  if (!schema || (removed.length === 0 && schema.must.length === 0)) return;
+  const self = { el, schema, set, path };
+  if (removed.length > 0) v.removals.push({ parent: self, removed: removed.map((c) => internals.raw(c)) });
+  if (schema.must.length > 0) v.above.push(self);
+}
+
+/** The element's parent's schema, and whether the element is at the top or at a device's config. */
+function placeOf(v: Validation, el: Element): { parent: SchemaNode | undefined; top: boolean; device: boolean } {
+  const p = parentOf(el);
+  const parent = p && nameOf(p) !== '' ? v.tree.lookup(p).schema : undefined;
+  const top = !p || nameOf(p) === '';
+  return { parent, top, device: !top && parent !== undefined && isMountPoint(parent) };
+}
+
+function checkElement(v: Validation, el: Element, parentPath: string): void {
   const name = localName(nameOf(el));
-  const device = !top && parent !== undefined && isMountPoint(parent);
-  const schema = childSchema(schemas, parent, el, top);
+  const { schema, set } = v.tree.lookup(el);
   const path = `${parentPath}/${step(el, schema)}`;
   if (!schema) {
     const ns = namespaceOf(el);
+    const { parent, top, device } = placeOf(v, el);
     if (top || device) {
       // Without a model for that namespace nothing can be said, unless the name belongs to a known one.
-      if (schemas.knowsNamespace(ns)) report(issues, el, path, `unknown element ${name} in namespace ${ns}`);
-      else if (schemas.hasTopNamed(name, device)) report(issues, el, path, `wrong namespace ${ns || '(none)'} for ${name}`);
+      if (set.knowsNamespace(ns)) v.report(el, path, `unknown element ${name} in namespace ${ns}`);
+      else if (set.hasTopNamed(name, device)) v.report(el, path, `wrong namespace ${ns || '(none)'} for ${name}`);
+      else v.unchecked.add(ns || '(none)');
       return;
     }
     const other = childrenNamed(parent!, name)[0];
-    if (other) report(issues, el, path, `wrong namespace ${ns || '(none)'} for ${name}: expected ${other.module.namespace}`, other);
-    else report(issues, el, path, `unknown element ${name}: ${parent!.name} has ${dataChildren(parent!).map((c) => c.name).join(', ') || 'no children'}`, parent);
+    if (other) v.report(el, path, `wrong namespace ${ns || '(none)'} for ${name}: expected ${other.module.namespace}`, other);
+    else v.report(el, path, `unknown element ${name}: ${parent!.name} has ${dataChildren(parent!).map((c) => c.name).join(', ') || 'no children'}`, parent);
     return;
   }
   if (schema.config === false) {
-    report(issues, el, path, `${schema.kind} ${name} is state data (config false): a config edit cannot hold it`, schema);
+    v.report(el, path, `${schema.kind} ${name} is state data (config false): a config edit cannot hold it`, schema);
     return;
   }
+  const off = featureOff(schema, set);
+  if (off !== undefined) {
+    v.report(el, path, `${schema.kind} ${name} is not supported: its if-feature ${off} is false${set.features ? '' : ' (all features on)'}`, schema);
+    return;
+  }
+  v.touched.push({ el, schema, set, path });
   const kids = childrenOf(el);
   if (schema.kind === 'leaf' || schema.kind === 'leaf-list') {
-    if (kids.length) report(issues, el, path, `${schema.kind} ${name} has child elements`, schema);
+    if (kids.length) v.report(el, path, `${schema.kind} ${name} has child elements`, schema);
     else if (schema.type) {
-      const err = checkValue(schemas, getText(el), schema.type, schema, el);
-      if (err) report(issues, el, path, err, schema);
+      const err = checkValue(v, getText(el), schema.type, schema, el);
+      if (err) v.report(el, path, err, schema);
     }
     return;
   }
   if (schema.kind === 'anydata' || schema.kind === 'anyxml') return;
   if (schema.kind === 'list') {
     for (const k of schema.keys) {
-      if (!kids.some((c) => localName(nameOf(c)) === k)) report(issues, el, path, `list entry without its key ${k}`, schema);
+      if (!kids.some((c) => localName(nameOf(c)) === k)) v.report(el, path, `list entry without its key ${k}`, schema);
     }
   }
-  for (const kid of kids) checkElement(schemas, schema, kid, path, issues, false);
-  checkDuplicates(schemas, schema, kids, path, issues, false);
+  for (const kid of kids) checkElement(v, kid, path);
+  checkDuplicates(v, kids, path, false);
 }
 
 /**
@@ -224,7 +235,8 @@ function checkElement(schemas: SchemaSet, parent: SchemaNode | undefined, el: El
  * so twice is fine; what is reported is a conflict, the same leaf with two values, whose
  * outcome would depend on the order. `changedOnly`: only pairs of which one changed.
  */
-function checkDuplicates(schemas: SchemaSet, parent: SchemaNode | undefined, kids: readonly Element[], parentPath: string, issues: ValidationIssue[], changedOnly: boolean): void {
+function checkDuplicates(v: Validation, kids: readonly Element[], parentPath: string, changedOnly: boolean): void {
+  if (kids.length < 2) return;
   const groups = new Map<string, Element[]>();
   for (const kid of kids) {
     const group = groups.get(nameOf(kid));
@@ -233,7 +245,7 @@ function checkDuplicates(schemas: SchemaSet, parent: SchemaNode | undefined, kid
   }
   for (const group of groups.values()) {
     if (group.length < 2) continue;
-    const schema = childSchema(schemas, parent, group[0]!, parent === undefined);
+    const { schema } = v.tree.lookup(group[0]!);
     if (!schema || schema.kind === 'leaf-list') continue;
     const seen = new Map<string, Element>();
     for (const el of group) {
@@ -247,13 +259,14 @@ function checkDuplicates(schemas: SchemaSet, parent: SchemaNode | undefined, kid
       const clash = conflict(first, el, '');
       if (clash === undefined) continue;
       const what = schema.kind === 'list' ? `entry ${id}` : `${schema.kind} ${schema.name}`;
-      report(issues, el.isModified() ? el : first, `${parentPath}/${localName(nameOf(el))}`, `${what} given twice with different values: ${clash}`, schema);
+      v.report(el.isModified() ? el : first, `${parentPath}/${localName(nameOf(el))}`, `${what} given twice with different values: ${clash}`, schema);
     }
   }
 }
 
 /** The first leaf the two trees give different values (`a/b: 'x' and 'y'`), if any; lists inside are matched by position of name. */
 function conflict(a: Element, b: Element, at: string): string | undefined {
+  if (at === '' && childrenOf(a).length === 0 && childrenOf(b).length === 0) return getText(a) === getText(b) ? undefined : `'${getText(a)}' and '${getText(b)}'`;
   const bKids = childrenOf(b);
   for (const ak of childrenOf(a)) {
     const name = localName(nameOf(ak));
@@ -270,13 +283,6 @@ function conflict(a: Element, b: Element, at: string): string | undefined {
   return undefined;
 }
 
-function identity(el: Element, schema: SchemaNode): string {
-  if (schema.kind === 'leaf-list') return `'${getText(el)}'`;
-  if (schema.kind !== 'list') return '';
-  const kids = childrenOf(el);
-  return schema.keys.map((k) => `${k}='${textOf(kids.find((c) => localName(nameOf(c)) === k))}'`).join(',');
-}
-
 const INT = /^[+-]?\d+$/;
 
 function inRanges(v: number, ranges: [number, number][][]): boolean {
@@ -288,14 +294,14 @@ function show(ranges: [number, number][][]): string {
 }
 
 /** Why `v` is not a value of type `t`; undefined when it is. */
-function checkValue(schemas: SchemaSet, v: string, t: TypeSpec, node: SchemaNode, el?: Element): string | undefined {
+function checkValue(run: Validation, v: string, t: TypeSpec, node: SchemaNode, el: Element): string | undefined {
   const bad = (why: string): string => `value "${v}" ${why}`;
   switch (t.base) {
     case 'union':
-      return (t.union ?? []).some((m) => checkValue(schemas, v, m, node, el) === undefined) ? undefined : bad(`fits no member of union ${t.name}`);
+      return (t.union ?? []).some((m) => checkValue(run, v, m, node, el) === undefined) ? undefined : bad(`fits no member of union ${t.name}`);
     case 'leafref': {
       const target = leafrefTarget(node, t.leafrefPath ?? '');
-      return target?.type ? checkValue(schemas, v, target.type, target, el) : undefined;
+      return target?.type ? checkValue(run, v, target.type, target, el) : undefined;
     }
     case 'int8': case 'int16': case 'int32': case 'int64': case 'uint8': case 'uint16': case 'uint32': case 'uint64': {
       if (!INT.test(v)) return bad(`is not an integer (${t.name})`);
@@ -327,70 +333,13 @@ function checkValue(schemas: SchemaSet, v: string, t: TypeSpec, node: SchemaNode
       return t.enums?.includes(v) ? undefined : bad(`is not one of ${t.name}: ${(t.enums ?? []).join(', ')}`);
     case 'bits':
       return v.split(/\s+/).filter(Boolean).every((b) => t.bits?.includes(b)) ? undefined : bad(`has bits not in ${t.name}: ${(t.bits ?? []).join(', ')}`);
-    case 'identityref':
-      return identityOk(schemas, v, t, el) ? undefined : bad(`is not an identity derived from ${(t.identityBases ?? []).map((b) => `${b.module.prefix}:${b.name}`).join(', ')}`);
+    case 'identityref': {
+      const id = run.tree.identityOf(el, run.tree.lookup(el).set);
+      // A base is not derived from itself (RFC 7950 9.10.2: derived from the base).
+      const ok = id !== undefined && (t.identityBases ?? []).every((b) => derivesFrom(id, b) && id !== b);
+      return ok ? undefined : bad(`is not an identity derived from ${(t.identityBases ?? []).map((b) => `${b.module.prefix}:${b.name}`).join(', ')}`);
+    }
     default:
       return undefined;
   }
-}
-
-function identityOk(schemas: SchemaSet, v: string, t: TypeSpec, el: Element | undefined): boolean {
-  const i = v.indexOf(':');
-  const name = i < 0 ? v : v.slice(i + 1);
-  const pfx = i < 0 ? undefined : v.slice(0, i);
-  let ns: string | undefined;
-  if (pfx !== undefined && el) {
-    for (let p: Element | undefined = el; p && nameOf(p) !== ''; p = parentOf(p) ?? undefined) {
-      ns = p.getAttribute(`xmlns:${pfx}`);
-      if (ns !== undefined) break;
-    }
-  }
-  for (const mod of schemas.ctx.modules.values()) {
-    const id = mod.identities.get(name);
-    if (!id) continue;
-    // The prefix names the module by its XML namespace declaration, or (commonly) by the module's own prefix.
-    if (pfx !== undefined && ns !== mod.namespace && pfx !== mod.prefix) continue;
-    if ((t.identityBases ?? []).every((b) => derivesFrom(id, b) && id !== b)) return true;
-  }
-  return false;
-}
-
-/** The leaf a leafref path points at (predicates ignored), undefined when it cannot be followed. */
-function leafrefTarget(node: SchemaNode, path: string): SchemaNode | undefined {
-  const parts = path.replace(/\[[^\]]*\]/g, '').split('/').map((p) => p.trim());
-  let cur: SchemaNode | undefined;
-  let level: readonly SchemaNode[];
-  const dataParent = (n: SchemaNode | undefined): SchemaNode | undefined => {
-    let p = n?.parent;
-    while (p && (p.kind === 'choice' || p.kind === 'case')) p = p.parent;
-    return p;
-  };
-  if (parts[0] === '') {
-    parts.shift();
-    cur = undefined;
-    level = topOf(node);
-  } else {
-    cur = node;
-    level = [];
-  }
-  for (const part of parts) {
-    if (part === '..') {
-      cur = dataParent(cur);
-      level = cur ? dataChildren(cur) : topOf(node);
-      continue;
-    }
-    if (part === '' || part === '.') continue;
-    const name = part.includes(':') ? part.slice(part.indexOf(':') + 1) : part;
-    if (cur && level.length === 0) level = dataChildren(cur);
-    cur = level.find((n) => n.name === name);
-    if (!cur) return undefined;
-    level = dataChildren(cur);
-  }
-  return cur;
-}
-
-function topOf(node: SchemaNode): SchemaNode[] {
-  let n = node;
-  while (n.parent) n = n.parent;
-  return dataChildren({ children: n.module.nodes });
 }

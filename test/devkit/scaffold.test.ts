@@ -1,6 +1,6 @@
 /**
  * `clixon-tsapi new`: the skeleton it writes into an empty folder outside the repo passes
- * its own test straight away (`clixon-tsapi test`, what its npm test runs), type-checks
+ * its own test straight away (`clixon-tsapi test`, what its npm test runs, `check` included), type-checks
  * against this package with the tsconfig it writes, `try` prints
  * its device diff, its YANG augments the controller's services, and the server's loader
  * takes the module but not the test beside it.
@@ -47,7 +47,8 @@ test('new, then npm test passes and try prints the device diff', async (t) => {
   symlinkSync(BIN, join(bin, 'clixon-tsapi'));
   const tested = await shell(dir, NPM, ['test'], { PATH: `${bin}:${dirname(process.execPath)}:${process.env.PATH ?? ''}` });
   assert.equal(tested.code, 0, tested.out);
-  assert.match(tested.out, /# pass 2\n# fail 0/);
+  assert.match(tested.out, /# pass 3\n# fail 0/);
+  assert.match(tested.out, /^ok \d+ - check: the module keeps its properties$/m);
 
   // Its tsconfig finds this package's types from a folder outside the repo.
   const tsc = spawnSync(process.execPath, [join(REPO, 'node_modules/typescript/bin/tsc'), '-p', dir], { encoding: 'utf8' });

@@ -64,3 +64,8 @@ test('banner: the example config (test/modules/banner.xml) as try shows it', asy
   const r = await runService(BANNER, cfg, { instance: 'banner motd' });
   assert.equal(formatDeviceDiff(r.diff), ['dev1:', `      <config xmlns="${OC}">`, '+         <login-banner>Authorised use only</login-banner>', '      </config>', 'OK', ''].join('\n'));
 });
+
+test('banner: a second instance on a device is refused, naming both (they would fight over the banner, and deleting either removes it)', async () => {
+  const both = config({ text: 'Hi', devices: ['dev1'] }).replace('</banner></services>', '</banner><banner xmlns="urn:example:banner"><name>ops</name><text>Ops</text></banner></services>');
+  await assert.rejects(runService(BANNER, both, { instance: 'banner ops' }), /banner ops and motd both set the login banner of dev1: one banner per device/);
+});

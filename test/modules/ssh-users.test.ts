@@ -108,3 +108,8 @@ test('ssh-users: the example config (test/modules/ssh-users.xml) adds alice to b
   assert.deepEqual([...r.diff.keys()], ['dev1', 'dev2']);
   assert.match(r.diff.get('dev2')!, /^\+ {18}<username>alice<\/username>$/m);
 });
+
+test('ssh-users: a user another instance defines is refused, naming both (they would fight over it, and deleting either removes it)', async () => {
+  const both = config([alice]).replace('</ssh-users></services>', `</ssh-users><ssh-users xmlns="http://clicon.org/ssh-users"><instance>ops</instance><username><name>alice</name><role>operator</role></username></ssh-users></services>`);
+  await assert.rejects(runService(SSH_USERS, both, { instance: 'ssh-users ops' }), /ssh-users ops and admins both define user alice: a user belongs to one instance/);
+});

@@ -2,7 +2,8 @@
  * The package as a user installs it: `npm pack`, the tarball installed into an empty
  * folder (offline, from the npm cache that `npm ci` filled: the install folder's lockfile
  * is built from ours), then the installed `clixon-tsapi server` runs a module folder
- * elsewhere (no package.json) whose module imports `clixon-tsapi`, against the simulator.
+ * elsewhere (no package.json) whose module imports `clixon-tsapi`, against the simulator,
+ * and the installed `clixon-tsapi check` checks the installed example.
  */
 import { execFile, spawn } from 'node:child_process';
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
@@ -77,4 +78,14 @@ test('npm pack, install into an empty folder, run the installed server on a modu
   const outcome = await op.apply('<testsvc xmlns="urn:example:testsvc"><name>a</name><params>p1</params><params>p2</params></testsvc>');
   assert.equal(outcome.result, 'SUCCESS', `${outcome.reason ?? ''}\n${server.lines.join('\n')}`);
   assert.deepEqual(deviceParams(s, 'dev1'), ['p1=installed', 'p2=installed']);
+
+  // check ships with what it needs (fast-check): the installed command checks the installed banner example.
+  const config = join(dir, 'banner.xml');
+  writeFileSync(config, `<services xmlns="http://clicon.org/controller"><banner xmlns="urn:example:banner"><name>motd</name><text>Hi</text><device>dev1</device></banner></services><devices xmlns="http://clicon.org/controller"><device><name>dev1</name><config/></device><device><name>dev2</name><config/></device></devices>`);
+  const checked = await exec(join(install, 'node_modules/.bin/clixon-tsapi'), ['check', join(install, 'node_modules/clixon-tsapi/modules/banner'), config, '--runs', '3', '--seed', '1'], {
+    cwd: dir,
+    env: { ...process.env, NODE_TEST_CONTEXT: '', NO_COLOR: '1' },
+  });
+  assert.match(checked.stdout, /^checked banner\[name='motd'\] from the config; 3 generated cases of banner/m);
+  assert.match(checked.stdout, /^OK$/m);
 });

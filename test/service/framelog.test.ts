@@ -124,6 +124,19 @@ test('the transaction line: total, controller time per RPC, read, parse, modules
     timings: { parseMs: 1, modulesMs: 2, validateMs: 3, serializeMs: 4 },
   });
   assert.match(validated, /parse 1 ms, modules 2 ms, validate 3 ms, serialize 4 ms;/);
+  // Asked for but not possible, the line says why; a partial check says what it missed.
+  const off = transactionLine({
+    tid: '9', user: 'a', outcome: 'done', served: ['s'], edits: 1, editBytes: 10, configBytes: 100, creators: 1, totalMs: 50, socketMs: 10,
+    rpcs: [],
+    timings: { parseMs: 1, modulesMs: 2, serializeMs: 4, validateOff: 'YANG not usable: x' },
+  });
+  assert.match(off, /modules 2 ms, validate off \(YANG not usable: x\), serialize 4 ms;/);
+  const partial = transactionLine({
+    tid: '10', user: 'a', outcome: 'done', served: ['s'], edits: 1, editBytes: 10, configBytes: 100, creators: 1, totalMs: 50, socketMs: 10,
+    rpcs: [],
+    timings: { parseMs: 1, modulesMs: 2, validateMs: 3, serializeMs: 4, validateNote: '1 YANG problem(s) at load' },
+  });
+  assert.match(partial, /validate 3 ms \(1 YANG problem\(s\) at load\), serialize 4 ms;/);
 });
 
 test('syslog: a long log line is cut to one message with its size; text written whole is split, nothing lost', { skip: syslogSkip }, async (t) => {

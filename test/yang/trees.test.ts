@@ -1,13 +1,11 @@
 /**
- * The YANG reader on real models: our tree diagram of each recorded module equals what
- * `pyang -f tree` printed (fixtures from scripts/record-yang-trees.ts), and every module
- * of the OpenConfig public models reads without error when its mirror is on this machine.
+ * The YANG reader on the models the other tests read (the OpenConfig and Clixon folders in
+ * test/fixtures/yang): our tree diagram of each recorded module equals what `pyang -f tree`
+ * printed (scripts/record-yang-trees.ts). The public corpus is in trees-public.test.ts.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { YangContext, YangError, parseYang, printTree } from '../../src/yang/index.ts';
 
@@ -36,19 +34,4 @@ test('syntax errors name file:line:column', () => {
     return true;
   });
   assert.throws(() => parseYang('module m {\n  description "open\n', 'm.yang'), /^YangError: m.yang:3:1: unterminated double-quoted string|m\.yang:\d+:\d+: unterminated/);
-});
-
-// A git clone of openconfig/public (its git directory), given by OPENCONFIG_PUBLIC_GIT: too big to vendor.
-const mirror = process.env.OPENCONFIG_PUBLIC_GIT ?? '';
-test('every OpenConfig public module reads without error', { skip: mirror !== '' && existsSync(mirror) ? false : 'set OPENCONFIG_PUBLIC_GIT to a clone of openconfig/public to run it' }, () => {
-  const dir = mkdtempSync(join(tmpdir(), 'oc-'));
-  try {
-    execFileSync('sh', ['-c', `git -C ${mirror} archive HEAD release third_party | tar -x -C ${dir}`]);
-    const ctx = new YangContext([dir]);
-    ctx.loadAll();
-    assert.ok(ctx.modules.size > 150, `${ctx.modules.size} modules`);
-    assert.deepEqual(ctx.warnings, []);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
 });

@@ -74,34 +74,43 @@ test('state data (config false) written by a module', async () => {
   assert.match(issue.message, /container state is state data \(config false\)/);
 });
 
+const IANAIFT = { 'xmlns:ianaift': 'urn:ietf:params:xml:ns:yang:iana-if-type' };
+
+/** A valid OpenConfig interface entry (name, config/name, config/type) under `ifs`; returns its config. */
+function iface(ifs: XmlNode, name: string, type = 'ianaift:ethernetCsmacd'): XmlNode {
+  const i = ifs.create('interface');
+  i.create('name', { data: name });
+  const config = i.create('config');
+  config.create('name', { data: name });
+  config.create('type', { data: type, attributes: IANAIFT });
+  return config;
+}
+
 test('list entry without its key, and a duplicate entry', async () => {
   const missing = only(await run((c) => {
     const ifs = c.create('interfaces', { attributes: { xmlns: IF } });
-    ifs.create('interface').create('config').create('mtu', { data: '1500' });
+    const config = ifs.create('interface').create('config');
+    config.create('type', { data: 'ianaift:ethernetCsmacd', attributes: IANAIFT });
   }));
   assert.match(missing.message, /list entry without its key name/);
   // Twice alike is a merge (the controller takes it: re-applied services create again what
   // actions holds, two instances share a parent entry); twice with two values is a conflict.
   const same = await run((c) => {
     const ifs = c.create('interfaces', { attributes: { xmlns: IF } });
-    for (let i = 0; i < 2; i++) ifs.create('interface').create('name', { data: 'eth0' }).getParent()!.create('config').create('mtu', { data: '1500' });
+    for (let i = 0; i < 2; i++) iface(ifs, 'eth0').create('mtu', { data: '1500' });
   });
   assert.equal(same, undefined);
   const dup = await run((c) => {
     const ifs = c.create('interfaces', { attributes: { xmlns: IF } });
-    for (const mtu of ['1500', '9000']) ifs.create('interface').create('name', { data: 'eth0' }).getParent()!.create('config').create('mtu', { data: mtu });
+    for (const mtu of ['1500', '9000']) iface(ifs, 'eth0').create('mtu', { data: mtu });
   });
   assert.ok(dup?.issues.some((i) => /entry name='eth0' given twice with different values: config\/mtu: '1500' and '9000'/.test(i.message)), dup?.message);
 });
 
 test('leaf values not of their type: range, pattern, identityref', async () => {
   const cases: [string, (c: XmlNode) => void, RegExp][] = [
-    ['range', (c) => void c.create('interfaces', { attributes: { xmlns: IF } }).create('interface').create('config').getParent()!.create('name', { data: 'e' }).getParent()!.child('config')!.create('mtu', { data: '70000' }), /value "70000" is out of the uint16 range/],
-    ['identityref', (c) => {
-      const i = c.create('interfaces', { attributes: { xmlns: IF } }).create('interface');
-      i.create('name', { data: 'e' });
-      i.create('config').create('type', { data: 'ianaift:notAType', attributes: { 'xmlns:ianaift': 'urn:ietf:params:xml:ns:yang:iana-if-type' } });
-    }, /value "ianaift:notAType" is not an identity derived from/],
+    ['range', (c) => void iface(c.create('interfaces', { attributes: { xmlns: IF } }), 'e').create('mtu', { data: '70000' }), /value "70000" is out of the uint16 range/],
+    ['identityref', (c) => void iface(c.create('interfaces', { attributes: { xmlns: IF } }), 'e', 'ianaift:notAType'), /value "ianaift:notAType" is not an identity derived from/],
     ['pattern', (c) => void c.system!.child('config')!.child('hostname')!.setData('bad host name!'), /does not match the pattern/],
   ];
   for (const [what, edit, expect] of cases) {
@@ -110,11 +119,7 @@ test('leaf values not of their type: range, pattern, identityref', async () => {
     assert.match(issue.origin ?? '', new RegExp(`^${THIS_FILE}:\\d+$`), what);
   }
   // A valid identity of the right base passes.
-  assert.equal(await run((c) => {
-    const i = c.create('interfaces', { attributes: { xmlns: IF } }).create('interface');
-    i.create('name', { data: 'e' });
-    i.create('config').create('type', { data: 'ianaift:ethernetCsmacd', attributes: { 'xmlns:ianaift': 'urn:ietf:params:xml:ns:yang:iana-if-type' } });
-  }), undefined);
+  assert.equal(await run((c) => void iface(c.create('interfaces', { attributes: { xmlns: IF } }), 'e')), undefined);
 });
 
 test('the banner example module fits its own YANG and OpenConfig', async () => {
