@@ -24,6 +24,7 @@ import { DataTree, DefaultNode, dataParent, identity } from '../src/yang/datatre
 import { dataChildren, derivesFrom, type Identity, type SchemaNode, type TypeSpec } from '../src/yang/schema.ts';
 import { evaluate, XPathError } from '../src/yang/xpath.ts';
 import { DIFFERENTIAL_DIRS, DIFFERENTIAL_FIXTURE, DIFFERENTIAL_MODULES, DIFFERENTIAL_TOPS, differentialSchemas, type DifferentialCase } from '../test/yang/differential-cases.ts';
+import { rng } from '../test/rng.ts';
 
 const { values } = parseArgs({
   options: {
@@ -33,18 +34,7 @@ const { values } = parseArgs({
   },
 });
 
-/** mulberry32: small, seeded, reproducible. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const rand = prng(Number(values.seed));
+const rand = rng(Number(values.seed));
 const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
 // DataTree works on raw elements (src/xml/element.ts internals), not the proxies the tree API hands out.
 const raw = internals.raw;

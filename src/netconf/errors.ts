@@ -37,11 +37,25 @@ export type FramingErrorCode =
 
 export class FramingError extends NetconfError {
   readonly code: FramingErrorCode;
+  /** What was wrong, without the code. */
+  readonly detail: string;
+  /**
+   * The whole messages the failing read held before the bad bytes, in order: a reader
+   * delivers them before it gives up on the stream.
+   */
+  readonly messages: readonly string[];
 
-  constructor(code: FramingErrorCode, message: string) {
-    super(`framing error ${code}: ${message}`);
+  constructor(code: FramingErrorCode, detail: string, messages: readonly string[] = []) {
+    super(`framing error ${code}: ${detail}`);
     this.name = 'FramingError';
     this.code = code;
+    this.detail = detail;
+    this.messages = messages;
+  }
+
+  /** The same error carrying `messages`. */
+  withMessages(messages: readonly string[]): FramingError {
+    return new FramingError(this.code, this.detail, messages);
   }
 }
 
@@ -121,6 +135,18 @@ export function rpcErrorOf(reply: XmlNode): RpcError | undefined {
   }
   if (!errors.some((e) => e.severity !== 'warning')) return undefined;
   return new RpcError(errors);
+}
+
+/**
+ * The backend broke the protocol in a way that leaves replies unmatchable: a message we
+ * cannot read, a reply with no request outstanding or with another request's message-id,
+ * something other than a reply where one was due. The session closes with it as cause.
+ */
+export class ProtocolError extends NetconfError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'ProtocolError';
+  }
 }
 
 /** The session is closed (by us, by the backend, or after a fatal error): `cause` says why. */

@@ -4,7 +4,7 @@
  */
 export { createDecoder, encodeFrame, DEFAULT_MAX_MESSAGE_BYTES } from './framing.ts';
 export type { Decoder, DecoderOptions, FramingMode } from './framing.ts';
-export { NetconfError, FramingError, RpcError, SessionClosedError, TimeoutError, rpcErrorOf } from './errors.ts';
+export { NetconfError, FramingError, ProtocolError, RpcError, SessionClosedError, TimeoutError, rpcErrorOf } from './errors.ts';
 export type { FramingErrorCode, RpcErrorDetail } from './errors.ts';
 export * as rpc from './rpc.ts';
 export { defaultUser, replyTid, replyOk, escapeText, escapeAttr, NETCONF_NS, CONTROLLER_NS, CONTROLLER_SERVICE_TIMEOUT_DEFAULT_MS, parseServiceTimeout, CLIXON_LIB_NS } from './rpc.ts';

@@ -388,3 +388,9 @@ export function replyOk(reply: XmlNode): boolean {
 export function rpcName(xml: string): string {
   return /<(?:[\w.-]+:)?rpc\b[^>]*>\s*<([\w.:-]+)/.exec(xml)?.[1] ?? 'rpc';
 }
+
+/** The message-id attribute of an `<rpc>` or `<rpc-reply>` start tag, or undefined. */
+export function messageIdOf(xml: string): string | undefined {
+  const start = /<(?:[\w.-]+:)?rpc(?:-reply)?\b[^>]*>/.exec(xml)?.[0];
+  return start === undefined ? undefined : /\smessage-id\s*=\s*(?:"([^"]*)"|'([^']*)')/.exec(start)?.slice(1).find((v) => v !== undefined);
+}

@@ -10,16 +10,20 @@
  * and the 'notification' event) and never take a request's place.
  *
  * A per-RPC timeout rejects that RPC with TimeoutError and then closes the session:
- * a late reply would otherwise be taken for the next request's. When the session ends
- * for any reason, every outstanding and queued RPC rejects with SessionClosedError.
+ * a late reply would otherwise be taken for the next request's. For the same reason a
+ * reply carrying another message-id than the request's (the backend echoes ours on some
+ * errors), a reply with no request outstanding, anything else where a reply is due
+ * (`<data/>` alone, say) and an unreadable message close it with a ProtocolError. When
+ * the session ends for any reason, every outstanding and queued RPC rejects with
+ * SessionClosedError, its cause saying why.
  */
 import { EventEmitter } from 'node:events';
 import net from 'node:net';
 import { logger } from '../log.ts';
 import { parseString, type XmlNode } from '../xml/index.ts';
-import { NetconfError, SessionClosedError, TimeoutError, rpcErrorOf } from './errors.ts';
+import { FramingError, NetconfError, ProtocolError, SessionClosedError, TimeoutError, rpcErrorOf } from './errors.ts';
 import { createDecoder, encodeFrame, type Decoder, type FramingMode } from './framing.ts';
-import { closeSession, defaultUser, hello, rpcName } from './rpc.ts';
+import { closeSession, defaultUser, hello, messageIdOf, rpcName } from './rpc.ts';
 
 const log = logger('netconf');
 
@@ -53,6 +57,8 @@ export interface SessionOptions {
 interface Request {
   xml: string;
   name: string;
+  /** The request's message-id: a reply naming another is not its answer. */
+  messageId: string | undefined;
   timeout: number | undefined;
   /** Resolve with the reply's text, parsed only when it holds an rpc-error. */
   raw?: boolean;
@@ -83,6 +89,9 @@ export class Session {
   #helloWaiter: { resolve: (hello: XmlNode) => void; reject: (err: Error) => void } | undefined;
   readonly #subscribers = new Set<Subscriber>();
   #closed = false;
+  #closeCause: Error | undefined;
+  /** Set when a message broke the reply order: the rest of that read is read for notifications only, then the session ends. */
+  #broken: ProtocolError | undefined;
   #closing: Promise<void> | undefined;
   readonly #socketClosed: Promise<void>;
 
@@ -96,7 +105,10 @@ export class Session {
     this.#socketClosed = new Promise((resolve) => socket.once('close', () => resolve()));
     socket.on('data', (data: Buffer) => this.#onData(data));
     socket.on('end', () => this.#onEnd());
-    socket.on('error', (err) => this.#end(err, `socket error: ${err.message}`));
+    socket.on('error', (err) => {
+      const lost = new SessionClosedError(`the connection to the backend was lost (${err.message})`, { cause: err });
+      this.#end(lost, lost.message);
+    });
     socket.on('close', () => this.#end(new SessionClosedError('the backend closed the connection'), 'the backend closed the connection'));
   }
 
@@ -150,6 +162,15 @@ export class Session {
   }
 
   /**
+   * Why the session ended: TimeoutError, FramingError or ProtocolError when this side
+   * closed it over the backend's behaviour, SessionClosedError when the backend went away
+   * (its cause the socket's error, if any); undefined while open or after close().
+   */
+  get closeCause(): Error | undefined {
+    return this.#closeCause;
+  }
+
+  /**
    * Sends one `<rpc>` and resolves with its `<rpc-reply>` element; rejects RpcError when
    * the reply holds an error, TimeoutError after `timeout` ms (the session then closes),
    * SessionClosedError when the session ends first. Calls are answered in call order.
@@ -164,7 +185,7 @@ export class Session {
       return Promise.reject(new SessionClosedError(`session closed: <${name}> not sent`));
     }
     return new Promise((resolve, reject) => {
-      this.#queue.push({ xml, name, timeout: opts.timeout ?? this.#timeout, raw: opts.raw === true, resolve, reject });
+      this.#queue.push({ xml, name, messageId: messageIdOf(xml), timeout: opts.timeout ?? this.#timeout, raw: opts.raw === true, resolve, reject });
       this.#pump();
     });
   }
@@ -233,7 +254,8 @@ export class Session {
       const bye = new Promise<void>((resolve, reject) => {
         // Bounded even without a session timeout, so close() cannot hang on a silent backend.
         const timeout = this.#timeout ?? CLOSE_TIMEOUT_MS;
-        this.#queue.push({ xml: closeSession({ user: this.user }), name: 'close-session', timeout, resolve: () => resolve(), reject });
+        const xml = closeSession({ user: this.user });
+        this.#queue.push({ xml, name: 'close-session', messageId: messageIdOf(xml), timeout, resolve: () => resolve(), reject });
         this.#pump();
       });
       try {
@@ -305,17 +327,22 @@ export class Session {
   }
 
   #onData(data: Buffer): void {
-    let messages: string[];
+    let messages: readonly string[];
+    let failure: FramingError | undefined;
     try {
       messages = this.#decoder.push(data);
     } catch (err) {
-      this.#end(err as Error, (err as Error).message);
-      return;
+      if (!(err instanceof FramingError)) throw err;
+      // The whole messages before the bad bytes still count: a reply among them answers its request.
+      messages = err.messages;
+      failure = err;
     }
     for (const xml of messages) {
       if (this.#closed) return;
       this.#dispatch(xml);
     }
+    const cause = this.#broken ?? failure;
+    if (cause) this.#end(cause, cause.message);
   }
 
   #onEnd(): void {
@@ -330,31 +357,47 @@ export class Session {
 
   #dispatch(xml: string): void {
     this.#frameHook('recv', xml);
-    // A raw request's reply goes out as text: only its head and whether it names rpc-error are looked at.
-    if (this.#current?.raw && topName(xml) === 'rpc-reply' && !xml.includes('rpc-error')) {
-      this.#settle(this.#current, xml);
-      return;
+    const head = topName(xml);
+    // Once the order is broken no reply can be matched, but a notification that came with it still counts.
+    if (this.#broken && head !== 'notification') return;
+    if (head === 'rpc-reply' && this.#current) {
+      const id = messageIdOf(xml);
+      if (id !== undefined && id !== this.#current.messageId) {
+        const want = this.#current.messageId === undefined ? 'none' : `"${this.#current.messageId}"`;
+        this.#protocolError(`the backend sent a reply with message-id "${id}" where the reply to <${this.#current.name}> (message-id ${want}) was due`);
+        return;
+      }
+      // A raw request's reply goes out as text: only its head and whether it names rpc-error are looked at.
+      if (this.#current.raw && !xml.includes('rpc-error')) {
+        this.#settle(this.#current, xml);
+        return;
+      }
     }
     let top: XmlNode | undefined;
     try {
       top = parseString(xml).getChildren()[0];
     } catch (err) {
-      const e = new NetconfError(`unreadable message from the backend: ${(err as Error).message}`, { cause: err });
-      this.#end(e, e.message);
+      this.#protocolError(`unreadable message from the backend: ${(err as Error).message}`, err);
       return;
     }
     const kind = top?.getName().replace(/^.*:/, '');
-    if (!top || kind === undefined) {
-      log.warn('empty message from the backend ignored');
-    } else if (kind === 'rpc-reply') {
+    if (top && kind === 'rpc-reply') {
       this.#onReply(top);
-    } else if (kind === 'notification') {
+    } else if (top && kind === 'notification') {
       this.#notify(top);
-    } else if (kind === 'hello' && this.#helloWaiter) {
+    } else if (top && kind === 'hello' && this.#helloWaiter) {
       this.#helloWaiter.resolve(top);
+    } else if (this.#current) {
+      // Waiting on would end only at the request's timeout, if it has one.
+      this.#protocolError(`the backend sent ${top ? `<${kind}>` : 'an empty message'} where the reply to <${this.#current.name}> was due`);
     } else {
-      log.warn(`unexpected <${kind}> from the backend ignored`);
+      log.warn(`${top ? `unexpected <${kind}>` : 'empty message'} from the backend ignored`);
     }
+  }
+
+  /** The session ends with a ProtocolError once the current read has been read (the first one found is the cause). */
+  #protocolError(message: string, cause?: unknown): void {
+    this.#broken ??= new ProtocolError(message, cause !== undefined ? { cause } : undefined);
   }
 
   #onReply(reply: XmlNode): void {
@@ -367,8 +410,7 @@ export class Session {
     }
     if (!req) {
       // Nothing to match it with: routing it anywhere would be a guess.
-      const e = new NetconfError('the backend sent a reply with no request outstanding');
-      this.#end(e, e.message);
+      this.#protocolError('the backend sent a reply with no request outstanding');
       return;
     }
     const err = rpcErrorOf(reply);
@@ -415,6 +457,7 @@ export class Session {
   #end(cause: Error | undefined, why: string): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#closeCause = cause;
     log.debug(`session closed: ${why}`);
     if (cause) this.#socket.destroy();
     else this.#socket.end(() => this.#socket.destroy());

@@ -1,7 +1,8 @@
 /**
- * How long a transaction's modules may run: less than the controller waits for our answer,
- * so that our transaction-error naming the module reaches the user before the controller's
- * generic "Timeout waiting for service daemon".
+ * How long a transaction's modules may run, and how long each request to the controller
+ * may wait for its reply: less than the controller waits for our answer, so that our
+ * transaction-error naming the module or the request reaches the user before the
+ * controller's generic "Timeout waiting for service daemon".
  *
  * Facts from clixon-controller (src/controller.h, controller_backend.c, controller_rpc.c):
  * the controller starts its wait when it sends services-commit; it waits
@@ -42,4 +43,14 @@ export function moduleBudget(opts: { controllerTimeoutMs: number; controllerTime
   const floor = left < 1_000 ? ', but never under 1 s' : '';
   const why = `${wait}, less ${secs(margin)} kept for our answer${spent}${floor}; raise services/service-timeout to give the modules longer`;
   return { ms: Math.max(1_000, left), why };
+}
+
+/**
+ * How long a request of the transaction may still wait for its reply: until the
+ * controller's wait less half the margin, so that when no reply comes the other half is
+ * left to hang up, connect again and send transaction-error; never below a second.
+ */
+export function requestBudgetMs(opts: { controllerTimeoutMs: number; elapsedMs: number }): number {
+  const left = opts.controllerTimeoutMs - answerMarginMs(opts.controllerTimeoutMs) / 2 - opts.elapsedMs;
+  return Math.max(1_000, Math.round(left));
 }

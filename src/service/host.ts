@@ -3,6 +3,10 @@
  * into a worker, runs transactions in it with a timeout (a module that hangs is stopped by
  * terminating the worker, and a fresh one is loaded), and hot-reloads: a new worker loads
  * in the background and is swapped in between runs, never during one.
+ *
+ * A run's time limit covers its wait for the module set too: a module whose top-level code
+ * never finishes loading fails each run with ModulesNotLoadedError once its time is up,
+ * and the next reload stops that load (every load in progress is superseded by it).
  */
 import { Worker } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
@@ -40,11 +44,33 @@ export type RunOutcome =
   | { ok: true; served: string[]; edits: string[]; creators: number; timings: WorkerTimings }
   | { ok: false; failure: RunFailure };
 
+/** The module set was not loaded within the time a run or a caller had. */
+export class ModulesNotLoadedError extends Error {
+  override name = 'ModulesNotLoadedError';
+  constructor(readonly budget: ModuleBudget) {
+    super(`the modules did not finish loading within ${Math.round(budget.ms / 100) / 10} s (the modules' time: ${budget.why})`);
+  }
+}
+
 /** The host was closed: it starts no worker any more. */
 export class HostClosedError extends Error {
   override name = 'HostClosedError';
   constructor() {
     super('module host closed');
+  }
+}
+
+/** A module set being loaded, and its worker once it has one. */
+interface Load {
+  worker?: Worker;
+  superseded: boolean;
+}
+
+/** A load stopped because a reload replaced it. */
+class LoadSupersededError extends Error {
+  override name = 'LoadSupersededError';
+  constructor() {
+    super('module load superseded by a reload');
   }
 }
 
@@ -58,6 +84,8 @@ interface Loaded {
 
 export class ModuleHost {
   private current: Promise<Loaded>;
+  /** Whether `current` has loaded: one still loading was never used, and a reload replaces it at once. */
+  private currentLoaded = false;
   /** Runs and swaps, one at a time, in order. */
   private chain: Promise<unknown> = Promise.resolve();
   private generation = 0;
@@ -66,16 +94,24 @@ export class ModuleHost {
   private spare: Promise<Worker> | undefined;
   /** Every worker started and not yet exited, so close() can stop one still booting. */
   private readonly live = new Set<Worker>();
+  /** Module sets loading: a reload supersedes them all. */
+  private readonly loads = new Set<Load>();
 
   constructor(private readonly opts: HostOptions) {
-    this.current = this.spawn(this.files());
-    this.current.catch(() => undefined);
+    this.current = this.setCurrent(this.spawn(this.files()));
   }
 
-  /** Resolves when the first module set is loaded; returns it. */
+  /** Resolves when the first module set is loaded (or the one of a reload that replaced it while loading); returns it. */
   async ready(): Promise<{ modules: ModuleInfo[]; failures: LoadFailure[] }> {
-    const l = await this.current;
-    return { modules: l.modules, failures: l.failures };
+    for (;;) {
+      const current = this.current;
+      try {
+        const l = await current;
+        return { modules: l.modules, failures: l.failures };
+      } catch (err) {
+        if (this.current === current) throw err;
+      }
+    }
   }
 
   /** Workers started and not yet exited: none once close() has resolved. */
@@ -83,12 +119,14 @@ export class ModuleHost {
     return this.live.size;
   }
 
-  /** The module set the next run will use (waits for a reload under way). */
-  async moduleSet(): Promise<{ modules: ModuleInfo[]; failures: LoadFailure[] }> {
-    return this.enqueue(async () => {
+  /** The module set the next run will use (waits for a reload under way); ModulesNotLoadedError past `budget`. */
+  async moduleSet(opts: { budget?: ModuleBudget } = {}): Promise<{ modules: ModuleInfo[]; failures: LoadFailure[] }> {
+    const op = async (started: () => void): Promise<{ modules: ModuleInfo[]; failures: LoadFailure[] }> => {
       const l = await this.loaded();
+      started();
       return { modules: l.modules, failures: l.failures };
-    });
+    };
+    return opts.budget === undefined ? this.enqueue(() => op(() => undefined)) : this.enqueueWithin(opts.budget, op);
   }
 
   /**
@@ -98,6 +136,11 @@ export class ModuleHost {
   reload(): Promise<{ modules: ModuleInfo[]; failures: LoadFailure[] }> {
     if (this.closed) return Promise.reject(new HostClosedError());
     const gen = ++this.generation;
+    // Loads still in progress are superseded: stopped, so that one stuck in a module's top-level code holds nothing up.
+    for (const load of this.loads) {
+      load.superseded = true;
+      if (load.worker) void load.worker.terminate();
+    }
     let files: string[];
     try {
       files = this.files();
@@ -106,17 +149,22 @@ export class ModuleHost {
     }
     const loading = this.spawn(files);
     loading.catch(() => undefined);
+    // Whoever waits for a set that never loaded now waits for this one.
+    if (!this.currentLoaded) this.setCurrent(loading);
     return this.enqueue(async () => {
-      const next = await loading;
-      if (gen !== this.generation || this.closed) {
+      const next = await loading.catch((err: unknown) => {
+        if (gen !== this.generation || this.closed) return undefined;
+        throw err;
+      });
+      const old = await this.current.catch(() => undefined);
+      if (!next || gen !== this.generation || this.closed) {
         // A newer reload supersedes this one; its own swap follows.
-        void next.worker.terminate();
-        const l = await this.current;
+        if (next && old?.worker !== next.worker) void next.worker.terminate();
+        const l = await this.loaded();
         return { modules: l.modules, failures: l.failures };
       }
-      const old = await this.current.catch(() => undefined);
-      this.current = Promise.resolve(next);
-      if (old) void old.worker.terminate();
+      this.setCurrent(Promise.resolve(next));
+      if (old && old.worker !== next.worker) void old.worker.terminate();
       return { modules: next.modules, failures: next.failures };
     });
   }
@@ -124,13 +172,20 @@ export class ModuleHost {
   /**
    * Runs one request in the worker; a module past the timeout is stopped and reported as a
    * failure. `budget` (else the host's timeoutMs) may be a function, read when the run
-   * starts: a run that waited for the first module load gets what is left of its time.
+   * starts: a run that waited for the first module load gets what is left of its time. The
+   * budget as it is at the call bounds that wait too (ModulesNotLoadedError, as a failure).
    */
   run(req: RunRequest, limits: { budget?: ModuleBudget | (() => ModuleBudget) } = {}): Promise<RunOutcome> {
-    return this.enqueue(async () => {
+    const limit = limits.budget ?? { ms: this.opts.timeoutMs, why: "the module host's limit" };
+    const budget = (): ModuleBudget => (typeof limit === 'function' ? limit() : limit);
+    const run = this.enqueueWithin(budget(), async (started) => {
       const loaded = await this.loaded();
-      const limit = limits.budget ?? { ms: this.opts.timeoutMs, why: "the module host's limit" };
-      return this.runIn(loaded, req, typeof limit === 'function' ? limit() : limit);
+      started();
+      return this.runIn(loaded, req, budget());
+    });
+    return run.catch((err: unknown): RunOutcome => {
+      if (!(err instanceof ModulesNotLoadedError)) throw err;
+      return { ok: false, failure: { kind: 'internal', message: err.message } };
     });
   }
 
@@ -149,15 +204,31 @@ export class ModuleHost {
 
   /** The current worker; if it failed to start, one more try (its error goes to the caller). */
   private async loaded(): Promise<Loaded> {
-    try {
-      return await this.current;
-    } catch (err) {
-      if (this.closed) throw new HostClosedError();
-      this.opts.log.error(`module worker not available (${err instanceof Error ? err.message : String(err)}); starting a new one`);
-      this.current = this.spawn(this.filesOr([]));
-      this.current.catch(() => undefined);
-      return this.current;
+    for (;;) {
+      const current = this.current;
+      try {
+        return await current;
+      } catch (err) {
+        if (this.closed) throw new HostClosedError();
+        // Replaced by a reload while loading: that reload's set is the one to wait for.
+        if (this.current !== current) continue;
+        this.opts.log.error(`module worker not available (${err instanceof Error ? err.message : String(err)}); starting a new one`);
+        return this.setCurrent(this.spawn(this.filesOr([])));
+      }
     }
+  }
+
+  /** Makes `set` the current module set; returns it. */
+  private setCurrent(set: Promise<Loaded>): Promise<Loaded> {
+    this.current = set;
+    this.currentLoaded = false;
+    set.then(
+      () => {
+        if (this.current === set) this.currentLoaded = true;
+      },
+      () => undefined,
+    );
+    return set;
   }
 
   private files(): string[] {
@@ -168,6 +239,31 @@ export class ModuleHost {
     const p = this.chain.then(op);
     this.chain = p.catch(() => undefined);
     return p;
+  }
+
+  /**
+   * Enqueues `op`, the caller waiting at most `budget.ms` until op calls started() (once the
+   * module set is there): past that, the caller gets ModulesNotLoadedError, and started()
+   * throws it in the op, which so stops there.
+   */
+  private enqueueWithin<T>(budget: ModuleBudget, op: (started: () => void) => Promise<T>): Promise<T> {
+    let late = false;
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(() => {
+        late = true;
+        reject(new ModulesNotLoadedError(budget));
+      }, budget.ms);
+    });
+    const started = (): void => {
+      clearTimeout(timer);
+      if (late) throw new ModulesNotLoadedError(budget);
+    };
+    const done = this.enqueue(() => op(started)).finally(() => clearTimeout(timer));
+    // Whichever settles first; the other one's outcome is not wanted.
+    done.catch(() => undefined);
+    expired.catch(() => undefined);
+    return Promise.race([done, expired]);
   }
 
   /** Starts a worker and resolves once its code is imported (tsx registered, runner and parser loaded). */
@@ -202,16 +298,29 @@ export class ModuleHost {
   }
 
   private async spawn(files: string[]): Promise<Loaded> {
+    const load: Load = { superseded: false };
+    this.loads.add(load);
+    try {
+      return await this.load(files, load);
+    } finally {
+      this.loads.delete(load);
+    }
+  }
+
+  private async load(files: string[], load: Load): Promise<Loaded> {
     const worker = await this.takeWorker();
     // Closed, or the worker gone, while it was being taken: its exit event has passed (or is
     // on its way from close()), so waiting for its message could wait for ever.
-    if (this.closed || !this.live.has(worker)) {
+    if (this.closed || !this.live.has(worker) || load.superseded) {
       void worker.terminate();
-      throw this.closed ? new HostClosedError() : new Error('module worker exited before loading');
+      throw this.closed ? new HostClosedError() : load.superseded ? new LoadSupersededError() : new Error('module worker exited before loading');
     }
+    load.worker = worker;
     const loaded = firstMessage(worker, 'loaded', 'loading');
     worker.postMessage({ type: 'load', files });
-    const msg = await loaded;
+    const msg = await loaded.catch((err: unknown) => {
+      throw load.superseded ? new LoadSupersededError() : err;
+    });
     for (const f of msg.failures) {
       // A file that imported and declares no SERVICE (a helper beside the modules) is only worth a warning.
       if (f.kind === 'contract' && f.service === undefined) this.opts.log.warn(`${f.name} skipped: ${f.error}`);
@@ -235,9 +344,8 @@ export class ModuleHost {
           // A stopped or crashed worker is replaced by a fresh one holding the same files (not after close()).
           void worker.terminate();
           if (!this.closed) {
-            this.current = this.spawn(this.filesOr(loaded.files));
-            this.current.catch((err: unknown) => {
-              if (!(err instanceof HostClosedError)) this.opts.log.error(`module worker failed to start: ${String(err)}`);
+            this.setCurrent(this.spawn(this.filesOr(loaded.files))).catch((err: unknown) => {
+              if (!(err instanceof HostClosedError || err instanceof LoadSupersededError)) this.opts.log.error(`module worker failed to start: ${String(err)}`);
             });
           }
         }

@@ -7,20 +7,39 @@
  * The per-transaction protocol follows the recorded Python server (session-pyapi.jsonl):
  * get of the transaction's state to learn the user, get-config of actions, modules,
  * edit-config merge to actions, transaction-actions-done; transaction-error on any failure.
+ *
+ * Every request has a deadline inside the controller's own wait (deadline.ts). A reply
+ * that never comes, or a message that breaks the order replies are matched by, ends the
+ * session (src/netconf); the transaction is then answered with transaction-error on the
+ * next connection, if the controller still waits for it. clixon-controller keeps a
+ * transaction in ACTIONS when the subscriber's session goes (it has no hook on that) and
+ * takes transaction-error for any tid from any session (controller_rpc.c
+ * rpc_transaction_error), but numbers transactions from 1 again after a restart: so the
+ * error goes only when this side hung up, the controller was reachable at once, and it
+ * still shows the tid in ACTIONS. When the controller hung up, the tid is logged and left
+ * to the controller's own timeout.
+ *
+ * Seen on clixon-controller 1.8 (test/controller/lost.test.ts): with the server killed or
+ * its connection dropped mid-transaction, the transaction stays ACTIONS (result INIT) until
+ * services/service-timeout, then ends FAILED, origin "Actions", reason "Timeout waiting
+ * for service daemon" (backend.log: "Service timeout. Waiting for
+ * transaction-actions-done rpc from service daemon for transaction N"); a new server then
+ * serves the next commit. When this side hung up over a reply held back, the
+ * transaction-error sent on the new connection is taken: FAILED, origin tsapi, our reason.
  */
 import { EventEmitter } from 'node:events';
 import { basename } from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
 import { performance } from 'node:perf_hooks';
 import type { ConsolaInstance } from '../log.ts';
-import { RpcError, Session, SessionClosedError, rpc as build } from '../netconf/index.ts';
+import { FramingError, ProtocolError, RpcError, Session, TimeoutError, rpc as build } from '../netconf/index.ts';
 import type { XmlNode } from '../xml/index.ts';
 import { ModuleHost } from './host.ts';
 import { isModuleFileName } from './loader.ts';
 import { brokenFor, parseServiceEntry, type RunPhase, type ServiceEntry, type TransactionInfo } from './runner.ts';
 import type { ModuleInfo, RunFailure, WorkerTimings } from './worker-messages.ts';
 import { DEFAULT_BATCH_SIZE } from './edits.ts';
-import { CONTROLLER_SERVICE_TIMEOUT_DEFAULT_MS, moduleBudget, parseServiceTimeout, type ModuleBudget } from './deadline.ts';
+import { CONTROLLER_SERVICE_TIMEOUT_DEFAULT_MS, moduleBudget, parseServiceTimeout, requestBudgetMs, type ModuleBudget } from './deadline.ts';
 import type { FrameLogger } from './framelog.ts';
 import { transactionLine } from './report.ts';
 
@@ -49,6 +68,8 @@ export interface ServerOptions {
   /** Reconnect backoff bounds, ms. */
   reconnectMinMs?: number;
   reconnectMaxMs?: number;
+  /** How long the hello and each subscription may take before the server connects again (default 30 s). */
+  connectTimeoutMs?: number;
   log: ConsolaInstance;
   logLevel: number;
   /** Where module log lines go. */
@@ -84,12 +105,35 @@ interface Served {
 }
 
 const SERVED_MEMORY = 1000;
+/** The connection's hello and subscriptions: a controller that does not answer them in this time is connected to again. */
+const DEFAULT_CONNECT_TIMEOUT_MS = 30_000;
+/** Post-commit hooks' module set and get-config: nobody waits for them, but neither may hold up the next commit for ever. */
+const HOOK_REQUEST_TIMEOUT_MS = 60_000;
+
+/**
+ * The pump's work, one at a time: a notification with the connection it came on (the
+ * answer goes there), or the transaction-errors owed, to send on a new connection.
+ */
+type Queued = { n: XmlNode; at: number; session: Session } | { owed: Owed[]; session: Session };
+
+/** A services-commit left unanswered when this side hung up: transaction-error is owed on the next connection. */
+interface Owed {
+  tid: string;
+  user: string;
+  reason: string;
+}
+
+/** The answer a transaction has sent, if any. */
+type AnswerSent = 'transaction-actions-done' | 'transaction-error' | undefined;
 
 export class ServiceServer extends EventEmitter {
   readonly host: ModuleHost;
   private session: Session | undefined;
-  private readonly queue: { n: XmlNode; at: number }[] = [];
+  private readonly queue: Queued[] = [];
   private pumping: Promise<void> | undefined;
+  private owed: Owed[] = [];
+  /** The controller's wait as last read, for a transaction's requests before its own read. */
+  private controllerTimeoutMs = CONTROLLER_SERVICE_TIMEOUT_DEFAULT_MS;
   private stopping = false;
   private readonly served = new Map<string, Served>();
   private lastReplyBytes = 0;
@@ -149,6 +193,10 @@ export class ServiceServer extends EventEmitter {
     clearTimeout(this.reloadTimer);
     await this.watcher?.close();
     await this.pumping;
+    for (const item of this.queue.splice(0)) {
+      const tids = 'owed' in item ? item.owed.map((o) => o.tid) : [text(item.n.find('services-commit/tid'))].filter((t) => t !== '');
+      for (const tid of tids) this.opts.log.warn(`tid ${tid}: not answered: the server is stopping`);
+    }
     const s = this.session;
     this.session = undefined;
     if (s && !s.closed) await s.close().catch(() => undefined);
@@ -193,6 +241,7 @@ export class ServiceServer extends EventEmitter {
       try {
         session = await this.connect();
       } catch (err) {
+        this.forgetOwed(`the controller is not reachable (${errText(err)})`);
         // Said once per outage as a warning; each retry after that only in debug.
         const message = `backend not reachable at ${this.where()} (${errText(err)}); retrying in ${delay} ms`;
         if (delay === min) this.opts.log.warn(message);
@@ -210,11 +259,11 @@ export class ServiceServer extends EventEmitter {
       const closed = new Promise<void>((resolve) => session.on('close', () => resolve()));
       this.session = session;
       this.emit('connected');
+      this.flushOwed();
       await Promise.race([closed, new Promise<void>((r) => (this.wakeUp = r))]);
       if (this.stopping) return;
-      this.opts.log.warn('backend connection closed; reconnecting');
+      this.opts.log.warn(`backend connection closed (${errText(session.closeCause ?? 'closed')}); reconnecting`);
       this.session = undefined;
-      this.queue.length = 0;
     }
   }
 
@@ -240,6 +289,7 @@ export class ServiceServer extends EventEmitter {
       ...(this.opts.port !== undefined ? { port: this.opts.port } : {}),
       hello: true,
       transport: 'ctrl:services',
+      timeout: this.opts.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
       onFrame: (direction, xml) => {
         if (direction === 'recv' && xml.startsWith('<rpc-reply')) {
           this.lastReplyBytes = xml.length;
@@ -248,8 +298,9 @@ export class ServiceServer extends EventEmitter {
         this.opts.frameLog?.(direction, xml);
       },
     });
+    // A notification may come before this resolves (right after the subscription's reply): it is queued with its session.
     session.on('notification', (n) => {
-      this.queue.push({ n, at: performance.now() });
+      this.queue.push({ n, at: performance.now(), session });
       this.pump();
     });
     try {
@@ -263,28 +314,31 @@ export class ServiceServer extends EventEmitter {
     return session;
   }
 
+  /** Handles the queued notifications one at a time, in order. */
   private pump(): void {
     if (this.pumping) return;
-    this.pumping = (async () => {
-      while (this.queue.length > 0 && !this.stopping) {
-        const item = this.queue.shift()!;
-        const session = this.session;
-        if (!session || session.closed) continue;
+    const drained: Promise<void> = (async () => {
+      for (let item = this.queue.shift(); item && !this.stopping; item = this.queue.shift()) {
         try {
-          await this.handle(session, item.n, item.at);
+          await this.handle(item);
         } catch (err) {
           this.opts.log.error(`notification handling failed: ${errText(err)}`);
         }
       }
-      this.pumping = undefined;
-    })();
+    })().finally(() => {
+      // Cleared only here, once the loop's promise is stored: a loop that never awaited must not leave it set for good.
+      if (this.pumping === drained) this.pumping = undefined;
+      if (this.queue.length > 0 && !this.stopping) this.pump();
+    });
+    this.pumping = drained;
   }
 
-  private async handle(session: Session, n: XmlNode, at: number): Promise<void> {
-    const sc = n.child('services-commit');
-    if (sc) return this.servicesCommit(session, sc, at);
-    const ct = n.child('controller-transaction');
-    if (ct) return this.controllerTransaction(session, ct);
+  private async handle(item: Queued): Promise<void> {
+    if ('owed' in item) return this.sendOwed(item.session, item.owed);
+    const sc = item.n.child('services-commit');
+    if (sc) return this.servicesCommit(item.session, sc, item.at);
+    const ct = item.n.child('controller-transaction');
+    if (ct) return this.controllerTransaction(item.session, ct);
   }
 
   private async servicesCommit(session: Session, sc: XmlNode, at: number): Promise<void> {
@@ -292,8 +346,18 @@ export class ServiceServer extends EventEmitter {
     const tid = text(sc.child('tid'));
     const entries = sc.getElements('service').map((e) => parseServiceEntry(String(e.getData() ?? '')));
     const diff = text(sc.child('diff')) === 'true';
+    let user = session.user;
+    let answer: AnswerSent;
+    if (session.closed) {
+      // It waited behind a transaction on a connection lost meanwhile.
+      this.unanswered(tid, user, session, answer);
+      return;
+    }
     let socketMs = 0;
     const rpcs: TransactionReport['rpcs'] = [];
+    // Until this transaction reads services/service-timeout, the last value read stands for it.
+    let controllerTimeoutMs = this.controllerTimeoutMs;
+    const timeout = (): number => requestBudgetMs({ controllerTimeoutMs, elapsedMs: performance.now() - at });
     const timed = async <T>(xml: string, send: () => Promise<T>): Promise<T> => {
       const t = performance.now();
       try {
@@ -305,14 +369,11 @@ export class ServiceServer extends EventEmitter {
         rpcs.push({ name: build.rpcName(xml), waitMs: at - t, parseMs: end - at, bytesOut: xml.length, bytesIn: at === end ? 0 : this.lastReplyBytes });
       }
     };
-    const rpc = (xml: string): Promise<XmlNode> => timed(xml, () => session.rpc(xml));
+    const rpc = (xml: string): Promise<XmlNode> => timed(xml, () => session.rpc(xml, { timeout: timeout() }));
     // The config goes to the worker as text: never parsed on this thread.
-    const rpcRaw = (xml: string): Promise<string> => timed(xml, () => session.rpc(xml, { raw: true }));
+    const rpcRaw = (xml: string): Promise<string> => timed(xml, () => session.rpc(xml, { raw: true, timeout: timeout() }));
     log.info(`services-commit tid ${tid}: ${entries.map((e) => e.raw).join(', ') || 'all services'}${diff ? ' (diff)' : ''}`);
 
-    const user = await this.transactionUser(rpc, session, tid);
-    const controllerWait = await this.controllerServiceTimeout(rpc, user, tid);
-    const txn: TransactionInfo = { tid, user, entries, diff };
     const report: TransactionReport = {
       tid, user, outcome: 'done', served: [], edits: 0, editBytes: 0, configBytes: 0, creators: 0, totalMs: 0, socketMs: 0, rpcs,
     };
@@ -325,6 +386,7 @@ export class ServiceServer extends EventEmitter {
     };
     const fail = async (reason: string): Promise<void> => {
       log.error(`tid ${tid}: transaction-error: ${reason.trim()}`);
+      answer = 'transaction-error';
       try {
         await rpc(build.transactionError({ user, tid, origin: ORIGIN, reason: build.xmlCarriable(reason) }));
       } catch (err) {
@@ -337,12 +399,20 @@ export class ServiceServer extends EventEmitter {
     };
 
     try {
-      const { modules, failures } = await this.host.moduleSet();
+      user = report.user = await this.transactionUser(rpc, session, tid);
+      const controllerWait = await this.controllerServiceTimeout(rpc, user, tid);
+      controllerTimeoutMs = this.controllerTimeoutMs = controllerWait.ms;
+      const txn: TransactionInfo = { tid, user, entries, diff };
+      const budget = (): ModuleBudget =>
+        moduleBudget({ controllerTimeoutMs: controllerWait.ms, controllerTimeoutSet: controllerWait.set, elapsedMs: performance.now() - at, capMs: this.opts.timeoutMs });
+      // A module whose loading never ends fails the transaction within its time (ModulesNotLoadedError), like a run.
+      const { modules, failures } = await this.host.moduleSet({ budget: budget() });
       const matching = matchingModules(modules, entries);
       const broken = brokenFor(failures, entries);
       if (matching.length === 0 && broken.length === 0) {
         log.info(`tid ${tid}: no module serves ${entries.map((e) => e.service).join(', ') || 'any service'}`);
         report.served = [...new Set(entries.map((e) => e.service))];
+        answer = 'transaction-actions-done';
         await rpc(build.transactionActionsDone({ user, tid, services: report.served }));
         finish();
         return;
@@ -350,8 +420,6 @@ export class ServiceServer extends EventEmitter {
       const filter = narrowing(matching);
       const configXml = await rpcRaw(build.getConfig({ user, source: 'actions', xpath: filter.xpath, namespaces: filter.namespaces }));
       report.configBytes = configXml.length;
-      const budget = (): ModuleBudget =>
-        moduleBudget({ controllerTimeoutMs: controllerWait.ms, controllerTimeoutSet: controllerWait.set, elapsedMs: performance.now() - at, capMs: this.opts.timeoutMs });
       const outcome = await this.host.run(
         { phase: 'commit', configXml, txn, broken, batchSize: this.opts.batchSize ?? DEFAULT_BATCH_SIZE, read: filter },
         { budget },
@@ -377,6 +445,7 @@ export class ServiceServer extends EventEmitter {
       }
       report.served = outcome.served;
       try {
+        answer = 'transaction-actions-done';
         await rpc(build.transactionActionsDone({ user, tid, services: outcome.served }));
       } catch (err) {
         // Refused (e.g. the controller timed the transaction out meanwhile): that was our one answer; say so and stop.
@@ -389,13 +458,78 @@ export class ServiceServer extends EventEmitter {
       }
       finish();
     } catch (err) {
-      if (err instanceof SessionClosedError || session.closed) {
-        log.error(`tid ${tid}: backend connection lost during the transaction`);
+      if (session.closed) {
+        this.unanswered(tid, user, session, answer);
         return;
       }
       // Whatever went wrong, the controller must still get its one answer.
-      await fail(`\nService server error:\n\n${errText(err)}`).catch((e: unknown) => log.error(`tid ${tid}: could not send transaction-error: ${errText(e)}`));
+      try {
+        await fail(`\nService server error:\n\n${errText(err)}`);
+      } catch (e) {
+        if (session.closed) this.unanswered(tid, user, session, answer);
+        else log.error(`tid ${tid}: could not send transaction-error: ${errText(e)}`);
+      }
     }
+  }
+
+  /**
+   * The connection went before tid was answered: says so and why, and when this side hung
+   * up over the controller's behaviour (the controller still waits), owes it transaction-error.
+   */
+  private unanswered(tid: string, user: string, session: Session, answer: AnswerSent): void {
+    const log = this.opts.log;
+    const cause = session.closeCause;
+    const why = cause ? errText(cause) : 'the connection was closed';
+    if (answer === 'transaction-actions-done') {
+      log.error(`tid ${tid}: transaction-actions-done sent, but the connection was lost before the controller's reply (${why}): the controller decides`);
+    } else if (cause instanceof TimeoutError || cause instanceof FramingError || cause instanceof ProtocolError) {
+      log.error(`tid ${tid}: not answered on this connection: ${why}; transaction-error follows on a new one`);
+      this.owed.push({ tid, user, reason: `\nService server error:\n\n${why}` });
+      this.flushOwed();
+    } else {
+      log.error(`tid ${tid}: not answered: ${why}; the controller fails it when its service-timeout ends`);
+    }
+  }
+
+  /** Queues what is owed ahead of any notification, once there is a live connection to send it on. */
+  private flushOwed(): void {
+    const session = this.session;
+    if (!session || session.closed || this.owed.length === 0) return;
+    this.queue.unshift({ owed: this.owed, session });
+    this.owed = [];
+    this.pump();
+  }
+
+  /** Sends the owed transaction-errors on a new connection, each only if the controller still waits for that tid. */
+  private async sendOwed(session: Session, owed: Owed[]): Promise<void> {
+    const log = this.opts.log;
+    const timeout = { timeout: this.controllerTimeoutMs };
+    for (const [i, o] of owed.entries()) {
+      try {
+        const state = (await session.rpc(build.transactionsQuery({ user: session.user, tid: o.tid }), timeout)).find('data/transactions/transaction/state');
+        if (text(state) !== 'ACTIONS') {
+          log.warn(`tid ${o.tid}: not answered: the controller no longer waits for it (${state ? `state ${text(state)}` : 'no such transaction'})`);
+          continue;
+        }
+        await session.rpc(build.transactionError({ user: o.user, tid: o.tid, origin: ORIGIN, reason: build.xmlCarriable(o.reason) }), timeout);
+        log.error(`tid ${o.tid}: transaction-error: ${o.reason.trim()}`);
+      } catch (err) {
+        if (err instanceof RpcError) {
+          log.error(`tid ${o.tid}: the controller refused transaction-error: ${err.message}`);
+          continue;
+        }
+        if (!session.closed) throw err;
+        // Lost again: what is left is owed to the next connection.
+        log.warn(`tid ${o.tid}: transaction-error not sent: ${errText(session.closeCause ?? err)}`);
+        this.owed.unshift(...owed.slice(i));
+        return;
+      }
+    }
+  }
+
+  /** The owed transaction-errors are dropped: the controller may have restarted, and it numbers transactions from 1 again. */
+  private forgetOwed(why: string): void {
+    for (const o of this.owed.splice(0)) this.opts.log.warn(`tid ${o.tid}: not answered: ${why}; left to the controller`);
   }
 
   private async transactionUser(rpc: (xml: string) => Promise<XmlNode>, session: Session, tid: string): Promise<string> {
@@ -429,21 +563,30 @@ export class ServiceServer extends EventEmitter {
     if (this.served.size > SERVED_MEMORY) this.served.delete(this.served.keys().next().value!);
   }
 
-  private async controllerTransaction(session: Session, ct: XmlNode): Promise<void> {
+  private async controllerTransaction(came: Session, ct: XmlNode): Promise<void> {
     const tid = text(ct.child('tid'));
     const served = this.served.get(tid);
     if (!served) return;
     this.served.delete(tid);
+    // The hooks read running: any live connection serves, the one it came on or the next.
+    const session = came.closed ? this.session : came;
+    if (!session || session.closed) {
+      this.opts.log.warn(`tid ${tid}: post-commit hooks not run: no connection to the controller`);
+      return;
+    }
     const result = text(ct.child('result'));
     const reason = text(ct.child('reason'));
     const phase: RunPhase = result === 'SUCCESS' ? 'post-commit' : 'post-commit-failed';
     const hook = phase === 'post-commit' ? 'setupPostCommit' : 'setupPostCommitFailed';
-    const { modules } = await this.host.moduleSet();
+    const { modules } = await this.host.moduleSet({ budget: { ms: HOOK_REQUEST_TIMEOUT_MS, why: "the post-commit hooks' wait" } });
     const withHook = matchingModules(modules, served.entries).filter((m) => m.hooks.includes(hook));
     if (withHook.length === 0) return;
     this.opts.log.info(`tid ${tid}: ${result}; running ${hook} hooks`);
     const filter = narrowing(withHook);
-    const configXml = await session.rpc(build.getConfig({ user: served.user, source: 'running', xpath: filter.xpath, namespaces: filter.namespaces }), { raw: true });
+    const configXml = await session.rpc(build.getConfig({ user: served.user, source: 'running', xpath: filter.xpath, namespaces: filter.namespaces }), {
+      raw: true,
+      timeout: HOOK_REQUEST_TIMEOUT_MS,
+    });
     const outcome = await this.host.run({
       phase,
       configXml,

@@ -1,30 +1,22 @@
 /**
  * The framing codec: the recorded byte streams in every split, many-chunk messages,
- * UTF-8 split across reads and chunks, every malformed case, both framings, round trips.
+ * UTF-8 split across reads and chunks, every malformed case, both framings, round trips,
+ * the memory a message costs however it is cut, and messages ahead of bad bytes.
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
+import v8 from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { FramingError, createDecoder, encodeFrame, type Decoder, type FramingMode } from '../../src/netconf/index.ts';
 import { WIRE } from '../wire.ts';
+import { rng } from '../rng.ts';
 
 // The recordings live in test/fixtures/wire, as for every folder's tests.
 const raw = {
   backend: readFileSync(`${WIRE}/backend-to-client.raw`),
   client: readFileSync(`${WIRE}/client-to-backend.raw`),
 };
-
-/** A deterministic generator (mulberry32), so a failing split can be replayed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * An independent reading of a chunked stream, written the obvious way on the whole
@@ -314,5 +306,120 @@ describe('encoder', () => {
     assert.deepEqual(a.push(Buffer.from('\n#4\n<a/')), []);
     assert.deepEqual(b.push(encodeFrame('<b/>', 'chunked')), ['<b/>']);
     assert.deepEqual(a.push(Buffer.from('>\n##\n')), ['<a/>']);
+  });
+});
+
+/** A full collection, so that what the heap holds is what is still referenced. */
+const gc = ((): (() => void) => {
+  v8.setFlagsFromString('--expose-gc');
+  return runInNewContext('gc') as () => void;
+})();
+
+/**
+ * Bytes held on the heap and in buffers: after a full collection, a turn of the event
+ * loop (buffers are freed behind the collector), and another.
+ */
+async function held(): Promise<number> {
+  gc();
+  await new Promise((resolve) => setImmediate(resolve));
+  gc();
+  const m = process.memoryUsage();
+  return m.heapUsed + m.arrayBuffers;
+}
+
+/**
+ * Feeds `messageBytes` of one message as chunks of `chunk` bytes in reads of `read` bytes
+ * (each a buffer of its own, as a socket hands them over), and returns the memory the
+ * decoder holds per message byte before the end marker, and the decoded message.
+ */
+async function heapPerByte(chunk: number, read: number, messageBytes: number): Promise<{ perByte: number; message: string }> {
+  const unit = Buffer.from(`\n#${chunk}\n${'x'.repeat(chunk)}`);
+  const stream = Buffer.alloc(unit.length * Math.ceil(read / unit.length) * 2);
+  for (let i = 0; i < stream.length; i += unit.length) unit.copy(stream, i);
+  const d = createDecoder('chunked');
+  const before = await held();
+  const wire = Math.ceil(messageBytes / chunk) * unit.length;
+  for (let at = 0; at < wire; at += read) {
+    const n = Math.min(read, wire - at);
+    const from = at % unit.length;
+    assert.deepEqual(d.push(Buffer.from(stream.subarray(from, from + n))), []);
+  }
+  const perByte = ((await held()) - before) / messageBytes;
+  const [message] = d.push(Buffer.from('\n##\n'));
+  return { perByte, message: message ?? '' };
+}
+
+describe('memory', () => {
+  const MB = 1 << 20;
+  for (const [chunk, read, size] of [
+    [1, 65535, 4 * MB],
+    [2, 65536, 4 * MB],
+    [3, 4096, 2 * MB],
+    [1, 1, MB / 4],
+    [7, 3, MB / 2],
+    [65536, 65536, 8 * MB],
+    [40000, 65536, 8 * MB],
+  ] as const) {
+    it(`${chunk}-byte chunks in ${read}-byte reads: under 2 bytes held per message byte`, async () => {
+      const { perByte, message } = await heapPerByte(chunk, read, size);
+      assert.equal(message.length, Math.ceil(size / chunk) * chunk);
+      assert.ok(perByte < 2, `${perByte.toFixed(2)} bytes per message byte`);
+    });
+  }
+
+  it('the message limit bounds memory: 1-byte chunks stop at the limit, and the failure frees it', async () => {
+    const limit = 4 * MB;
+    const d = createDecoder('chunked', { maxMessageBytes: limit });
+    const read = Buffer.from('\n#1\nx'.repeat(13107));
+    const before = await held();
+    let pushed = 0;
+    let peak = 0;
+    let error: unknown;
+    while (error === undefined) {
+      try {
+        d.push(read);
+        pushed += 13107;
+      } catch (err) {
+        error = err;
+      }
+      if (pushed % (13107 * 40) === 0) peak = Math.max(peak, (await held()) - before);
+    }
+    assert.ok(error instanceof FramingError && error.code === 'TOO_LARGE' && /exceed 4194304 bytes/.test(error.message), String(error));
+    assert.ok(pushed <= limit, `${pushed} bytes taken in`);
+    assert.ok(peak / limit < 2, `${(peak / limit).toFixed(2)} bytes held per byte of the limit`);
+    assert.ok((await held()) - before < MB, 'a spent decoder holds nothing');
+  });
+});
+
+describe('messages ahead of bad bytes, and limits at a delimiter', () => {
+  it('chunked: whole messages before junk in the same read are delivered with the error', () => {
+    const d = createDecoder('chunked');
+    const read = Buffer.concat([encodeFrame('<a/>', 'chunked'), encodeFrame('<b/>', 'chunked'), Buffer.from('junk')]);
+    assert.throws(
+      () => d.push(read),
+      (err: unknown) => err instanceof FramingError && err.code === 'BAD_HEADER' && err.messages.join() === '<a/>,<b/>',
+    );
+    // Spent: the error again, the messages not again.
+    assert.throws(() => d.push(encodeFrame('<c/>', 'chunked')), (err: unknown) => err instanceof FramingError && err.messages.length === 0);
+  });
+
+  it('end-of-message: a message at the limit whose delimiter is split across reads is delivered', () => {
+    const message = '<a>0123456789</a>';
+    for (let cut = 1; cut < 6; cut++) {
+      const d = createDecoder('eom', { maxMessageBytes: message.length });
+      const stream = Buffer.from(`${message}]]>]]>`);
+      assert.deepEqual(d.push(stream.subarray(0, message.length + cut)), [], `cut ${cut}`);
+      assert.deepEqual(d.push(stream.subarray(message.length + cut)), [message], `cut ${cut}`);
+    }
+    // One byte more is too large, delimiter or not.
+    framingError(() => createDecoder('eom', { maxMessageBytes: message.length - 1 }).push(Buffer.from(`${message}]]>`)), 'TOO_LARGE');
+  });
+
+  it('end-of-message: messages before an oversized one in the same read are delivered with the error', () => {
+    const d = createDecoder('eom', { maxMessageBytes: 8 });
+    assert.throws(
+      () => d.push(Buffer.from('<a/>]]>]]><b/>]]>]]>0123456789')),
+      (err: unknown) => err instanceof FramingError && err.code === 'TOO_LARGE' && err.messages.join() === '<a/>,<b/>',
+    );
   });
 });

@@ -13,6 +13,7 @@ import { afterEach, describe, it } from 'node:test';
 import {
   FramingError,
   NetconfError,
+  ProtocolError,
   RpcError,
   Session,
   SessionClosedError,
@@ -440,5 +441,62 @@ describe('Session', () => {
     const err = await reject(Session.connect({ ...peer.opts, hello: true, timeout: 50 }));
     assert.ok(err instanceof TimeoutError);
     assert.match(err.waitingFor, /hello/);
+  });
+
+  it('a reply with another message-id is not the request\'s answer: the session closes naming both', T, async () => {
+    // The backend echoes the request's message-id on some rpc-errors (shared/clixon-wire README): that one is the answer.
+    const echoed = `<rpc-reply xmlns="${NC}" message-id="42"><rpc-error><error-type>application</error-type><error-tag>unknown-element</error-tag><error-severity>error</error-severity><error-message>Unrecognized RPC</error-message></rpc-error></rpc-reply>`;
+    const peer = await startPeer((xml, c) => c.send(opOf(xml) === 'commit' ? `<rpc-reply xmlns="${NC}" message-id="7"><ok/></rpc-reply>` : echoed));
+    const session = await connect(peer);
+    assert.ok((await reject(session.rpc(rpc.lock({ user: 'root' })))) instanceof RpcError);
+    for (const raw of [false, true]) {
+      const s = raw ? await connect(peer) : session;
+      const err = await reject(raw ? s.rpc(rpc.commit({ user: 'root' }), { raw: true }) : s.rpc(rpc.commit({ user: 'root' })));
+      assert.ok(err instanceof SessionClosedError, String(err));
+      assert.ok(err.cause instanceof ProtocolError);
+      assert.match(err.cause.message, /message-id "7" where the reply to <commit> \(message-id "42"\) was due/);
+      assert.ok(s.closed);
+    }
+  });
+
+  it('<data/> where a reply is due closes the session naming the request; between requests it is ignored', T, async () => {
+    const peer = await startPeer((xml, c) => {
+      if (opOf(xml) === 'get-config') return c.send('<data/>');
+      // A stray <data/> after the reply, then a notification: once that is in, the stray was read with nothing due.
+      c.send(OK);
+      c.send('<data/>');
+      c.send(notification(3));
+    });
+    const session = await connect(peer);
+    const notes = session.notifications();
+    assert.ok((await session.rpc(rpc.commit({ user: 'root' }))).child('ok'));
+    await notes.next();
+    assert.ok(!session.closed, 'the stray <data/> was skipped');
+    const err = await reject(session.rpc(rpc.getConfig({ user: 'root', source: 'running' })));
+    assert.ok(err instanceof SessionClosedError);
+    assert.ok(err.cause instanceof ProtocolError);
+    assert.match(err.cause.message, /sent <data> where the reply to <get-config> was due/);
+  });
+
+  it('whole messages ahead of bad bytes in one read are delivered, then the session closes', T, async () => {
+    const peer = await startPeer((_xml, c) => c.sendRaw(Buffer.concat([encodeFrame(OK, 'chunked'), encodeFrame(notification(9), 'chunked'), Buffer.from('junk')])));
+    const session = await connect(peer);
+    const notes = session.notifications();
+    const closed = new Promise<Error | undefined>((resolve) => session.on('close', resolve));
+    assert.ok((await session.rpc(rpc.commit({ user: 'root' }))).child('ok'));
+    const first = await notes.next();
+    assert.equal(first.value?.find('controller-transaction/tid')?.getData(), '9');
+    const cause = await closed;
+    assert.ok(cause instanceof FramingError && cause.code === 'BAD_HEADER', String(cause));
+  });
+
+  it('a notification in the same read as a message that breaks the reply order is still delivered; then the session closes', T, async () => {
+    const peer = await startPeer((_xml, c) => c.sendRaw(Buffer.concat([encodeFrame(`<rpc-reply xmlns="${NC}" message-id="7"><ok/></rpc-reply>`, 'chunked'), encodeFrame(notification(5), 'chunked')])));
+    const session = await connect(peer);
+    const notes = session.notifications();
+    const err = await reject(session.rpc(rpc.commit({ user: 'root' })));
+    assert.ok(err instanceof SessionClosedError && err.cause instanceof ProtocolError, String(err));
+    assert.equal((await notes.next()).value?.find('controller-transaction/tid')?.getData(), '5');
+    assert.ok((await reject(notes.next())) instanceof ProtocolError);
   });
 });

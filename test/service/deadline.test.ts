@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
-import { answerMarginMs, CONTROLLER_SERVICE_TIMEOUT_DEFAULT_MS, moduleBudget, parseServiceTimeout } from '../../src/service/deadline.ts';
+import { answerMarginMs, CONTROLLER_SERVICE_TIMEOUT_DEFAULT_MS, moduleBudget, parseServiceTimeout, requestBudgetMs } from '../../src/service/deadline.ts';
 import { Operator, sim, startServer, startStack, stopAfter, tempDir, TESTSVC, writeFiles } from './harness.ts';
 
 test('the budget: the controller wait less the margin and the time already spent, capped by --timeout, at least 1 s; each says why', () => {
@@ -33,6 +33,12 @@ test('the budget: the controller wait less the margin and the time already spent
   assert.equal(parseServiceTimeout(' 7 '), 7_000);
   assert.equal(parseServiceTimeout(undefined), undefined);
   assert.equal(parseServiceTimeout('soon'), undefined);
+});
+
+test('a request to the controller waits until half the margin is left (the other half is to connect again and send transaction-error), at least 1 s', () => {
+  assert.equal(requestBudgetMs({ controllerTimeoutMs: 10_000, elapsedMs: 0 }), 9_000);
+  assert.equal(requestBudgetMs({ controllerTimeoutMs: 10_000, elapsedMs: 8_500.4 }), 1_000);
+  assert.equal(requestBudgetMs({ controllerTimeoutMs: 300_000, elapsedMs: 100_000 }), 185_000);
 });
 
 test('time spent before the modules start (their load, still under way) comes off their budget', async (t) => {
