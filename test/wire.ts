@@ -11,3 +11,7 @@ export const WIRE = join(import.meta.dirname, 'fixtures/wire');
 export function wireFile(name: string): string {
   return readFileSync(join(WIRE, name), 'utf8');
 }
+
+/** The YANG of the rig's devices (clixon-example) and the controller's own (clixon-controller, clixon-lib, what they import). */
+export const CLIXON_EXAMPLE_YANG = join(import.meta.dirname, 'fixtures/yang/clixon-example');
+export const CLIXON_YANG = join(import.meta.dirname, 'fixtures/yang/clixon');

@@ -4,11 +4,11 @@
  * SERVICE_XPATH, as the server's get-config is), and the server's edit-configs merged into
  * the actions datastore with the creator-tag bookkeeping, as the simulated controller does.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseString, registerListKeys, type XmlNode } from '../xml/index.ts';
 import { applyEdit, canonical, SimRpcError } from '../sim/edit.ts';
-import { Schema } from '../sim/schema.ts';
+import { Schema } from '../sim/datamodel.ts';
 import { parseXml, SNode } from '../sim/tree.ts';
 import { filterTree } from '../sim/xpath.ts';
 
@@ -29,7 +29,7 @@ export class EditRejectedError extends Error {
  * entry matching (entryKey, the diff).
  */
 export function loadSchema(moduleDirs: readonly string[], yangDirs: readonly string[] = []): Schema {
-  const schema = new Schema();
+  const files: string[] = [];
   for (const dir of moduleDirs) {
     let names: string[];
     try {
@@ -37,10 +37,10 @@ export function loadSchema(moduleDirs: readonly string[], yangDirs: readonly str
     } catch {
       continue;
     }
-    for (const n of names) if (n.endsWith('.yang')) schema.loadText(readFileSync(join(dir, n), 'utf8'));
+    for (const n of names) if (n.endsWith('.yang')) files.push(join(dir, n));
   }
-  schema.loadDirs([...yangDirs]);
-  registerListKeys(Object.fromEntries(schema.listKeys));
+  const schema = Schema.fromDirs([...files, ...yangDirs]);
+  registerListKeys(Object.fromEntries(schema.registryKeys));
   return schema;
 }
 

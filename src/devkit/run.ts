@@ -15,7 +15,7 @@ import { parseServiceEntry, runServices, type ServiceEntry, type TransactionInfo
 import { matchingModules, narrowing } from '../service/server.ts';
 import { removeCreatedBy } from '../sim/index.ts';
 import { commitEdits, loadSchema, narrow } from './controller.ts';
-import type { Schema } from '../sim/schema.ts';
+import type { Schema } from '../sim/datamodel.ts';
 import { logger, type ConsolaInstance } from '../log.ts';
 import { SchemaSet, checkChanges } from '../yang/validate.ts';
 import { indexYangFiles } from '../yang/compile.ts';

@@ -8,7 +8,7 @@ import { formatDeviceDiff } from '../xml/diff.ts';
 import { SNode, parseXml, escapeAttr } from './tree.ts';
 import { escapeText, parseInstanceRef, parseString, type XmlNode } from '../xml/index.ts';
 import { RpcError, Session } from '../netconf/index.ts';
-import { NS } from './schema.ts';
+import { NS } from './datamodel.ts';
 
 export class CommandError extends Error {
   constructor(message: string) {

@@ -20,7 +20,7 @@ import { CONTROLLER_SERVICE_TIMEOUT_DEFAULT_MS, parseServiceTimeout } from '../n
 import { logger } from '../log.ts';
 import { SNode, parseXml } from './tree.ts';
 import { escapeText, localName, parseString, registerListKeys } from '../xml/index.ts';
-import { NS, Schema } from './schema.ts';
+import { NS, Schema } from './datamodel.ts';
 import {
   SimRpcError, applyEdit, canonical, changedInstances, dropAllCreated, sortEntries, stripCreated, treesEqual, type EditOp,
 } from './edit.ts';
@@ -71,7 +71,7 @@ const NOT_SUPPORTED = new Set([
 ]);
 
 export class Controller {
-  readonly schema = new Schema();
+  readonly schema: Schema;
   private ds: Record<DatastoreName, SNode>;
   /**
    * Trees that more than one holder references (datastores sharing one tree, synced
@@ -94,9 +94,11 @@ export class Controller {
   constructor(opts: ControllerOptions) {
     // A copy: setServiceTimeout() changes it, never the caller's object.
     this.opts = { ...opts };
-    this.schema.loadDirs(opts.yangDirs ?? []);
+    this.schema = Schema.fromDirs(opts.yangDirs ?? []);
+    // What is left out has no list keys nor services here: its lists then match by a `name` child only.
+    for (const p of this.schema.problems) log.warn(`YANG not read whole: ${p}`);
     // The same keys for XmlNode trees in this process (entryKey), e.g. a devkit run beside the simulator.
-    registerListKeys(Object.fromEntries(this.schema.listKeys));
+    registerListKeys(Object.fromEntries(this.schema.registryKeys));
     const initial = sortEntries(loadInitial(opts.config), this.schema);
     const persisted = opts.persistDir ? this.readPersisted() : undefined;
     const running = persisted?.running ?? initial;

@@ -9,7 +9,7 @@
  */
 import { SNode } from './tree.ts';
 import { parseInstanceRef, type InstanceRef } from '../xml/index.ts';
-import { NS, type Schema } from './schema.ts';
+import { NS, type Schema } from './datamodel.ts';
 import { splitTopLevel } from '../xml/path.ts';
 import { findByPath } from './xpath.ts';
 
