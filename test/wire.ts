@@ -15,3 +15,19 @@ export function wireFile(name: string): string {
 /** The YANG of the rig's devices (clixon-example) and the controller's own (clixon-controller, clixon-lib, what they import). */
 export const CLIXON_EXAMPLE_YANG = join(import.meta.dirname, 'fixtures/yang/clixon-example');
 export const CLIXON_YANG = join(import.meta.dirname, 'fixtures/yang/clixon');
+export const OPENCONFIG_YANG = join(import.meta.dirname, 'fixtures/yang/openconfig');
+
+/**
+ * The rig's kinds of device for the simulator: clixon-example routers (dev*: the Clixon
+ * example backend's models) and OpenConfig devices (oc*: every OpenConfig model of the
+ * fixtures, as the rig's oc1 publishes all of them).
+ */
+export const RIG_KINDS = {
+  'clixon-example': {
+    yangDirs: [CLIXON_EXAMPLE_YANG, CLIXON_YANG],
+    // What the rig's dev1 publishes, as far as the fixtures hold it (get-device-schema on clixon-controller 1.8).
+    modules: ['clixon-example', 'clixon-lib', 'ietf-datastores', 'ietf-netconf', 'ietf-netconf-acm', 'ietf-netconf-monitoring', 'ietf-yang-library', 'ietf-yang-metadata'],
+    devices: ['dev*'],
+  },
+  openconfig: { yangDirs: [OPENCONFIG_YANG], devices: ['oc*'] },
+};

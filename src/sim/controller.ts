@@ -26,6 +26,7 @@ import {
 } from './edit.ts';
 import { filterTree, limitDepth, select, selectsAll, XPathError } from './xpath.ts';
 import { TextDiff } from './textdiff.ts';
+import { bindDeviceConfig, deviceDomain, deviceSchemaXml, DeviceModels, type DeviceKind } from './devices.ts';
 import {
   type RpcResult, type SimSession, type SimServer, attrByLocal, operationFailed, timestamp, unknownRpc,
 } from './server.ts';
@@ -58,6 +59,7 @@ export interface ControllerOptions {
   persistDir?: string;
   serviceTimeout?: number;
   yangDirs?: string[];
+  deviceKinds?: Record<string, DeviceKind>;
 }
 
 const MAX_KEPT_TRANSACTIONS = 1000;
@@ -72,6 +74,8 @@ const NOT_SUPPORTED = new Set([
 
 export class Controller {
   readonly schema: Schema;
+  /** The devices' kinds and their models. */
+  readonly devices: DeviceModels;
   private ds: Record<DatastoreName, SNode>;
   /**
    * Trees that more than one holder references (datastores sharing one tree, synced
@@ -97,6 +101,11 @@ export class Controller {
     this.schema = Schema.fromDirs(opts.yangDirs ?? []);
     // What is left out has no list keys nor services here: its lists then match by a `name` child only.
     for (const p of this.schema.problems) log.warn(`YANG not read whole: ${p}`);
+    this.devices = new DeviceModels(opts.deviceKinds);
+    for (const k of this.devices.all()) {
+      this.schema.add(k.schemas);
+      log.debug(`device kind ${k.kind}: ${k.modules.length} modules compiled in ${Math.round(k.compileMs)} ms`);
+    }
     // The same keys for XmlNode trees in this process (entryKey), e.g. a devkit run beside the simulator.
     registerListKeys(Object.fromEntries(this.schema.registryKeys));
     const initial = sortEntries(loadInitial(opts.config), this.schema);
@@ -227,6 +236,7 @@ export class Controller {
       case `${NS.ctrl}|connection-change`: return this.connectionChange(op, user);
       case `${NS.ctrl}|device-template-apply`: return this.templateApply(op, user);
       case `${NS.ctrl}|device-rpc-result`: return this.rpcResult(op);
+      case `${NS.ctrl}|get-device-schema`: return this.getDeviceSchema(op);
     }
     if (NOT_SUPPORTED.has(key))
       throw new SimRpcError('protocol', 'operation-not-supported', `Operation not supported by the simulated controller: ${op.localName}`);
@@ -292,7 +302,26 @@ export class Controller {
     const content = attrByLocal(op, 'content') ?? 'all';
     const doc = content === 'nonconfig' ? new SNode('') : this.ds.running.clone();
     if (content !== 'config') this.addState(doc);
-    return this.reply(this.filtered(doc, op, true), op);
+    const selected = this.filtered(doc, op, true);
+    if (content !== 'config') this.addYangLibraries(selected.tree);
+    return this.reply(selected, op);
+  }
+
+  /**
+   * Each device's module-set under its config mount point, where the selection holds one:
+   * clixon adds it after the filter (clixon_yang_schema_mount.c), so a select of the
+   * config brings it and a select of the yang-library itself brings nothing (`<data/>` on
+   * the rig).
+   */
+  private addYangLibraries(tree: SNode): void {
+    const running = new Map(this.deviceNodes(this.ds.running).map((d) => [d.childText('name') ?? '', d]));
+    for (const dev of this.deviceNodes(tree)) {
+      const name = dev.childText('name') ?? '';
+      const models = this.devices.of(name);
+      const mount = dev.child('config');
+      const conf = running.get(name);
+      if (models && mount && conf) mount.append(parseXml(models.yangLibraryXml(deviceDomain(conf))).children[0]!);
+    }
   }
 
   /** Merges the operational state (device connection state, transactions) into a tree. */
@@ -337,6 +366,13 @@ export class Controller {
           `Failed to find YANG spec of XML node: ${top.localName} with parent: config in namespace: ${top.ns}`,
           `<bad-element>${escapeText(top.localName)}</bad-element>`,
         );
+    for (const top of config.children)
+      if (top.localName === 'devices' && top.ns === NS.ctrl)
+        for (const dev of top.childrenNamed('device')) {
+          const models = this.devices.of(dev.childText('name') ?? '');
+          const mount = dev.child('config');
+          if (models && mount) bindDeviceConfig(mount, models);
+        }
     const dop = (op.childText('default-operation') ?? 'merge') as EditOp;
     if (!['merge', 'replace', 'none'].includes(dop))
       throw new SimRpcError('protocol', 'invalid-value', `Invalid default-operation: ${dop}`);
@@ -746,6 +782,18 @@ export class Controller {
     }
     this.setDs('candidate', applyEdit(this.writable('candidate'), config, 'merge', this.schema));
     return ok();
+  }
+
+  /** The schemas of the first device the pattern matches (controller_rpc.c rpc_get_device_schema). */
+  private getDeviceSchema(op: SNode): RpcResult {
+    if (!op.child('device') && !op.child('device-group')) throw operationFailed('No device or device-group');
+    const name = this.selectDevices(op, false)[0];
+    if (name === undefined) throw operationFailed('No matching device found');
+    const dev = this.deviceNodes(this.ds.running).find((d) => d.childText('name') === name)!;
+    if (!dev.child('config')) throw operationFailed('No matching device mountpoint');
+    const models = this.devices.of(name);
+    if (!models) throw operationFailed('No matching device YANG spec found');
+    return { body: deviceSchemaXml(models, { name: op.childText('name'), revision: op.childText('revision'), detail: op.childText('detail') === 'true' }) };
   }
 
   private rpcResult(op: SNode): RpcResult {

@@ -6,8 +6,9 @@
  *
  * The datastore code (edit.ts, textdiff.ts, xpath.ts) asks by local name, without the
  * path. Where models disagree about a name (OpenConfig's `interface` is keyed by `name`
- * in one list and by `id` in another), every reading is kept: keysOf picks the key set
- * whose leaves the entry has; a name that is a leaf-list in one place and a leaf in
+ * in one list and by `id` in another; `table` is a list there and a container in
+ * clixon-example), every reading is kept: keysOf picks the key set whose leaves the entry
+ * has (none held and the name is also a container: a container); a name that is a leaf-list in one place and a leaf in
  * another is not called a leaf-list (repeated siblings still make one); ordered-by user
  * holds only where every list of that name says so.
  */
@@ -105,20 +106,24 @@ export class Schema {
     return this;
   }
 
+  /** A list wherever the models use the name (a name also used for a container is not). */
   isList(local: string): boolean {
-    return this.listKeys.has(local);
+    const u = this.uses.get(local);
+    return u !== undefined && u.keySets.length > 0 && !u.container;
   }
 
   /**
    * Key leaf names of an entry: of the key sets this name has, the first whose leaves the
-   * entry holds (else the first); without any, `name` when the entry has one and the name
-   * is no container.
+   * entry holds; else none where the name is also a container (clixon-example's `table`
+   * beside OpenConfig's `table` list), else the first. A name no YANG lists: `name` when
+   * the entry has one and the name is no container.
    */
   keysOf(local: string, hasChild: (n: string) => boolean): string[] {
     const u = this.uses.get(local);
     if (u && u.keySets.length > 0) {
-      if (u.keySets.length === 1) return u.keySets[0]!;
-      return u.keySets.find((ks) => ks.every(hasChild)) ?? u.keySets[0]!;
+      const held = u.keySets.find((ks) => ks.every(hasChild));
+      if (held) return held;
+      return u.container ? [] : u.keySets[0]!;
     }
     if (!this.containers.has(local) && hasChild('name')) return ['name'];
     return [];

@@ -62,6 +62,14 @@ test('names the models disagree on: the key set the entry has, no leaf-list wher
   assert.equal(m.registryKeys.get('item'), undefined);
 });
 
+test('a name that is a list in one model and a container in another: a container unless the entry holds the keys (clixon-example table, OpenConfig table)', () => {
+  const m = Schema.fromDirs([OPENCONFIG, join(import.meta.dirname, '../fixtures/yang/clixon-example'), join(import.meta.dirname, '../fixtures/yang/clixon')]);
+  assert.deepEqual(m.keysOf('table', (k) => k === 'parameter'), []);
+  assert.deepEqual(m.keysOf('table', (k) => k === 'protocol' || k === 'address-family'), ['protocol', 'address-family']);
+  assert.equal(m.isList('table'), false);
+  assert.equal(m.isList('parameter'), true);
+});
+
 test('OpenConfig: keys read from the real models (user by username, interface by name)', () => {
   const m = Schema.fromDirs([OPENCONFIG]);
   assert.deepEqual(m.keysOf('user', (k) => k === 'username'), ['username']);

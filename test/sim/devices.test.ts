@@ -1,0 +1,152 @@
+/**
+ * Simulated devices of different kinds, through the socket: each device's module-set in
+ * `get` (under its config mount point), `get-device-schema`, and edit-config content bound
+ * to the device's models. The expected replies are the rig's (clixon-controller 1.8 with
+ * dev1 and an OpenConfig device oc1), written down where each test says.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { rig, rpc, CTRL, RIG_CONFIG, type Rig } from './helpers.ts';
+import { parseXml, type SNode } from '../../src/sim/tree.ts';
+import { DeviceKindError, startSimulator } from '../../src/sim/index.ts';
+import { OPENCONFIG_YANG, RIG_KINDS } from '../wire.ts';
+
+const NC = 'xmlns:nc="urn:ietf:params:xml:ns:netconf:base:1.0"';
+const YANGLIB = 'urn:ietf:params:xml:ns:yang:ietf-yang-library';
+const OC1 = `<device><name>oc1</name><enabled>true</enabled><user>root</user><conn-type>NETCONF_SSH</conn-type><port>8305</port><yang-config>VALIDATE</yang-config><addr>127.0.0.1</addr><config/></device>`;
+const MIXED = RIG_CONFIG.replace('</devices>', `${OC1}<device><name>plain</name><config/></device><device><name>nomount</name></device></devices>`);
+
+function mixed(): Promise<Rig> {
+  return rig({ config: MIXED, deviceKinds: RIG_KINDS });
+}
+
+function reply(xml: string): SNode {
+  return parseXml(xml).children[0]!;
+}
+
+const schemaRpc = (inner: string): string => rpc(`<get-device-schema xmlns="${CTRL}">${inner}</get-device-schema>`);
+const errorMessage = (xml: string): string | undefined => reply(xml).child('rpc-error')?.childText('error-message');
+
+test('get-device-schema: the device\'s modules sorted by name, name and revision filters, detail with the YANG text, submodules without a namespace', async () => {
+  const r = await mixed();
+  try {
+    const c = await r.connect();
+    const all = reply(await c.rpc(schemaRpc('<device>dev1</device>'))).childrenNamed('schema');
+    const names = all.map((s) => s.childText('name')!);
+    assert.deepEqual(names, [...names].sort());
+    assert.ok(names.includes('clixon-example') && names.includes('clixon-autocli') && names.includes('clixon-lib'), names.join(' '));
+    // The rig's entry for clixon-example, element for element.
+    assert.equal(all.find((s) => s.childText('name') === 'clixon-example')!.toXml(),
+      `<schema xmlns="${CTRL}"><name>clixon-example</name><revision>2022-11-01</revision><namespace>urn:example:clixon</namespace></schema>`);
+
+    assert.deepEqual(reply(await c.rpc(schemaRpc('<device>dev1</device><name>clixon-example</name><revision>2000-01-01</revision>'))).children, []);
+    assert.deepEqual(reply(await c.rpc(schemaRpc('<device>dev1</device><name>nosuchmod</name>'))).children, []);
+
+    // A pattern: the first device it matches answers (dev1 and dev2 alike here).
+    const detail = reply(await c.rpc(schemaRpc('<device>dev*</device><name>clixon-example</name><revision>2022-11-01</revision><detail>true</detail>'))).childrenNamed('schema');
+    assert.equal(detail.length, 1);
+    assert.equal(detail[0]!.childText('data'), readFileSync(join(import.meta.dirname, '../fixtures/yang/clixon-example/clixon-example@2022-11-01.yang'), 'utf8'));
+
+    const oc = reply(await c.rpc(schemaRpc('<device>oc1</device>'))).childrenNamed('schema');
+    assert.ok(oc.some((s) => s.childText('name') === 'openconfig-system'));
+    assert.ok(!oc.some((s) => s.childText('name') === 'clixon-example'));
+    // openconfig-aft-ipv4 is a submodule: the rig lists it with its revision and no namespace.
+    assert.equal(oc.find((s) => s.childText('name') === 'openconfig-aft-ipv4')!.toXml(),
+      `<schema xmlns="${CTRL}"><name>openconfig-aft-ipv4</name><revision>2026-03-10</revision></schema>`);
+  } finally {
+    await r.close();
+  }
+});
+
+test('get-device-schema errors: no device named, no device matching, a device without config mount, a device of no kind', async () => {
+  const r = await mixed();
+  try {
+    const c = await r.connect();
+    // The first two are the rig's replies; the others follow controller_rpc.c.
+    assert.equal(errorMessage(await c.rpc(schemaRpc(''))), 'No device or device-group');
+    assert.equal(errorMessage(await c.rpc(schemaRpc('<device>nosuch</device>'))), 'No matching device found');
+    assert.equal(errorMessage(await c.rpc(schemaRpc('<device-group>nosuch</device-group>'))), 'No matching device found');
+    assert.equal(errorMessage(await c.rpc(schemaRpc('<device>nomount</device>'))), 'No matching device mountpoint');
+    assert.equal(errorMessage(await c.rpc(schemaRpc('<device>plain</device>'))), 'No matching device YANG spec found');
+    assert.equal(reply(await c.rpc(schemaRpc(''))).child('rpc-error')?.childText('error-tag'), 'operation-failed');
+  } finally {
+    await r.close();
+  }
+});
+
+test('each device\'s module-set in get, under its config (location NETCONF, module-set named after the device-domain); a select of the yang-library itself finds nothing, as on the rig', async () => {
+  const r = await mixed();
+  try {
+    const c = await r.connect();
+    const get = (select: string): Promise<string> =>
+      c.rpc(rpc(`<get xmlns:cl="http://clicon.org/lib" cl:depth="8"><filter type="xpath" select="${select}" xmlns:ctrl="${CTRL}" xmlns:yl="${YANGLIB}"/></get>`));
+    const lib = (xml: string, device: string): SNode | undefined =>
+      reply(xml).child('data')?.child('devices')?.childrenNamed('device').find((d) => d.childText('name') === device)?.child('config')?.child('yang-library');
+    const oc = lib(await get("/ctrl:devices/ctrl:device[ctrl:name='oc1']/ctrl:config"), 'oc1')!;
+    assert.equal(oc.attrs.get('xmlns'), YANGLIB);
+    const set = oc.child('module-set')!;
+    assert.equal(set.childText('name'), 'default');
+    const system = set.childrenNamed('module').find((m) => m.childText('name') === 'openconfig-system')!;
+    assert.equal(system.toXml(), '<module><name>openconfig-system</name><revision>2026-03-31</revision><namespace>http://openconfig.net/yang/system</namespace><location>NETCONF</location></module>');
+    // A submodule is listed with its module's namespace.
+    assert.equal(set.childrenNamed('module').find((m) => m.childText('name') === 'openconfig-aft-ipv4')!.childText('namespace'), 'http://openconfig.net/yang/aft');
+
+    const dev1 = lib(await get("/ctrl:devices/ctrl:device[ctrl:name='dev1']/ctrl:config"), 'dev1')!;
+    assert.ok(dev1.child('module-set')!.childrenNamed('module').some((m) => m.childText('name') === 'clixon-example'));
+    assert.equal(lib(await get("/ctrl:devices/ctrl:device[ctrl:name='plain']/ctrl:config"), 'plain'), undefined);
+    assert.equal(await get("/ctrl:devices/ctrl:device[ctrl:name='dev1']/ctrl:config/yl:yang-library"), '<rpc-reply xmlns="urn:ietf:params:xml:ns:netconf:base:1.0"><data/></rpc-reply>');
+
+    // The module-set's name is the device's device-domain.
+    assert.match(await c.rpc(rpc(`<edit-config><target><candidate/></target><config><devices xmlns="${CTRL}"><device><name>oc1</name><device-domain>ocdomain</device-domain></device></devices></config></edit-config>`)), /<ok\/>/);
+    assert.match(await c.rpc(rpc('<commit/>')), /<ok\/>/);
+    assert.equal(lib(await get("/ctrl:devices/ctrl:device[ctrl:name='oc1']/ctrl:config"), 'oc1')!.child('module-set')!.childText('name'), 'ocdomain');
+  } finally {
+    await r.close();
+  }
+});
+
+test('edit-config under a device is bound to its models: the rig\'s unknown-element errors, nothing written; a device of no kind takes anything', async () => {
+  const r = await mixed();
+  try {
+    const c = await r.connect();
+    const edit = (device: string, config: string): Promise<string> =>
+      c.rpc(rpc(`<edit-config><target><candidate/></target><config><devices xmlns="${CTRL}" ${NC}><device><name>${device}</name><config>${config}</config></device></devices></config></edit-config>`));
+    const error = (xml: string): { tag?: string; bad?: string; message?: string } => {
+      const e = reply(xml).child('rpc-error');
+      return { tag: e?.childText('error-tag'), bad: e?.child('error-info')?.childText('bad-element'), message: e?.childText('error-message') };
+    };
+    const table = '<table xmlns="urn:example:clixon"><parameter><name>x</name><value>1</value></parameter></table>';
+    // The rig's replies (clixon-controller 1.8, oc1 OPEN), message for message.
+    assert.deepEqual(error(await edit('oc1', table)), { tag: 'unknown-element', bad: 'table', message: 'Failed to find YANG spec of XML node: table with parent: config in namespace: urn:example:clixon' });
+    assert.deepEqual(error(await edit('oc1', '<nosuch xmlns="http://openconfig.net/yang/system"/>')),
+      { tag: 'unknown-element', bad: 'nosuch', message: 'Failed to find YANG spec of XML node: nosuch with parent: config in namespace: http://openconfig.net/yang/system' });
+    // Below the top the rig names the module file (there /work/rig/ctrl/mounts/default/openconfig-system@2026-03-31.yang; here the fixture read).
+    assert.deepEqual(error(await edit('oc1', '<system xmlns="http://openconfig.net/yang/system"><nosuch>1</nosuch></system>')),
+      { tag: 'unknown-element', bad: 'nosuch', message: `Failed to find YANG spec of XML node: nosuch with parent: system in namespace: http://openconfig.net/yang/system in file: ${join(OPENCONFIG_YANG, 'openconfig-system.yang')}` });
+    assert.deepEqual(error(await edit('dev1', '<table xmlns="urn:example:clixon"><parameter><name>x</name><valeu>1</valeu></parameter></table>')).message?.replace(/ in file: .*/, ''),
+      'Failed to find YANG spec of XML node: valeu with parent: parameter in namespace: urn:example:clixon');
+    const candidate = await c.rpc(rpc('<get-config><source><candidate/></source></get-config>'));
+    assert.doesNotMatch(candidate, /<table|nosuch|valeu/);
+
+    assert.match(await edit('dev1', table), /<ok\/>/);
+    assert.match(await edit('oc1', '<system xmlns="http://openconfig.net/yang/system"><config><hostname>oc1</hostname></config></system>'), /<ok\/>/);
+    assert.match(await edit('plain', '<anything xmlns="urn:example:any"><x>1</x></anything>'), /<ok\/>/);
+    // The actions datastore too (what the service server writes): the same binding.
+    assert.deepEqual(error(await c.rpc(rpc(`<edit-config><target><actions xmlns="http://clicon.org/controller"/></target><config><devices xmlns="${CTRL}"><device><name>oc1</name><config>${table}</config></device></devices></config></edit-config>`))).tag, 'unknown-element');
+  } finally {
+    await r.close();
+  }
+});
+
+test('a kind whose YANG cannot be read whole: the simulator does not start, and says which kind and what is missing', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'sim-kind-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  writeFileSync(join(dir, 'broken.yang'), 'module broken { namespace "urn:b"; prefix b; import nosuch { prefix n; } container c { uses n:g; } }');
+  await assert.rejects(
+    startSimulator({ path: join(dir, 's.sock'), deviceKinds: { vendor: { yangDirs: [dir], modules: ['broken'], devices: ['*'] } } }),
+    (e: unknown) => e instanceof DeviceKindError && e.kind === 'vendor' && /nosuch/.test(e.message),
+  );
+});
