@@ -3,6 +3,7 @@
  * interactive prompt), the other subcommands act on a running one over its socket, as
  * a controller CLI user would: set a service, commit, commit diff, show.
  *   npx tsx src/sim/cli.ts start --socket /tmp/ctrl.sock --config src/sim/demo/config.xml --yang modules -i
+ *   npx tsx src/sim/cli.ts start --kind openconfig=test/fixtures/yang/openconfig --device 'oc*=openconfig'
  *   npx tsx src/sim/cli.ts set --socket /tmp/ctrl.sock '<ssh-users xmlns="http://clicon.org/ssh-users">…</ssh-users>'
  *   npx tsx src/sim/cli.ts commit-diff --socket /tmp/ctrl.sock
  */
@@ -13,6 +14,7 @@ import { createInterface } from 'node:readline';
 import { cac } from 'cac';
 import { setLogLevel } from '../log.ts';
 import { startSimulator, type Simulator } from './index.ts';
+import { parseKinds } from './devices.ts';
 import {
   CommandClient, CommandError, applyServices, commit, commitDiff, compare, connection, deleteService, discard, setService,
   showDevices, showServices, showTransactions,
@@ -117,10 +119,12 @@ cli
   .command('start', 'start a simulated controller')
   .option('--config <file>', `initial datastore XML (default ${DEMO_CONFIG})`)
   .option('--yang <dir>', 'folder with YANG files for list keys and services (repeatable)')
+  .option('--kind <name=dirs[:modules]>', 'a kind of device: its YANG folders (comma-separated) and the modules it implements (default all there) (repeatable)')
+  .option('--device <glob=kind>', 'devices of a kind, e.g. oc*=openconfig (repeatable)')
   .option('--persist <dir>', 'keep running/candidate in this folder')
   .option('--service-timeout <s>', 'seconds to wait for the service server')
   .option('-i, --interactive', 'also open a prompt')
-  .action(async (o: ConnOpts & { config?: string; yang?: unknown; persist?: string; serviceTimeout?: number; interactive?: boolean; debug?: boolean }) => {
+  .action(async (o: ConnOpts & { config?: string; yang?: unknown; kind?: unknown; device?: unknown; persist?: string; serviceTimeout?: number; interactive?: boolean; debug?: boolean }) => {
     if (o.debug) setLogLevel(4);
     const config = o.config ?? DEMO_CONFIG;
     let sim: Simulator;
@@ -131,6 +135,7 @@ cli
         port: o.port,
         config: existsSync(config) ? readFileSync(config, 'utf8') : config,
         yangDirs: list(o.yang),
+        deviceKinds: parseKinds(list(o.kind), list(o.device)),
         persistDir: o.persist,
         serviceTimeout: o.serviceTimeout !== undefined ? Number(o.serviceTimeout) * 1000 : undefined,
       });

@@ -26,7 +26,7 @@ import {
 } from './edit.ts';
 import { filterTree, limitDepth, select, selectsAll, XPathError } from './xpath.ts';
 import { TextDiff } from './textdiff.ts';
-import { bindDeviceConfig, deviceDomain, deviceSchemaXml, DeviceModels, type DeviceKind } from './devices.ts';
+import { bindDeviceConfig, deviceDomain, deviceSchemaXml, DeviceModels, validateDeviceConfig, type DeviceKind } from './devices.ts';
 import {
   type RpcResult, type SimSession, type SimServer, attrByLocal, operationFailed, timestamp, unknownRpc,
 } from './server.ts';
@@ -385,14 +385,33 @@ export class Controller {
   private commit(s: SimSession): RpcResult {
     this.checkLock(s, 'running');
     this.checkLock(s, 'candidate');
+    this.validateDevices(this.ds.candidate);
     this.share('running', 'candidate');
     return ok();
   }
 
-  /** Nothing invalid gets into a datastore here (edit-config refuses it), so a known datastore validates. */
+  /** Edit-config refuses what does not bind; what is left to judge is the device configs' values (validateDevices). */
   private validate(op: SNode): RpcResult {
-    this.dbName(op, 'source', ['running', 'candidate']);
+    const db = this.dbName(op, 'source', ['running', 'candidate']);
+    this.validateDevices(this.ds[db]);
     return ok();
+  }
+
+  /**
+   * Validates, with its models, each device config of `doc` that differs from running, of
+   * a device with models and yang-config VALIDATE (the YANG's default is BIND: bound at
+   * edit-config only). Throws the first issue as the controller's rpc-error.
+   */
+  private validateDevices(doc: SNode): void {
+    if (doc === this.ds.running || this.devices.all().length === 0) return;
+    const running = this.deviceConfigs(this.ds.running);
+    for (const dev of this.deviceNodes(doc)) {
+      const name = dev.childText('name') ?? '';
+      const models = this.devices.of(name);
+      const config = dev.child('config');
+      if (!models || !config || dev.childText('yang-config') !== 'VALIDATE' || treesEqual(config, running.get(name), this.schema)) continue;
+      validateDeviceConfig(name, config, models);
+    }
   }
 
   private discard(s: SimSession): RpcResult {
@@ -541,6 +560,8 @@ export class Controller {
     if (op.child('push')) description += ` push:${push}`;
     const instance = op.childText('service-instance');
     const devices = this.selectDevices(op, true);
+    // A bad value under a device: the rpc-error answers controller-commit itself, as on the rig.
+    if (source === 'candidate') this.validateDevices(this.ds.candidate);
     const t = this.newTransaction(user, description, devices, push);
     if (devices.length === 0 && push !== 'NONE')
       this.failNow(t, 'No devices are selected (or no devices exist) and you have requested commit PUSH');

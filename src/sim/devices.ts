@@ -14,6 +14,8 @@
 import { readFileSync } from 'node:fs';
 import { YangContext, YangError } from '../yang/index.ts';
 import { SchemaSet } from '../yang/schemaset.ts';
+import { validateDocument } from '../yang/validate.ts';
+import { parseString } from '../xml/parser.ts';
 import { dataChildren, type SchemaNode } from '../yang/schema.ts';
 import { escapeText } from '../xml/element.ts';
 import { NS } from './datamodel.ts';
@@ -175,6 +177,55 @@ function bindChildren(x: SNode, y: SchemaNode): void {
 
 function unknownElement(name: string, message: string): SimRpcError {
   return new SimRpcError('application', 'unknown-element', message, `<bad-element>${escapeText(name)}</bad-element>`);
+}
+
+/** A `--kind` or `--device` argument refused: the message says which and why. */
+export class KindUsageError extends Error {
+  override name = 'KindUsageError';
+}
+
+/**
+ * Device kinds from `--kind <name>=<dir>[,<dir>…][:<module>,…]` (the kind's YANG folders,
+ * and the modules its devices implement: default every module there) and
+ * `--device <glob>=<kind>` (which devices are of that kind).
+ */
+export function parseKinds(kinds: readonly string[], devices: readonly string[]): Record<string, DeviceKind> {
+  const out: Record<string, DeviceKind> = {};
+  for (const k of kinds) {
+    const m = /^([^=]+)=([^:]+)(?::(.+))?$/.exec(k);
+    if (!m) throw new KindUsageError(`--kind ${k}: expected <name>=<dir>[,<dir>...][:<module>,...]`);
+    out[m[1]!] = { yangDirs: m[2]!.split(','), devices: [], ...(m[3] ? { modules: m[3].split(',') } : {}) };
+  }
+  for (const d of devices) {
+    const m = /^([^=]+)=(.+)$/.exec(d);
+    if (!m) throw new KindUsageError(`--device ${d}: expected <device glob>=<kind>`);
+    const kind = out[m[2]!];
+    if (!kind) throw new KindUsageError(`--device ${d}: no --kind ${m[2]} given (kinds: ${Object.keys(out).join(', ') || 'none'})`);
+    kind.devices.push(m[1]!);
+  }
+  for (const [name, kind] of Object.entries(out))
+    if (kind.devices.length === 0) throw new KindUsageError(`--kind ${name}: no device is of this kind (give --device <glob>=${name})`);
+  return out;
+}
+
+/**
+ * Validates a device's config with its models, as the controller does at validate and
+ * commit for a device whose yang-config is VALIDATE (leaf values are not checked at
+ * edit-config: seen on the rig, a bad enumeration value under dev1's config is accepted
+ * by edit-config and refused by validate, commit and controller-commit). The first issue
+ * is the rpc-error, in the controller's shape: application, bad-element (missing-element
+ * for a mandatory node missing), the node's name as bad-element, the path as error-path;
+ * the message text is src/yang's, not clixon's.
+ */
+export function validateDeviceConfig(device: string, config: SNode, models: KindModels): void {
+  if (config.children.length === 0) return;
+  const doc = parseString(config.children.map((c) => c.toXml()).join(''));
+  const issue = validateDocument(doc, models.schemas).issues[0];
+  if (!issue) return;
+  const last = issue.path.split('/').at(-1) ?? '';
+  const name = last.replace(/\[.*$/, '');
+  const tag = /^missing mandatory /.test(issue.message) ? 'missing-element' : 'bad-element';
+  throw new SimRpcError('application', tag, `${issue.message} error-path: /devices/device[name="${device}"]/config${issue.path}`, `<bad-element>${escapeText(name)}</bad-element>`);
 }
 
 /** The `device-domain` of a device entry (the module-set's name), `default` as the controller's YANG says. */

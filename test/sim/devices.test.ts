@@ -12,6 +12,10 @@ import { join } from 'node:path';
 import { rig, rpc, CTRL, RIG_CONFIG, type Rig } from './helpers.ts';
 import { parseXml, type SNode } from '../../src/sim/tree.ts';
 import { DeviceKindError, startSimulator } from '../../src/sim/index.ts';
+import { KindUsageError, parseKinds } from '../../src/sim/devices.ts';
+import { spawn } from 'node:child_process';
+import { RawClient } from './helpers.ts';
+import { DEADLINE_MS } from '../deadline.ts';
 import { OPENCONFIG_YANG, RIG_KINDS } from '../wire.ts';
 
 const NC = 'xmlns:nc="urn:ietf:params:xml:ns:netconf:base:1.0"';
@@ -141,6 +145,39 @@ test('edit-config under a device is bound to its models: the rig\'s unknown-elem
   }
 });
 
+test('device config values are judged at validate, commit and controller-commit (yang-config VALIDATE), not at edit-config; BIND devices are not judged', async () => {
+  const r = await mixed();
+  try {
+    const c = await r.connect();
+    const nacm = (device: string, value: string): string =>
+      rpc(`<edit-config><target><candidate/></target><config><devices xmlns="${CTRL}"><device><name>${device}</name><config><nacm xmlns="urn:ietf:params:xml:ns:yang:ietf-netconf-acm"><read-default>${value}</read-default></nacm></config></device></devices></config></edit-config>`);
+    const error = (xml: string): { tag?: string; bad?: string; path?: string } => {
+      const e = reply(xml).child('rpc-error');
+      return { tag: e?.childText('error-tag'), bad: e?.child('error-info')?.childText('bad-element'), path: / error-path: (\S+)$/.exec(e?.childText('error-message') ?? '')?.[1] };
+    };
+    // The rig (dev1, clixon-example, yang-config VALIDATE): edit-config <ok/>, then each of these an rpc-error with this tag, bad-element and error-path.
+    const rigError = { tag: 'bad-element', bad: 'read-default', path: '/devices/device[name="dev1"]/config/nacm/read-default' };
+    assert.match(await c.rpc(nacm('dev1', 'maybe')), /<ok\/>/);
+    assert.deepEqual(error(await c.rpc(rpc('<validate><source><candidate/></source></validate>'))), rigError);
+    assert.deepEqual(error(await c.rpc(rpc('<commit/>'))), rigError);
+    assert.deepEqual(error(await c.rpc(rpc(`<controller-commit xmlns="${CTRL}"><device>dev1</device><push>NONE</push><actions>NONE</actions><source>ds:candidate</source></controller-commit>`))), rigError);
+    assert.doesNotMatch(await c.rpc(rpc('<get-config><source><running/></source></get-config>')), /nacm/);
+    assert.match(await c.rpc(rpc('<discard-changes/>')), /<ok\/>/);
+
+    assert.match(await c.rpc(nacm('dev1', 'deny')), /<ok\/>/);
+    assert.match(await c.rpc(rpc('<validate><source><candidate/></source></validate>')), /<ok\/>/);
+    assert.match(await c.rpc(rpc('<commit/>')), /<ok\/>/);
+    assert.match(await c.rpc(rpc('<get-config><source><running/></source></get-config>')), /<read-default>deny<\/read-default>/);
+
+    // yang-config BIND (the YANG's default): bound at edit-config, values not judged.
+    assert.match(await c.rpc(rpc(`<edit-config><target><candidate/></target><config><devices xmlns="${CTRL}"><device><name>dev2</name><yang-config>BIND</yang-config></device></devices></config></edit-config>`)), /<ok\/>/);
+    assert.match(await c.rpc(nacm('dev2', 'maybe')), /<ok\/>/);
+    assert.match(await c.rpc(rpc('<commit/>')), /<ok\/>/);
+  } finally {
+    await r.close();
+  }
+});
+
 test('a kind whose YANG cannot be read whole: the simulator does not start, and says which kind and what is missing', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'sim-kind-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
@@ -149,4 +186,46 @@ test('a kind whose YANG cannot be read whole: the simulator does not start, and 
     startSimulator({ path: join(dir, 's.sock'), deviceKinds: { vendor: { yangDirs: [dir], modules: ['broken'], devices: ['*'] } } }),
     (e: unknown) => e instanceof DeviceKindError && e.kind === 'vendor' && /nosuch/.test(e.message),
   );
+});
+
+test('--kind and --device: folders, modules and device patterns; a bad argument is a clear error', () => {
+  assert.deepEqual(parseKinds(['ex=a,b:clixon-example,clixon-lib', 'oc=c'], ['dev*=ex', 'oc1=oc', 'oc2=oc']), {
+    ex: { yangDirs: ['a', 'b'], modules: ['clixon-example', 'clixon-lib'], devices: ['dev*'] },
+    oc: { yangDirs: ['c'], devices: ['oc1', 'oc2'] },
+  });
+  assert.throws(() => parseKinds(['nodirs'], []), (e: unknown) => e instanceof KindUsageError && /--kind nodirs: expected/.test(e.message));
+  assert.throws(() => parseKinds(['oc=c'], ['oc1=nosuch']), /no --kind nosuch given \(kinds: oc\)/);
+  assert.throws(() => parseKinds(['oc=c'], []), /no device is of this kind/);
+});
+
+test('sim start --kind/--device: the devices have their models (get-device-schema through the socket)', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'sim-cli-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const sock = join(dir, 'c.sock');
+  const config = join(dir, 'config.xml');
+  writeFileSync(config, MIXED);
+  const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, '../../src/sim/cli.ts'), 'start', '--socket', sock, '--config', config,
+    '--kind', `openconfig=${OPENCONFIG_YANG}`, '--device', 'oc*=openconfig'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  t.after(() => child.kill('SIGTERM'));
+  let out = '';
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no start within ${DEADLINE_MS} ms: ${out}`)), DEADLINE_MS);
+    const on = (d: Buffer): void => {
+      out += d.toString();
+      if (out.includes('simulated controller on')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    child.stdout!.on('data', on);
+    child.stderr!.on('data', on);
+    child.once('exit', (code) => reject(new Error(`exited ${code}: ${out}`)));
+  });
+  const c = await RawClient.connect(sock);
+  try {
+    assert.ok(reply(await c.rpc(schemaRpc('<device>oc1</device><name>openconfig-system</name>'))).child('schema'));
+    assert.equal(errorMessage(await c.rpc(schemaRpc('<device>dev1</device>'))), 'No matching device YANG spec found');
+  } finally {
+    c.socket.destroy();
+  }
 });
