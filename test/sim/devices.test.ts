@@ -229,3 +229,30 @@ test('sim start --kind/--device: the devices have their models (get-device-schem
     c.socket.destroy();
   }
 });
+
+test('npm start --once: the mixed network demo commits on all three devices, lists each one\'s models, and oc1 refuses a table', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'sim-demo-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, '../../scripts/demo.ts'), '--once', '--socket', join(dir, 'd.sock')], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, NO_COLOR: '1' },
+  });
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  const code = await new Promise<number | null>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`the demo did not finish within ${DEADLINE_MS} ms:\n${out}`));
+    }, DEADLINE_MS);
+    child.once('exit', (c) => {
+      clearTimeout(timer);
+      resolve(c);
+    });
+  });
+  assert.equal(code, 0, out);
+  assert.match(out, /^dev1: \d+ modules, clixon-example, .*openconfig-system$/m);
+  assert.match(out, /^oc1: \d+ modules, openconfig-interfaces, openconfig-system$/m);
+  assert.match(out, /refused: unknown-element: Failed to find YANG spec of XML node: table with parent: config in namespace: urn:example:clixon/);
+  assert.match(out, /alice is on every device/);
+});
