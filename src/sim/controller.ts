@@ -634,6 +634,16 @@ export class Controller {
       return;
     }
     const actions = this.ds.actions;
+    // What the services wrote is validated before it is pushed: a bad value fails the
+    // transaction with the rpc-error as its reason, origin controller, running and the
+    // devices untouched (seen on the rig: a bad enumeration under dev1 from a service).
+    try {
+      this.validateDevices(actions);
+    } catch (err) {
+      if (!(err instanceof SimRpcError)) throw err;
+      this.finish(t, 'FAILED', 'controller', `${err.errorType} ${err.errorTag} ${err.message}${err.info ? ` ${err.info}` : ''}`);
+      return;
+    }
     const after = this.deviceConfigs(actions);
     const before = this.deviceConfigs(this.ds.running);
     const changed = t.devices.filter((d) => !treesEqual(after.get(d), before.get(d), this.schema));
