@@ -314,6 +314,18 @@ export function connectionChange(opts: UserOption & DeviceChoice & { operation: 
   );
 }
 
+/**
+ * get-device-schema (clixon-controller 1.8): the YANG modules the controller holds for a
+ * device (the first one a pattern or group matches), name, revision and namespace each;
+ * with `detail`, each module's text in `data`. `name`/`revision` pick one module.
+ */
+export function getDeviceSchema(opts: UserOption & DeviceChoice & { name?: string; revision?: string; detail?: boolean }): string {
+  const name = opts.name !== undefined ? leaf('name', opts.name) : '';
+  const revision = opts.revision !== undefined ? leaf('revision', opts.revision) : '';
+  const detail = opts.detail ? leaf('detail', 'true') : '';
+  return `${openIdUser(opts)}<get-device-schema xmlns="${CONTROLLER_NS}">${deviceChoice(opts)}${name}${revision}${detail}</get-device-schema></rpc>`;
+}
+
 /** transaction-actions-done: the service server's actions for `tid` are done, for these services. */
 export function transactionActionsDone(opts: UserOption & { tid: TransactionId; services?: string[] }): string {
   const services = (opts.services ?? []).map((s) => leaf('service', s)).join('');

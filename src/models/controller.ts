@@ -1,0 +1,230 @@
+/**
+ * Each device's module-set and YANG, read from the controller over its socket (the
+ * server may run as another user or on another host: nothing of the controller's folders
+ * is read). The models are written to a models folder (folder.ts), one sub-folder per
+ * module-set, fetched once per set: devices that share a set share one fetch.
+ *
+ * What this follows, seen on clixon-controller 1.8 (clixon 7.8) on the rig, 2026-12-02,
+ * and read in its sources (recorded in test/fixtures/models/):
+ * - A device's module-set is the yang-library the controller builds at connection open
+ *   from the device's RFC 6022 schema list (controller_device_recv.c), kept per device
+ *   and shown as state under the device's mount point: a `get` selecting
+ *   /ctrl:devices/ctrl:device/ctrl:config answers config/yang-library/module-set/module
+ *   (name, revision, namespace, location NETCONF), but with the device's whole config
+ *   beside it; a select into yang-library itself, or content nonconfig, answers `<data/>`
+ *   (controller_cli.c xpath2yanglib notes the same).
+ * - `get-device-schema` with a device and no detail lists the modules of the YANG spec the
+ *   controller mounted for that device from that yang-library (controller_rpc.c
+ *   rpc_get_device_schema walks the mount's spec): for dev1 the same 22 modules as its
+ *   yang-library, 4 KB, about 1 ms. So the module-set is read with it, one request per
+ *   device, and never with the config.
+ * - With `detail`, each `schema` carries `data`, the module's text (CDATA when one module
+ *   is asked for by name, entity-escaped when all are: the same text either way).
+ * - Neither lists features (an RFC 6022 schema list has none): all features on.
+ * - A device the pattern matches not: rpc-error operation-failed "No matching device
+ *   found"; a device with no mounted spec (sources): "No matching device YANG spec
+ *   found". A device whose connection was closed still answers with its set.
+ * - `connection open`, `connection close` and `pull` are controller transactions: each
+ *   sends a controller-transaction notification. So the server reads the module-sets
+ *   again after a controller-transaction that was not a services commit it served.
+ * - The configured `devices/device/module-set` (device-common) is the set a device is
+ *   given by hand when the controller does not ask the device (netconf-state-schemas
+ *   false); it is read too, for devices get-device-schema cannot answer for, and for a
+ *   controller without get-device-schema (before 1.8).
+ */
+import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import type { ConsolaInstance } from '../log.ts';
+import { RpcError, type Session, rpc as build } from '../netconf/index.ts';
+import { devicesOf, entryFile, moduleSetKey, moduleSetsOfDevices, parseDeviceSchemaReply, parseDeviceSchemaTexts, type ModuleSetEntry } from './moduleset.ts';
+import type { ModelsSnapshot, ModuleSetInfo } from './snapshot.ts';
+
+/** What one fetch of a set's YANG cost, for the transaction line. */
+export interface ModelsLoad {
+  set: string;
+  devices: string[];
+  modules: number;
+  fetchMs: number;
+  /** Modules of the set the controller gave no text for. */
+  missing: string[];
+}
+
+export interface ReadOptions {
+  user: string;
+  /** Per request, ms. */
+  timeoutMs: number;
+}
+
+/** An rpc-error that says the controller has no get-device-schema (an older controller, or a simulator without it). */
+function unsupported(err: RpcError): boolean {
+  return err.errorTag === 'unknown-element' || err.errorTag === 'operation-not-supported';
+}
+
+/**
+ * Every device's module-set: the device names and configured module-sets from running,
+ * then `get-device-schema` per device. A device the controller has no spec for takes its
+ * configured set; with neither, it is in `problems` (its set is unknown).
+ */
+export async function readModuleSets(
+  session: Session,
+  opts: ReadOptions,
+): Promise<{ sets: Map<string, ModuleSetEntry[]>; problems: Map<string, string>; devices: string[] }> {
+  const reply = await session.rpc(
+    build.getConfig({ user: opts.user, source: 'running', xpath: '/ctrl:devices/ctrl:device/ctrl:name | /ctrl:devices/ctrl:device/ctrl:module-set' }),
+    { timeout: opts.timeoutMs },
+  );
+  const devicesEl = devicesOf(reply);
+  const devices = devicesEl ? devicesEl.getChildren().flatMap((d) => {
+    const n = d.getChildren().find((c) => c.getName() === 'name' || c.getName().endsWith(':name'))?.getData();
+    return n === undefined || n === null ? [] : [String(n).trim()];
+  }) : [];
+  const configured = devicesEl ? moduleSetsOfDevices(devicesEl) : new Map<string, ModuleSetEntry[]>();
+  const sets = new Map<string, ModuleSetEntry[]>();
+  const problems = new Map<string, string>();
+  let supported = true;
+  for (const device of devices) {
+    if (supported) {
+      try {
+        const entries = parseDeviceSchemaReply(await session.rpc(build.getDeviceSchema({ user: opts.user, device }), { timeout: opts.timeoutMs }));
+        if (entries.length > 0) {
+          sets.set(device, entries);
+          continue;
+        }
+        problems.set(device, 'get-device-schema lists no module');
+      } catch (err) {
+        if (!(err instanceof RpcError)) throw err;
+        if (unsupported(err)) supported = false;
+        problems.set(device, `get-device-schema: ${err.message}`);
+      }
+    }
+    const own = configured.get(device);
+    if (own && own.length > 0) {
+      sets.set(device, own);
+      problems.delete(device);
+    } else if (!problems.has(device)) problems.set(device, 'no module-set: the controller has no get-device-schema and none is configured');
+  }
+  return { sets, problems, devices };
+}
+
+/**
+ * The YANG text of every module of a set, by `get-device-schema` with detail for one of
+ * its devices; written into `dir` as `name@revision.yang` (whole, or not at all: written
+ * aside, then renamed). Returns the modules the controller gave no text for.
+ */
+export async function fetchSetYang(session: Session, device: string, entries: readonly ModuleSetEntry[], dir: string, opts: ReadOptions): Promise<string[]> {
+  const texts = parseDeviceSchemaTexts(await session.rpc(build.getDeviceSchema({ user: opts.user, device, detail: true }), { timeout: opts.timeoutMs }));
+  const missing = entries.filter((e) => !texts.has(entryFile(e))).map(entryFile);
+  const part = `${dir}.part-${process.pid}`;
+  rmSync(part, { recursive: true, force: true });
+  mkdirSync(part, { recursive: true });
+  for (const [file, { text }] of texts) writeFileSync(join(part, `${file}.yang`), text);
+  rmSync(dir, { recursive: true, force: true });
+  renameSync(part, dir);
+  return missing;
+}
+
+/** Groups devices by module-set: the snapshot the worker and the module API use. */
+export function snapshotOf(from: string, sets: ReadonlyMap<string, ModuleSetEntry[]>, problems: ReadonlyMap<string, string>): ModelsSnapshot {
+  const devices: Record<string, string> = {};
+  const bySet: Record<string, ModuleSetInfo> = {};
+  for (const [device, modules] of sets) {
+    const key = moduleSetKey(modules);
+    devices[device] = key;
+    (bySet[key] ??= { modules, devices: [] }).devices.push(device);
+  }
+  return { from, devices, sets: bySet, problems: Object.fromEntries(problems) };
+}
+
+/**
+ * The server's view of the devices' models: read on first use and again once marked stale
+ * (a controller-transaction it did not serve, a new connection), over a session of its
+ * own, so that a slow or failing read never costs the transaction's connection. A set's
+ * YANG is fetched once per set key while the server runs.
+ */
+export class ControllerModels {
+  private snapshot: ModelsSnapshot | undefined;
+  private stale = true;
+  private session: Session | undefined;
+  /** Per set key: its folder and the modules missing from it, once fetched. */
+  private readonly fetched = new Map<string, { dir: string; missing: string[] }>();
+
+  constructor(
+    private readonly opts: {
+      connect: () => Promise<Session>;
+      /** Where the sets' YANG is written (one sub-folder per set). */
+      dir: string;
+      /** The controller, as the transaction line names it. */
+      where: string;
+      log: ConsolaInstance;
+    },
+  ) {}
+
+  /** The module-sets may have changed (a device connected, was pulled, or the connection is new). */
+  markStale(): void {
+    this.stale = true;
+  }
+
+  /**
+   * The snapshot for a transaction: module-sets read again when stale; with `yang`, each
+   * set's YANG fetched once. Never throws: what could not be read is in `problems`
+   * (per device), and the last snapshot stands when the module-sets could not be read.
+   */
+  async current(opts: ReadOptions & { yang: boolean }): Promise<{ snapshot: ModelsSnapshot; loads: ModelsLoad[] }> {
+    const loads: ModelsLoad[] = [];
+    try {
+      const session = await this.connected();
+      if (this.stale || !this.snapshot) {
+        const read = await readModuleSets(session, opts);
+        this.snapshot = snapshotOf(this.opts.where, read.sets, read.problems);
+        this.stale = false;
+      }
+      if (opts.yang) {
+        for (const [key, set] of Object.entries(this.snapshot.sets)) {
+          if (!this.fetched.has(key)) {
+            const t = performance.now();
+            const dir = join(this.opts.dir, key);
+            const missing = await fetchSetYang(session, set.devices[0]!, set.modules, dir, opts);
+            this.fetched.set(key, { dir, missing });
+            loads.push({ set: key, devices: set.devices, modules: set.modules.length, fetchMs: performance.now() - t, missing });
+          }
+          const f = this.fetched.get(key)!;
+          set.dir = f.dir;
+          if (f.missing.length > 0) set.missing = f.missing;
+        }
+      }
+    } catch (err) {
+      const why = err instanceof Error ? err.message : String(err);
+      this.opts.log.warn(`device models: could not read them from ${this.opts.where}: ${why}`);
+      this.stale = true;
+      if (!(err instanceof RpcError)) this.drop();
+      const base = this.snapshot ?? { from: this.opts.where, devices: {}, sets: {}, problems: {} };
+      // Sets whose YANG did not arrive are not judged; their devices say why.
+      const problems = { ...base.problems };
+      if (opts.yang) for (const set of Object.values(base.sets)) if (!set.dir) for (const d of set.devices) problems[d] = `models not read from ${this.opts.where}: ${why}`;
+      if (Object.keys(base.devices).length === 0) problems['*'] = `module-sets not read from ${this.opts.where}: ${why}`;
+      return { snapshot: { ...base, problems }, loads };
+    }
+    return { snapshot: this.snapshot, loads };
+  }
+
+  async close(): Promise<void> {
+    const s = this.session;
+    this.session = undefined;
+    if (s && !s.closed) await s.close().catch(() => undefined);
+  }
+
+  private drop(): void {
+    const s = this.session;
+    this.session = undefined;
+    if (s && !s.closed) s.destroy();
+  }
+
+  private async connected(): Promise<Session> {
+    if (this.session && !this.session.closed) return this.session;
+    this.session = await this.opts.connect();
+    // A new connection may be to a restarted controller: its sets are read again.
+    this.stale = true;
+    return this.session;
+  }
+}

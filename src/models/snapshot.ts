@@ -1,0 +1,66 @@
+/**
+ * The devices' models as plain data (it crosses to the module worker), and the module API
+ * over it: `DeviceModels`, which a module reads as `ctx.models` to know which devices
+ * carry a model.
+ */
+import type { ModuleSetEntry } from './moduleset.ts';
+
+/** One module-set and the devices that have it. */
+export interface ModuleSetInfo {
+  modules: ModuleSetEntry[];
+  devices: string[];
+  /** The folder holding the set's YANG (`name@revision.yang`), once it was fetched or found. */
+  dir?: string;
+  /** Modules of the set whose YANG could not be had (`name@revision`). */
+  missing?: string[];
+}
+
+/** Every device's module-set, by set: where they came from, and what is not known. */
+export interface ModelsSnapshot {
+  /** Where the sets came from: a controller socket, a models folder, a config. */
+  from: string;
+  /** Device name → the key of its module-set (moduleSetKey). A device not here: its set is unknown. */
+  devices: Record<string, string>;
+  sets: Record<string, ModuleSetInfo>;
+  /** Device name → why its set or its models are not known (`*`: for every device). */
+  problems: Record<string, string>;
+}
+
+/** What a module can ask about the devices' models. */
+export interface DeviceModels {
+  /** Whether the device's module-set has this module (false when the set is unknown). */
+  hasModel(device: string, module: string): boolean;
+  /** The devices whose module-set has this module, sorted. */
+  devicesWithModel(module: string): string[];
+  /** The device's module-set; undefined when it is not known. */
+  moduleSet(device: string): readonly ModuleSetEntry[] | undefined;
+}
+
+/** DeviceModels over a snapshot. */
+export class SnapshotModels implements DeviceModels {
+  private readonly byDevice = new Map<string, { entries: readonly ModuleSetEntry[]; names: Set<string> }>();
+
+  constructor(snapshot: ModelsSnapshot | undefined) {
+    if (!snapshot) return;
+    const bySet = new Map<string, { entries: readonly ModuleSetEntry[]; names: Set<string> }>();
+    for (const [device, key] of Object.entries(snapshot.devices)) {
+      const set = snapshot.sets[key];
+      if (!set) continue;
+      let s = bySet.get(key);
+      if (!s) bySet.set(key, (s = { entries: Object.freeze(set.modules.map((e) => Object.freeze({ ...e }))), names: new Set(set.modules.map((e) => e.name)) }));
+      this.byDevice.set(device, s);
+    }
+  }
+
+  hasModel(device: string, module: string): boolean {
+    return this.byDevice.get(device)?.names.has(module) ?? false;
+  }
+
+  devicesWithModel(module: string): string[] {
+    return [...this.byDevice].filter(([, s]) => s.names.has(module)).map(([d]) => d).sort();
+  }
+
+  moduleSet(device: string): readonly ModuleSetEntry[] | undefined {
+    return this.byDevice.get(device)?.entries;
+  }
+}
