@@ -15,6 +15,8 @@ export function wireFile(name: string): string {
 /** The YANG of the rig's devices (clixon-example) and the controller's own (clixon-controller, clixon-lib, what they import). */
 export const CLIXON_EXAMPLE_YANG = join(import.meta.dirname, 'fixtures/yang/clixon-example');
 export const CLIXON_YANG = join(import.meta.dirname, 'fixtures/yang/clixon');
+/** clixon-example and what it imports, for a simulator that knows the model without a device kind (list keys, module names). */
+export const CLIXON_EXAMPLE_MODELS = [CLIXON_EXAMPLE_YANG, join(CLIXON_YANG, 'clixon-autocli@2025-12-01.yang')];
 export const OPENCONFIG_YANG = join(import.meta.dirname, 'fixtures/yang/openconfig');
 
 /**

@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startSimulator } from '../../src/sim/index.ts';
 import { parseXml } from '../../src/sim/tree.ts';
-import { CLIXON_EXAMPLE_YANG, CLIXON_YANG, RIG_KINDS, WIRE } from '../wire.ts';
+import { RIG_KINDS, WIRE } from '../wire.ts';
 import { Normalizer, Peer, readSteps, xmlDifferences, type Step } from './fidelity.ts';
 
 const FIXTURE = join(import.meta.dirname, '../fixtures/controller/exchanges.jsonl');
@@ -47,7 +47,7 @@ test('replay the real controller recording against the simulator', async (t) => 
   const steps = readSteps(FIXTURE);
   const dir = mkdtempSync(join(tmpdir(), 'sim-fidelity-'));
   const path = join(dir, 'ctrl.sock');
-  const sim = await startSimulator({ path, config: seed(steps), yangDirs: [WIRE, CLIXON_EXAMPLE_YANG, CLIXON_YANG], deviceKinds: RIG_KINDS });
+  const sim = await startSimulator({ path, config: seed(steps), yangDirs: [WIRE], deviceKinds: RIG_KINDS });
   const norm = new Normalizer();
   const peers = new Map<string, Peer>();
   const peer = (name: string): Peer => {
