@@ -366,13 +366,7 @@ export class Controller {
           `Failed to find YANG spec of XML node: ${top.localName} with parent: config in namespace: ${top.ns}`,
           `<bad-element>${escapeText(top.localName)}</bad-element>`,
         );
-    for (const top of config.children)
-      if (top.localName === 'devices' && top.ns === NS.ctrl)
-        for (const dev of top.childrenNamed('device')) {
-          const models = this.devices.of(dev.childText('name') ?? '');
-          const mount = dev.child('config');
-          if (models && mount) bindDeviceConfig(mount, models);
-        }
+    this.bindDevices(config);
     const dop = (op.childText('default-operation') ?? 'merge') as EditOp;
     if (!['merge', 'replace', 'none'].includes(dop))
       throw new SimRpcError('protocol', 'invalid-value', `Invalid default-operation: ${dop}`);
@@ -380,6 +374,17 @@ export class Controller {
     const base = dop === 'replace' ? new SNode('') : this.writable(db);
     this.setDs(db, applyEdit(base, config, dop === 'replace' ? 'merge' : dop, this.schema));
     return ok();
+  }
+
+  /** Binds what an edit puts under each device's config to the device's models (bindDeviceConfig). */
+  private bindDevices(config: SNode): void {
+    for (const top of config.children)
+      if (top.localName === 'devices' && top.ns === NS.ctrl)
+        for (const dev of top.childrenNamed('device')) {
+          const models = this.devices.of(dev.childText('name') ?? '');
+          const mount = dev.child('config');
+          if (models && mount) bindDeviceConfig(mount, models);
+        }
   }
 
   private commit(s: SimSession): RpcResult {
@@ -811,6 +816,7 @@ export class Controller {
       const cfg = dev.append(new SNode('config'));
       for (const b of body) cfg.append(b.clone());
     }
+    this.bindDevices(config);
     this.setDs('candidate', applyEdit(this.writable('candidate'), config, 'merge', this.schema));
     return ok();
   }

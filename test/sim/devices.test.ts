@@ -138,6 +138,10 @@ test('edit-config under a device is bound to its models: the rig\'s unknown-elem
     assert.match(await edit('dev1', table), /<ok\/>/);
     assert.match(await edit('oc1', '<system xmlns="http://openconfig.net/yang/system"><config><hostname>oc1</hostname></config></system>'), /<ok\/>/);
     assert.match(await edit('plain', '<anything xmlns="urn:example:any"><x>1</x></anything>'), /<ok\/>/);
+    // A config template is bound per device as well (controller_rpc.c binds it to each device's YANG).
+    const template = `<device-template-apply xmlns="${CTRL}"><device>oc1</device><inline><config>${table}</config></inline><type>CONFIG</type></device-template-apply>`;
+    assert.deepEqual(error(await c.rpc(rpc(template))).bad, 'table');
+    assert.match(await c.rpc(rpc(template.replace('<device>oc1</device>', '<device>dev1</device>'))), /<ok\/>/);
     // The actions datastore too (what the service server writes): the same binding.
     assert.deepEqual(error(await c.rpc(rpc(`<edit-config><target><actions xmlns="http://clicon.org/controller"/></target><config><devices xmlns="${CTRL}"><device><name>oc1</name><config>${table}</config></device></devices></config></edit-config>`))).tag, 'unknown-element');
   } finally {
