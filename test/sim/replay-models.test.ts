@@ -6,13 +6,18 @@
  * detail replies), and its replies to the same requests must equal the recorded ones
  * element by element: get-device-schema (plain, detail, one module, an unknown device),
  * each device's yang-library in `get`, and the devices' names and module-sets in running.
+ * Then src/models' reader (what the service server uses) against the simulator.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { rpc as build } from '../../src/netconf/index.ts';
+import { Session, rpc as build } from '../../src/netconf/index.ts';
+import { fetchSetYang, moduleSetKey, readModuleSets } from '../../src/models/index.ts';
+import { SchemaSet } from '../../src/yang/schemaset.ts';
+import { DEADLINE_MS } from '../deadline.ts';
+import { RIG_KINDS } from '../wire.ts';
 import { parseXml } from '../../src/sim/tree.ts';
 import type { DeviceKind } from '../../src/sim/index.ts';
 import { recordedReply } from '../models/fixtures.ts';
@@ -61,6 +66,37 @@ test('get-device-schema and the devices\' yang-library equal the rig\'s recorded
       assert.equal(d, '', `${file}: ${d}`);
     }
   } finally {
+    await r.close();
+  }
+});
+
+test('src/models reads the simulator\'s devices\' module-sets and YANG as it reads the controller\'s: one set per kind, a device of no kind a problem', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'sim-models-read-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const config = `<config><devices xmlns="${CTRL}">${['dev1', 'dev2', 'oc1', 'plain'].map((n) => `<device><name>${n}</name><config/></device>`).join('')}</devices></config>`;
+  const r = await rig({ config, deviceKinds: RIG_KINDS });
+  const session = await Session.connect({ path: r.sim.path!, user: 'root' });
+  try {
+    const opts = { user: 'root', timeoutMs: DEADLINE_MS };
+    const read = await readModuleSets(session, opts);
+    assert.deepEqual(read.devices, ['dev1', 'dev2', 'oc1', 'plain']);
+    assert.deepEqual([...read.sets.keys()], ['dev1', 'dev2', 'oc1']);
+    assert.equal(moduleSetKey(read.sets.get('dev1')!), moduleSetKey(read.sets.get('dev2')!));
+    assert.notEqual(moduleSetKey(read.sets.get('dev1')!), moduleSetKey(read.sets.get('oc1')!));
+    assert.match(read.problems.get('plain') ?? '', /No matching device YANG spec found/);
+    // The OpenConfig set's YANG, fetched and compiled again: the same modules the kind has.
+    const t0 = performance.now();
+    const missing = await fetchSetYang(session, 'oc1', read.sets.get('oc1')!, join(dir, 'oc'), opts);
+    const fetchMs = performance.now() - t0;
+    assert.deepEqual(missing, []);
+    const t1 = performance.now();
+    const set = SchemaSet.fromDirs([join(dir, 'oc')]);
+    const compileMs = performance.now() - t1;
+    assert.deepEqual(set.problems, []);
+    assert.ok(set.top('http://openconfig.net/yang/system', 'system', true));
+    t.diagnostic(`OpenConfig set from the simulator: ${read.sets.get('oc1')!.length} modules, fetch ${Math.round(fetchMs)} ms, compile ${Math.round(compileMs)} ms`);
+  } finally {
+    session.destroy();
     await r.close();
   }
 });
