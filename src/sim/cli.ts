@@ -17,7 +17,7 @@ import { startSimulator, type Simulator } from './index.ts';
 import { parseKinds } from './devices.ts';
 import {
   CommandClient, CommandError, applyServices, commit, commitDiff, compare, connection, deleteService, discard, setService,
-  showDevices, showServices, showTransactions,
+  showDevices, showModels, showServices, showTransactions,
 } from './commands.ts';
 
 const DEFAULT_SOCKET = join(tmpdir(), 'clixon-sim.sock');
@@ -63,6 +63,7 @@ const HELP = `commands:
   connection open|close|reconnect [device]   connect devices (a device added by commit starts closed)
   show devices [candidate|actions]   device configs
   show services [candidate]          service instances
+  show models [device]               each device's modules (get-device-schema)
   show transactions
   quit`;
 
@@ -82,6 +83,7 @@ async function interactive(c: CommandClient, line: string): Promise<string> {
       if (rest[0] === 'devices') return showDevices(c, rest[1]);
       if (rest[0] === 'services') return showServices(c, rest[1]);
       if (rest[0] === 'transactions') return showTransactions(c);
+      if (rest[0] === 'models') return showModels(c, rest[1]);
       return HELP;
     case '': return '';
     default: return HELP;
@@ -165,8 +167,8 @@ cli.command('apply [instance]', 're-run all services, or one instance, and push'
 cli.command('compare', 'running vs candidate').action((o: ConnOpts) => run(o, compare));
 cli.command('discard', 'drop candidate changes').action((o: ConnOpts) => run(o, discard));
 cli.command('connection <operation> [device]', 'open, close or reconnect devices (pattern, default *)').action((op: string, dev: string | undefined, o: ConnOpts) => run(o, (c) => connection(c, op, dev)));
-cli.command('show <what> [datastore]', 'show devices | services | transactions').action((what: string, ds: string | undefined, o: ConnOpts) =>
-  run(o, (c) => (what === 'devices' ? showDevices(c, ds) : what === 'services' ? showServices(c, ds) : showTransactions(c))),
+cli.command('show <what> [datastore]', 'show devices | services | transactions | models [device]').action((what: string, ds: string | undefined, o: ConnOpts) =>
+  run(o, (c) => (what === 'devices' ? showDevices(c, ds) : what === 'services' ? showServices(c, ds) : what === 'models' ? showModels(c, ds) : showTransactions(c))),
 );
 cli.help();
 cli.parse();

@@ -186,6 +186,29 @@ export async function showServices(c: CommandClient, datastore = 'running'): Pro
   return services ? pretty(services.toXml()) : '';
 }
 
+/**
+ * `show models [device]`: each device's modules as get-device-schema lists them
+ * (`name@revision`), or why it has none (a device of no kind: "No matching device YANG
+ * spec found"). Devices from running; a pattern narrows them.
+ */
+export async function showModels(c: CommandClient, pattern = '*'): Promise<string> {
+  const reply = await c.rpc(`<get-config><source><running/></source><filter type="xpath" select="/co:devices/co:device/co:name" xmlns:co="${NS.ctrl}"/></get-config>`);
+  const re = new RegExp(`^${pattern.replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
+  const out: string[] = [];
+  for (const d of reply.child('data')?.child('devices')?.childrenNamed('device') ?? []) {
+    const name = d.childText('name') ?? '';
+    if (!re.test(name)) continue;
+    try {
+      const schemas = (await c.rpc(`<get-device-schema xmlns="${NS.ctrl}"><device>${escapeText(name)}</device></get-device-schema>`)).childrenNamed('schema');
+      out.push(`${name}: ${schemas.length} modules: ${schemas.map((m) => `${m.childText('name')}${m.childText('revision') ? `@${m.childText('revision')}` : ''}`).join(' ')}`);
+    } catch (err) {
+      if (!(err instanceof CommandError)) throw err;
+      out.push(`${name}: no models (${err.message})`);
+    }
+  }
+  return out.join('\n');
+}
+
 /** `show transactions`: one line per transaction. */
 export async function showTransactions(c: CommandClient): Promise<string> {
   const reply = await c.rpc(

@@ -13,6 +13,7 @@ import { rig, rpc, CTRL, RIG_CONFIG, type Rig } from './helpers.ts';
 import { parseXml, type SNode } from '../../src/sim/tree.ts';
 import { DeviceKindError, startSimulator } from '../../src/sim/index.ts';
 import { KindUsageError, parseKinds } from '../../src/sim/devices.ts';
+import { CommandClient, showModels } from '../../src/sim/commands.ts';
 import { spawn } from 'node:child_process';
 import { RawClient } from './helpers.ts';
 import { DEADLINE_MS } from '../deadline.ts';
@@ -220,6 +221,24 @@ test('a kind whose YANG cannot be read whole: the simulator does not start, and 
     startSimulator({ path: join(dir, 's.sock'), deviceKinds: { vendor: { yangDirs: [dir], modules: ['broken'], devices: ['*'] } } }),
     (e: unknown) => e instanceof DeviceKindError && e.kind === 'vendor' && /nosuch/.test(e.message),
   );
+});
+
+test('show models: each device\'s modules, or why it has none', async () => {
+  const r = await mixed();
+  const c = await CommandClient.connect({ path: r.sim.path!, user: 'root' });
+  try {
+    const lines = (await showModels(c)).split('\n');
+    // Devices in running's order (sorted by name, the list being ordered-by system).
+    assert.deepEqual(lines.map((l) => l.split(':')[0]), ['dev1', 'dev2', 'nomount', 'oc1', 'plain']);
+    assert.match(lines[0]!, /^dev1: \d+ modules: .*\bclixon-example@2022-11-01\b/);
+    assert.equal(lines[2], 'nomount: no models (operation-failed: No matching device mountpoint)');
+    assert.match(lines[3]!, /^oc1: \d+ modules: .*\bopenconfig-system@2026-03-31\b/);
+    assert.equal(lines[4], 'plain: no models (operation-failed: No matching device YANG spec found)');
+    assert.deepEqual((await showModels(c, 'oc*')).split('\n').map((l) => l.split(':')[0]), ['oc1']);
+  } finally {
+    c.close();
+    await r.close();
+  }
 });
 
 test('--kind and --device: folders, modules and device patterns; a bad argument is a clear error', () => {
