@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { parseString, registerListKeys, type XmlNode } from '../xml/index.ts';
 import { applyEdit, canonical, SimRpcError } from '../sim/edit.ts';
 import { Schema } from '../sim/datamodel.ts';
+import type { SchemaSet } from '../yang/schemaset.ts';
 import { parseXml, SNode } from '../sim/tree.ts';
 import { filterTree } from '../sim/xpath.ts';
 
@@ -24,11 +25,19 @@ export class EditRejectedError extends Error {
 }
 
 /**
- * The data model: the simulator's built-in controller model, the `.yang` files directly in
- * each module folder, and every `.yang` below `yangDirs`. Its list keys are registered for
+ * The data model: the simulator's built-in controller model, and the YANG already
+ * compiled for validation, else the `.yang` files directly in each module folder and
+ * every `.yang` below `yangDirs`. Its controller and service list keys are registered for
  * entry matching (entryKey, the diff).
  */
-export function loadSchema(moduleDirs: readonly string[], yangDirs: readonly string[] = []): Schema {
+export function loadSchema(moduleDirs: readonly string[], yangDirs: readonly string[] = [], compiled?: SchemaSet): Schema {
+  const schema = compiled ? new Schema().add(compiled) : Schema.fromDirs(yangFilesOf(moduleDirs).concat(yangDirs));
+  registerListKeys(Object.fromEntries(schema.registryKeys));
+  return schema;
+}
+
+/** The `.yang` files directly in each folder. */
+function yangFilesOf(moduleDirs: readonly string[]): string[] {
   const files: string[] = [];
   for (const dir of moduleDirs) {
     let names: string[];
@@ -39,9 +48,7 @@ export function loadSchema(moduleDirs: readonly string[], yangDirs: readonly str
     }
     for (const n of names) if (n.endsWith('.yang')) files.push(join(dir, n));
   }
-  const schema = Schema.fromDirs([...files, ...yangDirs]);
-  registerListKeys(Object.fromEntries(schema.registryKeys));
-  return schema;
+  return files;
 }
 
 /** A config tree as a datastore: canonical nodes (namespaces declared where they change, no other attributes). */

@@ -245,8 +245,9 @@ export function prepareRun(
   broken: readonly LoadFailure[] = [],
 ): RunSetup {
   const moduleDirs = [...new Set(modules.filter((m) => isAbsolute(m.file)).map((m) => dirname(m.file)))];
-  const schema = loadSchema(moduleDirs, opts.yangDirs ?? []);
   const yang = opts.validate === false ? undefined : schemaSet([...moduleDirs, ...(opts.yangDirs ?? [])]).requireWhole();
+  // The data model from the same compile when there is one (the YANG read once).
+  const schema = loadSchema(moduleDirs, opts.yangDirs ?? [], yang);
   return { modules, broken, schema, yang };
 }
 
