@@ -9,6 +9,7 @@ import { SNode, parseXml, escapeAttr } from './tree.ts';
 import { escapeText, parseInstanceRef, parseString, type XmlNode } from '../xml/index.ts';
 import { RpcError, Session } from '../netconf/index.ts';
 import { NS } from './datamodel.ts';
+import { globToRegExp } from './devices.ts';
 
 export class CommandError extends Error {
   constructor(message: string) {
@@ -193,7 +194,7 @@ export async function showServices(c: CommandClient, datastore = 'running'): Pro
  */
 export async function showModels(c: CommandClient, pattern = '*'): Promise<string> {
   const reply = await c.rpc(`<get-config><source><running/></source><filter type="xpath" select="/co:devices/co:device/co:name" xmlns:co="${NS.ctrl}"/></get-config>`);
-  const re = new RegExp(`^${pattern.replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
+  const re = globToRegExp(pattern);
   const out: string[] = [];
   for (const d of reply.child('data')?.child('devices')?.childrenNamed('device') ?? []) {
     const name = d.childText('name') ?? '';

@@ -26,7 +26,7 @@ import {
 } from './edit.ts';
 import { filterTree, limitDepth, select, selectsAll, XPathError } from './xpath.ts';
 import { TextDiff } from './textdiff.ts';
-import { bindDeviceConfig, deviceDomain, deviceSchemaXml, DeviceModels, validateDeviceConfig, type DeviceKind } from './devices.ts';
+import { bindDeviceConfig, deviceDomain, deviceSchemaXml, DeviceModels, globToRegExp, validateDeviceConfig, type DeviceKind } from './devices.ts';
 import {
   type RpcResult, type SimSession, type SimServer, attrByLocal, operationFailed, timestamp, unknownRpc,
 } from './server.ts';
@@ -861,11 +861,6 @@ function transactionXml(t: Transaction): string {
   x += `<state>${t.state}</state><description>${escapeText(t.description)}</description>`;
   if (t.origin !== undefined) x += `<origin>${escapeText(t.origin)}</origin>`;
   return x + `<timestamp0>${t.timestamp0}</timestamp0><timestamp>${t.timestamp}</timestamp></transaction>`;
-}
-
-function globToRegExp(glob: string): RegExp {
-  const re = glob.replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
-  return new RegExp(`^${re}$`);
 }
 
 function substitute(n: SNode, vars: Map<string, string>): SNode {

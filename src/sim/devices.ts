@@ -3,13 +3,14 @@
  * compiled once with src/yang and shared by every device of that kind, as the controller
  * keeps one YANG domain per module-set. What the simulator does with a device's models:
  * its module-set as the controller serves it (RFC 8525 yang-library under the device's
- * config mount point in `get`), `get-device-schema`, and binding edit-config content under
- * the device's `config` to its models (unknown elements refused as the controller does).
+ * config mount point in `get`), `get-device-schema`, binding edit-config content under the
+ * device's `config` to its models (unknown elements refused), and validating the device's
+ * config at validate and commit.
  *
  * Followed clixon-controller 1.8 (controller_lib.c schema_list2yang_library: module-set
- * named after the device-domain, module name/revision/namespace; controller_rpc.c
- * rpc_get_device_schema) and clixon 7.8 (clixon_xml_bind.c populate_self_parent for the
- * unknown-element errors at a mount point).
+ * named after the device-domain; controller_rpc.c rpc_get_device_schema) and clixon 7.8
+ * (clixon_xml_bind.c), with the formats and messages as the rig answered them (dev1 of
+ * clixon-example, oc1 of OpenConfig; test/fixtures/models holds the recorded replies).
  */
 import { readFileSync } from 'node:fs';
 import { YangContext, YangError } from '../yang/index.ts';
@@ -108,7 +109,8 @@ function latestRevision(s: { subs: readonly { keyword: string; arg?: string }[] 
   return s.subs.filter((r) => r.keyword === 'revision').map((r) => r.arg ?? '').sort().at(-1) ?? '';
 }
 
-function globToRegExp(glob: string): RegExp {
+/** A device name pattern as the controller matches it (fnmatch: `*`, `?`). */
+export function globToRegExp(glob: string): RegExp {
   const re = glob.replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
   return new RegExp(`^${re}$`);
 }
