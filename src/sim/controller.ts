@@ -320,7 +320,7 @@ export class Controller {
       const models = this.devices.of(name);
       const mount = dev.child('config');
       const conf = running.get(name);
-      if (models && mount && conf) mount.append(parseXml(models.yangLibraryXml(deviceDomain(conf))).children[0]!);
+      if (models && mount && conf) mount.append(models.yangLibrary(deviceDomain(conf)));
     }
   }
 

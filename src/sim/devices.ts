@@ -21,7 +21,7 @@ import { dataChildren, type SchemaNode } from '../yang/schema.ts';
 import { escapeText } from '../xml/element.ts';
 import { NS } from './datamodel.ts';
 import { SimRpcError } from './edit.ts';
-import type { SNode } from './tree.ts';
+import { parseXml, type SNode } from './tree.ts';
 
 export interface DeviceKind {
   /** Folders holding the kind's YANG (searched recursively). */
@@ -71,6 +71,15 @@ export class KindModels {
       for (const s of m.submodules) out.push({ name: s.arg ?? '', revision: latestRevision(s), namespace: m.namespace, file: s.file, submodule: true });
     }
     this.modules = out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
+  private readonly libraries = new Map<string, SNode>();
+
+  /** yangLibraryXml as a node of its own (a copy of one parsed per domain: a `get` of many devices parses it once). */
+  yangLibrary(domain: string): SNode {
+    let lib = this.libraries.get(domain);
+    if (!lib) this.libraries.set(domain, (lib = parseXml(this.yangLibraryXml(domain)).children[0]!));
+    return lib.clone();
   }
 
   /**
