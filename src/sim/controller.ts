@@ -634,19 +634,20 @@ export class Controller {
 
   /** After the service step: push NONE ends here; otherwise devices and running get actions. */
   private afterActions(t: Transaction): void {
-    if (t.push === 'NONE') {
-      this.finish(t, 'SUCCESS');
-      return;
-    }
     const actions = this.ds.actions;
-    // What the services wrote is validated before it is pushed: a bad value fails the
+    // What the services wrote is validated first, push or not: a bad value fails the
     // transaction with the rpc-error as its reason, origin controller, running and the
-    // devices untouched (seen on the rig: a bad enumeration under dev1 from a service).
+    // devices untouched (seen on the rig: a bad enumeration under dev1 from a service,
+    // with push COMMIT and with push NONE alike).
     try {
       this.validateDevices(actions);
     } catch (err) {
       if (!(err instanceof SimRpcError)) throw err;
       this.finish(t, 'FAILED', 'controller', `${err.errorType} ${err.errorTag} ${err.message}${err.info ? ` ${err.info}` : ''}`);
+      return;
+    }
+    if (t.push === 'NONE') {
+      this.finish(t, 'SUCCESS');
       return;
     }
     const after = this.deviceConfigs(actions);

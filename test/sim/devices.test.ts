@@ -183,35 +183,37 @@ test('device config values are judged at validate, commit and controller-commit 
   }
 });
 
-test('a bad value a service writes fails the transaction before the push, with the rig\'s reason; running and the devices keep what they had', async () => {
-  const r = await mixed();
-  try {
-    const server = await r.connect();
-    const watch = await r.connect();
-    const cli = await r.connect();
-    const sub = (stream: string): string => rpc(`<create-subscription xmlns="urn:ietf:params:xml:ns:netmod:notification"><stream>${stream}</stream></create-subscription>`);
-    assert.match(await server.rpc(sub('services-commit')), /<ok\/>/);
-    assert.match(await watch.rpc(sub('controller-transaction')), /<ok\/>/);
-    assert.match(await cli.rpc(rpc(`<edit-config><target><candidate/></target><config><services xmlns="${CTRL}"><testsvc xmlns="urn:example:testsvc"><name>kx</name><params>p</params></testsvc></services></config></edit-config>`)), /<ok\/>/);
-    const tid = /<tid[^>]*>(\d+)</.exec(await cli.rpc(rpc(`<controller-commit xmlns="${CTRL}"><device>*</device><push>COMMIT</push><actions>CHANGE</actions><source>ds:candidate</source></controller-commit>`)))![1]!;
-    assert.match(await server.notification(), /<services-commit/);
-    const bad = `<devices xmlns="${CTRL}"><device><name>dev1</name><config><nacm xmlns="urn:ietf:params:xml:ns:yang:ietf-netconf-acm" cl:creator="testsvc[name='kx']" xmlns:cl="http://clicon.org/lib"><read-default>maybe</read-default></nacm></config></device></devices>`;
-    // As on the rig: the edit and actions-done are accepted, the transaction then fails.
-    assert.match(await server.rpc(rpc(`<edit-config><target><actions xmlns="${CTRL}"/></target><config>${bad}</config></edit-config>`)), /<ok\/>/);
-    assert.match(await server.rpc(rpc(`<transaction-actions-done xmlns="${CTRL}"><tid>${tid}</tid><service>testsvc</service></transaction-actions-done>`)), /<ok\/>/);
-    const n = reply(await watch.notification()).child('controller-transaction')!;
-    assert.equal(n.childText('tid'), tid);
-    assert.equal(n.childText('result'), 'FAILED');
-    assert.equal(n.childText('origin'), 'controller');
-    // The rig's reason: error-type, error-tag, message, error-info (the message text before error-path is src/yang's).
-    assert.match(n.childText('reason')!, /^application bad-element .* error-path: \/devices\/device\[name="dev1"\]\/config\/nacm\/read-default <bad-element>read-default<\/bad-element>$/);
-    const running = await cli.rpc(rpc('<get-config><source><running/></source></get-config>'));
-    assert.doesNotMatch(running, /nacm|kx/);
-    assert.match(await cli.rpc(rpc('<get-config><source><candidate/></source></get-config>')), /<name>kx<\/name>/);
-  } finally {
-    await r.close();
-  }
-});
+for (const push of ['COMMIT', 'NONE']) {
+  test(`a bad value a service writes fails the transaction (push ${push}), with the rig's reason; running and the devices keep what they had`, async () => {
+    const r = await mixed();
+    try {
+      const server = await r.connect();
+      const watch = await r.connect();
+      const cli = await r.connect();
+      const sub = (stream: string): string => rpc(`<create-subscription xmlns="urn:ietf:params:xml:ns:netmod:notification"><stream>${stream}</stream></create-subscription>`);
+      assert.match(await server.rpc(sub('services-commit')), /<ok\/>/);
+      assert.match(await watch.rpc(sub('controller-transaction')), /<ok\/>/);
+      assert.match(await cli.rpc(rpc(`<edit-config><target><candidate/></target><config><services xmlns="${CTRL}"><testsvc xmlns="urn:example:testsvc"><name>kx</name><params>p</params></testsvc></services></config></edit-config>`)), /<ok\/>/);
+      const tid = /<tid[^>]*>(\d+)</.exec(await cli.rpc(rpc(`<controller-commit xmlns="${CTRL}"><device>*</device><push>${push}</push><actions>CHANGE</actions><source>ds:candidate</source></controller-commit>`)))![1]!;
+      assert.match(await server.notification(), /<services-commit/);
+      const bad = `<devices xmlns="${CTRL}"><device><name>dev1</name><config><nacm xmlns="urn:ietf:params:xml:ns:yang:ietf-netconf-acm" cl:creator="testsvc[name='kx']" xmlns:cl="http://clicon.org/lib"><read-default>maybe</read-default></nacm></config></device></devices>`;
+      // As on the rig: the edit and actions-done are accepted, the transaction then fails.
+      assert.match(await server.rpc(rpc(`<edit-config><target><actions xmlns="${CTRL}"/></target><config>${bad}</config></edit-config>`)), /<ok\/>/);
+      assert.match(await server.rpc(rpc(`<transaction-actions-done xmlns="${CTRL}"><tid>${tid}</tid><service>testsvc</service></transaction-actions-done>`)), /<ok\/>/);
+      const n = reply(await watch.notification()).child('controller-transaction')!;
+      assert.equal(n.childText('tid'), tid);
+      assert.equal(n.childText('result'), 'FAILED');
+      assert.equal(n.childText('origin'), 'controller');
+      // The rig's reason: error-type, error-tag, message, error-info (the message text before error-path is src/yang's).
+      assert.match(n.childText('reason')!, /^application bad-element .* error-path: \/devices\/device\[name="dev1"\]\/config\/nacm\/read-default <bad-element>read-default<\/bad-element>$/);
+      const running = await cli.rpc(rpc('<get-config><source><running/></source></get-config>'));
+      assert.doesNotMatch(running, /nacm|kx/);
+      assert.match(await cli.rpc(rpc('<get-config><source><candidate/></source></get-config>')), /<name>kx<\/name>/);
+    } finally {
+      await r.close();
+    }
+  });
+}
 
 test('a kind whose YANG cannot be read whole: the simulator does not start, and says which kind and what is missing', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'sim-kind-'));
