@@ -632,7 +632,7 @@ export class Controller {
     else dropAllCreated(actions);
   }
 
-  /** After the service step: push NONE ends here; otherwise devices and running get actions. */
+  /** After the service step: the devices' configs in actions validated; then push NONE ends here, otherwise devices and running get actions. */
   private afterActions(t: Transaction): void {
     const actions = this.ds.actions;
     // What the services wrote is validated first, push or not: a bad value fails the
