@@ -139,10 +139,14 @@ test('edit-config under a device is bound to its models: the rig\'s unknown-elem
     assert.match(await edit('dev1', table), /<ok\/>/);
     assert.match(await edit('oc1', '<system xmlns="http://openconfig.net/yang/system"><config><hostname>oc1</hostname></config></system>'), /<ok\/>/);
     assert.match(await edit('plain', '<anything xmlns="urn:example:any"><x>1</x></anything>'), /<ok\/>/);
-    // A config template is bound per device as well (controller_rpc.c binds it to each device's YANG).
-    const template = `<device-template-apply xmlns="${CTRL}"><device>oc1</device><inline><config>${table}</config></inline><type>CONFIG</type></device-template-apply>`;
-    assert.deepEqual(error(await c.rpc(rpc(template))).bad, 'table');
-    assert.match(await c.rpc(rpc(template.replace('<device>oc1</device>', '<device>dev1</device>'))), /<ok\/>/);
+    // A config template is bound per device as well, with the same messages (seen on the rig with dev1: a
+    // template's unknown element at the top and below it). The controller applies templates by name only.
+    assert.match(await c.rpc(rpc(`<edit-config><target><candidate/></target><config><devices xmlns="${CTRL}"><template><name>t1</name><config>${table}</config></template><template><name>t2</name><config><table xmlns="urn:example:clixon"><parameter><name>k</name><nosuch>1</nosuch></parameter></table></config></template></devices></config></edit-config>`)), /<ok\/>/);
+    assert.match(await c.rpc(rpc('<commit/>')), /<ok\/>/);
+    const apply = (device: string, template: string): string => rpc(`<device-template-apply xmlns="${CTRL}"><device>${device}</device><template>${template}</template><type>CONFIG</type></device-template-apply>`);
+    assert.deepEqual(error(await c.rpc(apply('oc1', 't1'))), { tag: 'unknown-element', bad: 'table', message: 'Failed to find YANG spec of XML node: table with parent: config in namespace: urn:example:clixon' });
+    assert.deepEqual(error(await c.rpc(apply('dev1', 't2'))).message?.replace(/ in file: .*/, ''), 'Failed to find YANG spec of XML node: nosuch with parent: parameter in namespace: urn:example:clixon');
+    assert.match(await c.rpc(apply('dev1', 't1')), /<ok\/>/);
     // The actions datastore too (what the service server writes): the same binding.
     assert.deepEqual(error(await c.rpc(rpc(`<edit-config><target><actions xmlns="http://clicon.org/controller"/></target><config><devices xmlns="${CTRL}"><device><name>oc1</name><config>${table}</config></device></devices></config></edit-config>`))).tag, 'unknown-element');
   } finally {
