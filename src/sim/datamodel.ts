@@ -54,8 +54,6 @@ interface NameUse {
 
 export class Schema {
   private readonly uses = new Map<string, NameUse>();
-  /** First key set of each list name. */
-  readonly listKeys = new Map<string, string[]>();
   /**
    * The keys of the controller's and the services' lists: what goes to src/xml's
    * registerListKeys, which is by name for the whole process. Device models stay out: their
@@ -64,7 +62,8 @@ export class Schema {
    */
   readonly registryKeys = new Map<string, string[]>(CONTROLLER_LISTS);
   readonly leafLists = new Set<string>();
-  readonly containers = new Set<string>();
+  /** Names used for containers and never for lists. */
+  private readonly containers = new Set<string>();
   readonly orderedByUser = new Set<string>();
   readonly moduleByNs = new Map<string, string>();
   readonly services = new Map<string, ServiceList>();
@@ -165,7 +164,6 @@ export class Schema {
   /** The by-name tables from the uses (see the header for names the models disagree on). */
   private settle(): void {
     for (const [name, u] of this.uses) {
-      if (u.keySets.length > 0) this.listKeys.set(name, u.keySets[0]!);
       if (u.leafList && !u.leaf) this.leafLists.add(name);
       else this.leafLists.delete(name);
       if (u.container && u.keySets.length === 0) this.containers.add(name);
