@@ -8,9 +8,10 @@
  * path. Where models disagree about a name (OpenConfig's `interface` is keyed by `name`
  * in one list and by `id` in another; `table` is a list there and a container in
  * clixon-example), every reading is kept: keysOf picks the key set whose leaves the entry
- * has (none held and the name is also a container: a container); a name that is a leaf-list in one place and a leaf in
- * another is not called a leaf-list (repeated siblings still make one); ordered-by user
- * holds only where every list of that name says so.
+ * has (none held and the name is also a container: a container); a name that is a
+ * leaf-list in one place and a leaf in another is not called a leaf-list (repeated
+ * siblings still make one); ordered-by user holds only where every list of that name
+ * says so.
  */
 import { SchemaSet } from '../yang/schemaset.ts';
 import type { SchemaNode } from '../yang/schema.ts';
