@@ -97,8 +97,10 @@ export class KindModels {
 /**
  * The `schema` entries of a get-device-schema reply: the modules of the device's models,
  * those of the name and revision asked (a module without a revision matches any), with
- * the YANG text in `data` (as CDATA) when `detail`; none match: an empty reply, as the
- * controller's (controller_rpc.c rpc_get_device_schema).
+ * the YANG text in `data` when `detail`; none match: an empty reply, as the controller's
+ * (controller_rpc.c rpc_get_device_schema). The text is CDATA when one module is asked
+ * for by name, escaped character data otherwise: so the rig's socket sends them (its
+ * clixon_netconf client shows CDATA for all).
  */
 export function deviceSchemaXml(models: KindModels, filter: { name?: string; revision?: string; detail: boolean }): string {
   let x = '';
@@ -108,7 +110,10 @@ export function deviceSchemaXml(models: KindModels, filter: { name?: string; rev
     x += `<schema xmlns="${NS.ctrl}"><name>${escapeText(m.name)}</name>`;
     if (m.revision !== '') x += `<revision>${m.revision}</revision>`;
     if (!m.submodule) x += `<namespace>${escapeText(m.namespace)}</namespace>`;
-    if (filter.detail) x += `<data><![CDATA[${readFileSync(m.file, 'utf8').replaceAll(']]>', ']]]]><![CDATA[>')}]]></data>`;
+    if (filter.detail) {
+      const text = readFileSync(m.file, 'utf8');
+      x += filter.name !== undefined ? `<data><![CDATA[${text.replaceAll(']]>', ']]]]><![CDATA[>')}]]></data>` : `<data>${escapeText(text)}</data>`;
+    }
     x += '</schema>';
   }
   return x;

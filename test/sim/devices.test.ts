@@ -55,6 +55,12 @@ test('get-device-schema: the device\'s modules sorted by name, name and revision
     assert.equal(detail.length, 1);
     assert.equal(detail[0]!.childText('data'), readFileSync(join(import.meta.dirname, '../fixtures/yang/clixon-example/clixon-example@2022-11-01.yang'), 'utf8'));
 
+    // On the rig's socket: CDATA for the one module asked by name, escaped text when all come.
+    assert.match(await c.rpc(schemaRpc('<device>dev1</device><name>clixon-example</name><detail>true</detail>')), /<data><!\[CDATA\[module "clixon-example"/);
+    const allDetail = await c.rpc(schemaRpc('<device>dev1</device><detail>true</detail>'));
+    assert.doesNotMatch(allDetail, /CDATA/);
+    assert.equal(reply(allDetail).childrenNamed('schema').find((s) => s.childText('name') === 'clixon-example')!.childText('data'), detail[0]!.childText('data'));
+
     const oc = reply(await c.rpc(schemaRpc('<device>oc1</device>'))).childrenNamed('schema');
     assert.ok(oc.some((s) => s.childText('name') === 'openconfig-system'));
     assert.ok(!oc.some((s) => s.childText('name') === 'clixon-example'));
