@@ -40,6 +40,7 @@ let builder: TreeBuilder<SNode>;
 
 export class SNode {
   #name: string;
+  #local: string | undefined;
   #attrs: Map<string, string>;
   #children: SNode[] = NO_CHILDREN;
   #text: string | null = null;
@@ -83,6 +84,7 @@ export class SNode {
 
   set name(v: string) {
     this.#name = v;
+    this.#local = undefined;
     this.changed();
   }
 
@@ -140,9 +142,13 @@ export class SNode {
     return (n.#xml = s + '</' + n.#name + '>');
   }
 
+  /** Cached: sorting and indexing thousands of siblings ask for it many times each. */
   get localName(): string {
-    const i = this.name.indexOf(':');
-    return i < 0 ? this.name : this.name.slice(i + 1);
+    if (this.#local === undefined) {
+      const i = this.#name.indexOf(':');
+      this.#local = i < 0 ? this.#name : this.#name.slice(i + 1);
+    }
+    return this.#local;
   }
 
   get prefix(): string {
