@@ -32,7 +32,7 @@ const OPS = new Set<string>(['merge', 'replace', 'create', 'delete', 'remove', '
 
 /** Whether a text element is a leaf-list entry (YANG says so, or it has same-named siblings). */
 function isLeafList(n: SNode, schema: Schema): boolean {
-  if (n.children.length > 0) return false;
+  if (!n.isLeaf) return false;
   if (schema.leafLists.has(n.localName)) return true;
   const p = n.parent;
   if (!p) return false;
@@ -50,8 +50,13 @@ export function identity(n: SNode, schema: Schema, leafList?: boolean): string {
   return base;
 }
 
-/** Canonical copy of a request node: local names, xmlns where the namespace changes, no other attributes. */
+/**
+ * Canonical copy of a request node: local names, xmlns where the namespace changes, no
+ * other attributes. A packed node is copied as it is: only the loader packs, what it made
+ * canonical (loadInitial).
+ */
 export function canonical(src: SNode, parentNs: string): SNode {
+  if (SNode.isPacked(src)) return src.clone();
   const ns = src.ns;
   const out = new SNode(src.localName, ns !== parentNs ? { xmlns: ns } : {});
   if (src.children.length === 0) out.text = src.text;
@@ -93,7 +98,7 @@ function sortKey(n: SNode, schema: Schema, hasSibling: boolean): string[] | unde
   if (schema.orderedByUser.has(n.localName)) return undefined;
   const keys = schema.keysOf(n.localName, (k) => n.child(k) !== undefined);
   if (keys.length > 0) return keys.map((k) => n.childText(k) ?? '');
-  if (n.children.length === 0 && (hasSibling || schema.leafLists.has(n.localName))) return [n.text ?? ''];
+  if (n.isLeaf && (hasSibling || schema.leafLists.has(n.localName))) return [n.text ?? ''];
   return undefined;
 }
 
@@ -135,6 +140,8 @@ export function insertOrdered(parent: SNode, node: SNode, schema: Schema): SNode
 
 /** Puts a detached subtree in clixon's order (see insertOrdered), recursively. */
 export function sortEntries(n: SNode, schema: Schema): SNode {
+  // Packed by the loader, sorted before.
+  if (SNode.isPacked(n)) return n;
   const kids = n.children;
   if (kids.length === 0) return n;
   n.children = [];
@@ -283,7 +290,7 @@ function leafListNames(target: SNode, edits: SNode[], schema: Schema): Set<strin
   const count = (nodes: SNode[]): void => {
     const seen = new Set<string>();
     for (const n of nodes) {
-      if (n.children.length > 0) continue;
+      if (!n.isLeaf) continue;
       const name = n.localName;
       if (schema.leafLists.has(name) || seen.has(name)) out.add(name);
       seen.add(name);
@@ -298,7 +305,7 @@ function leafListNames(target: SNode, edits: SNode[], schema: Schema): Set<strin
 function indexChildren(parent: SNode, leafLists: Set<string>, schema: Schema): Map<string, SNode> {
   const m = new Map<string, SNode>();
   for (const c of parent.children) {
-    const id = identity(c, schema, c.children.length === 0 && leafLists.has(c.localName));
+    const id = identity(c, schema, c.isLeaf && leafLists.has(c.localName));
     if (!m.has(id)) m.set(id, c);
   }
   return m;
@@ -584,6 +591,9 @@ export function applyEdit(doc: SNode, configEl: SNode, defaultOp: EditOp, schema
 export function treesEqual(a: SNode | undefined, b: SNode | undefined, schema: Schema): boolean {
   if (a === b) return true;
   if (!a || !b) return (a?.children.length ?? 0) === 0 && (b?.children.length ?? 0) === 0 && (a?.text ?? '') === (b?.text ?? '');
+  // The same XML is the same tree (and packed subtrees stay packed); copies share the string, so mostly a pointer comparison.
+  const xml = SNode.cachedXml(a);
+  if (xml !== undefined && xml === SNode.cachedXml(b)) return true;
   if (a.children.length !== b.children.length) return false;
   if (a.children.length === 0) return (a.text ?? '') === (b.text ?? '');
   const inOrder = sameInOrder(a, b, schema);
