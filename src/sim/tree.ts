@@ -87,6 +87,8 @@ export class SNode {
    * instead of a few million nodes, whose marking made most of a big get-config's time.
    */
   #packed = false;
+  /** Where each child's XML ends in #xml, when pack() knew it (unpack then cuts instead of scanning). */
+  #ends: number[] | undefined;
 
   static {
     readTag = (x, start, end, n) => {
@@ -158,6 +160,7 @@ export class SNode {
 
   set children(v: SNode[]) {
     this.#packed = false;
+    this.#ends = undefined;
     this.#children = v;
     this.changed();
   }
@@ -196,8 +199,14 @@ export class SNode {
     if (n.#packed || n.#children.length === 0) return;
     // One flat string instead of the rope of the element's pieces (thousands of string
     // objects, walked again by every reply that holds them): slicing flattens.
-    n.#xml = (' ' + SNode.write(n)).slice(1);
-    for (const c of n.#children) c.parent = null;
+    const xml = (n.#xml = (' ' + SNode.write(n)).slice(1));
+    const ends: number[] = [];
+    let at = tagEnd(xml, 0) + 1;
+    for (const c of n.#children) {
+      ends.push((at += SNode.write(c).length));
+      c.parent = null;
+    }
+    n.#ends = ends;
     n.#children = NO_CHILDREN;
     n.#packed = true;
   }
@@ -221,6 +230,8 @@ export class SNode {
     if (!this.#packed) return;
     this.#packed = false;
     const x = this.#xml!;
+    const ends = this.#ends;
+    this.#ends = undefined;
     const kids: SNode[] = [];
     let p = tagEnd(x, 0) + 1;
     while (x.charCodeAt(p + 1) !== SLASH) {
@@ -228,12 +239,20 @@ export class SNode {
       const c = new SNode('');
       readTag(x, p, end, c);
       c.parent = this;
-      kids.push(c);
       if (x.charCodeAt(end - 1) === SLASH) {
+        kids.push(c);
         p = end + 1;
         continue;
       }
+      const known = ends?.[kids.length];
+      kids.push(c);
       if (x.charCodeAt(end + 1) === LT && x.charCodeAt(end + 2) !== SLASH) {
+        if (known !== undefined) {
+          c.#xml = x.slice(p, known);
+          c.#packed = true;
+          p = known;
+          continue;
+        }
         // Element children: to the matching close tag.
         let depth = 1;
         let q = end + 1;
@@ -360,6 +379,7 @@ export class SNode {
     const n = new SNode(this.#name, this.#attrs === NO_ATTRS ? NO_ATTRS : new Map(this.#attrs), this.#text);
     n.#xml = this.#xml;
     n.#packed = this.#packed;
+    n.#ends = this.#ends;
     const kids = this.#children;
     if (kids.length > 0) {
       const out = new Array<SNode>(kids.length);

@@ -155,3 +155,17 @@ test('get-config of packed device configs is the fully parsed datastore, before 
     }
   }
 });
+
+test('an edit reads only the packed subtrees it reaches: a sibling it does not name stays packed', () => {
+  const s = new Schema();
+  let ifs = '';
+  for (let i = 0; i < 50; i++) ifs += `<interface><name>eth${i}</name><mtu>1500</mtu></interface>`;
+  const doc = parseXml(`<devices xmlns="${CTRL}"><device><name>d</name><config><interfaces xmlns="urn:ietf:params:xml:ns:yang:ietf-interfaces">${ifs}</interfaces></config></device></devices>`);
+  const config = doc.child('devices')!.child('device')!.child('config')!;
+  SNode.pack(config);
+  const before = doc.toXml();
+  applyEdit(doc, parseXml(`<config><devices xmlns="${CTRL}"><device><name>d</name><config><system xmlns="urn:example:sys"><contact>a@b</contact></system></config></device></devices></config>`).children[0]!, 'merge', s);
+  const interfaces = config.child('interfaces')!;
+  assert.ok(SNode.isPacked(interfaces), 'interfaces not read');
+  assert.equal(doc.toXml(), before.replace('</interfaces></config>', '</interfaces><system xmlns="urn:example:sys"><contact>a@b</contact></system></config>'));
+});
