@@ -114,11 +114,17 @@ async function siblings(entries: number): Promise<{ loadMs: number; editMs: numb
   return { loadMs, editMs };
 }
 
+/** Best of three (the figures are small: one collection or a busy core would swamp them). */
+async function bestSiblings(entries: number): Promise<{ loadMs: number; editMs: number }> {
+  const runs = [await siblings(entries), await siblings(entries), await siblings(entries)];
+  return { loadMs: Math.min(...runs.map((r) => r.loadMs)), editMs: Math.min(...runs.map((r) => r.editMs)) };
+}
+
 {
   await siblings(100); // warm-up
-  const small = await siblings(Math.max(1, Math.round(ENTRIES / 10)));
-  const big = await siblings(ENTRIES);
-  out(`\n2. 2 devices × ${ENTRIES} list entries: initial load ${ms(big.loadMs)}, one edit-config ${ms(big.editMs)} (target < 1000 ms: ${Math.max(big.loadMs, big.editMs) < 1000 ? 'met' : 'NOT met'})`);
+  const small = await bestSiblings(Math.max(1, Math.round(ENTRIES / 10)));
+  const big = await bestSiblings(ENTRIES);
+  out(`\n2. 2 devices × ${ENTRIES} list entries, best of 3: initial load ${ms(big.loadMs)}, one edit-config ${ms(big.editMs)} (target < 1000 ms: ${Math.max(big.loadMs, big.editMs) < 1000 ? 'met' : 'NOT met'})`);
   out(
     `  at ${Math.round(ENTRIES / 10)} entries: ${ms(small.loadMs)}, ${ms(small.editMs)}; ratio ${(big.loadMs / small.loadMs).toFixed(1)}× and ${(big.editMs / small.editMs).toFixed(1)}× for 10× the entries (10 linear, 100 quadratic)`,
   );
