@@ -5,9 +5,10 @@
  * Element because the datastores hold megabytes: nodes are plain objects (shared empty
  * attributes and children), copies are cheap, and each element caches its serialized
  * XML until it changes. An element can be packed (its children kept as that XML only,
- * parsed one level when reached): the datastores hold device configs so. Parsing is src/xml's scanner with a builder making SNodes
- * directly (building them from a parsed Element through the public API was 2-3x
- * slower on 16 MB), refusing mixed content and names outside the ASCII rule.
+ * parsed one level when reached): the datastores hold device configs so. Parsing is
+ * src/xml's scanner with a builder making SNodes directly (building them from a parsed
+ * Element through the public API was 2-3x slower on 16 MB), refusing mixed content and
+ * names outside the ASCII rule.
  */
 import { escapeText } from '../xml/element.ts';
 import { scan, type ScanOptions, type TreeBuilder } from '../xml/scan.ts';
