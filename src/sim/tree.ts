@@ -32,14 +32,23 @@ const SLASH = 0x2f;
 const QUOTE = 0x22;
 const GT = 0x3e;
 
+/** Packed XML that is not SNode.write's: a bug, said loudly rather than looping on it. */
+export class PackedXmlError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PackedXmlError';
+  }
+}
+
 /** Index of the `>` ending the tag that starts at `i` (attribute values, which may hold `>`, skipped). */
 function tagEnd(x: string, i: number): number {
   let quoted = false;
-  for (let k = i + 1; ; k++) {
+  for (let k = i + 1; k < x.length; k++) {
     const ch = x.charCodeAt(k);
     if (ch === QUOTE) quoted = !quoted;
     else if (ch === GT && !quoted) return k;
   }
+  throw new PackedXmlError(`unterminated tag at ${i}`);
 }
 
 const ENTITY: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
@@ -260,6 +269,7 @@ export class SNode {
         let q = end + 1;
         for (;;) {
           q = x.indexOf('<', q);
+          if (q < 0) throw new PackedXmlError(`element at ${p} not closed`);
           if (x.charCodeAt(q + 1) === SLASH) {
             q = x.indexOf('>', q);
             if (--depth === 0) break;

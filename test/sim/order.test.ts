@@ -11,6 +11,10 @@ import { applyEdit, insertOrdered, sortEntries } from '../../src/sim/edit.ts';
 import { Schema } from '../../src/sim/schema.ts';
 import { parseXml, type SNode } from '../../src/sim/tree.ts';
 import { rng } from '../rng.ts';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { rig, rpc } from './helpers.ts';
 
 const CTRL = 'http://clicon.org/controller';
 const EX = 'urn:example:clixon';
@@ -202,4 +206,82 @@ test('applyEdit on a long list: merge, replace, create, delete and remove in one
   want.sort((a, b) => (a.split('=')[0]! < b.split('=')[0]! ? -1 : 1));
   assert.deepEqual(got, want);
   assert.ok(table.children.every((c) => c.parent === table));
+});
+
+test('through the socket: ordered-by system lists and leaf-lists sorted by key, ordered-by user ones in arrival order, at load and over edits', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sim-order-'));
+  writeFileSync(
+    join(dir, 'ord.yang'),
+    `module ord {
+  yang-version 1.1;
+  namespace "urn:example:ord";
+  prefix o;
+  container lists {
+    list sys {
+      key id;
+      leaf id { type uint32; }
+      leaf v { type string; }
+    }
+    list usr {
+      key name;
+      ordered-by user;
+      leaf name { type string; }
+    }
+    leaf-list tags { type string; }
+    leaf-list utags {
+      type string;
+      ordered-by user;
+    }
+  }
+}`,
+  );
+  const r = rng(11);
+  const shuffled = (n: number, from: number): number[] => {
+    const a = Array.from({ length: n }, (_, i) => from + i);
+    for (let i = a.length - 1; i > 0; i--) {
+      const k = Math.floor(r() * (i + 1));
+      [a[i], a[k]] = [a[k]!, a[i]!];
+    }
+    return a;
+  };
+  const lists = (from: number): { xml: string; ids: number[]; users: string[]; tags: string[] } => {
+    const ids = shuffled(40, from);
+    const users = shuffled(40, from).map((i) => `u${i}`);
+    const tags = shuffled(40, from).map((i) => `t${i}`);
+    const xml =
+      `<lists xmlns="urn:example:ord">${ids.map((i) => `<sys><id>${i}</id><v>${i}</v></sys>`).join('')}` +
+      `${users.map((u) => `<usr><name>${u}</name></usr>`).join('')}${tags.map((t) => `<tags>${t}</tags>`).join('')}` +
+      `${tags.map((t) => `<utags>${t}</utags>`).join('')}</lists>`;
+    return { xml, ids, users, tags };
+  };
+  const first = lists(1);
+  const second = lists(41);
+  const device = (cfg: string): string => `<devices xmlns="${CTRL}"><device><name>d</name><config>${cfg}</config></device></devices>`;
+  const sim = await rig({ config: device(first.xml), yangDirs: [dir] });
+  try {
+    const c = await sim.connect();
+    const read = async (db: string): Promise<SNode> => {
+      const reply = parseXml(await c.rpc(rpc(`<get-config><source><${db}/></source></get-config>`)));
+      return reply.children[0]!.child('data')!.child('devices')!.child('device')!.child('config')!.child('lists')!;
+    };
+    const check = (l: SNode, ids: number[], users: string[], tags: string[], where: string): void => {
+      assert.deepEqual(l.childrenNamed('sys').map((x) => Number(x.childText('id'))), [...ids].sort((a, b) => a - b), `${where}: sys by number`);
+      assert.deepEqual(l.childrenNamed('usr').map((x) => x.childText('name')), users, `${where}: usr as they came`);
+      assert.deepEqual(l.childrenNamed('tags').map((x) => x.text), [...tags].sort(), `${where}: tags by string`);
+      assert.deepEqual(l.childrenNamed('utags').map((x) => x.text), tags, `${where}: utags as they came`);
+    };
+    check(await read('running'), first.ids, first.users, first.tags, 'loaded');
+    const edit = `<edit-config><target><candidate/></target><config>${device(second.xml)}</config></edit-config>`;
+    assert.match(await c.rpc(rpc(edit)), /<ok\/>/);
+    check(
+      await read('candidate'),
+      [...first.ids, ...second.ids],
+      [...first.users, ...second.users],
+      [...first.tags, ...second.tags],
+      'edited',
+    );
+  } finally {
+    await sim.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
