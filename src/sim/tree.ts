@@ -361,7 +361,6 @@ export class SNode {
   }
 
   remove(child: SNode): void {
-    this.unpack();
     const i = this.#children.indexOf(child);
     if (i >= 0) {
       this.#children.splice(i, 1);

@@ -169,3 +169,121 @@ test('an edit reads only the packed subtrees it reaches: a sibling it does not n
   assert.ok(SNode.isPacked(interfaces), 'interfaces not read');
   assert.equal(doc.toXml(), before.replace('</interfaces></config>', '</interfaces><system xmlns="urn:example:sys"><contact>a@b</contact></system></config>'));
 });
+
+/** A random device config body: lists keyed by name, containers, leaves, repeated leaves, down to `depth`. */
+function randomConfig(r: () => number, depth: number): string {
+  const pick = (n: number): number => Math.floor(r() * n);
+  let x = '';
+  for (let i = 1 + pick(6); i > 0; i--) {
+    const k = pick(3);
+    switch (depth > 0 ? pick(5) : pick(3)) {
+      case 0: x += `<leaf${k}>v${pick(5)} &amp; &lt;${pick(3)}&gt;</leaf${k}>`; break;
+      case 1: x += `<tag>t${pick(9)}</tag>`; break;
+      case 2: x += `<e${k}/>`; break;
+      case 3: x += `<item><name>n${pick(12)}</name>${randomConfig(r, depth - 1)}</item>`; break;
+      default: x += `<box${k}${r() < 0.3 ? ` xmlns="urn:example:b${pick(2)}"` : ''}>${randomConfig(r, depth - 1)}</box${k}>`;
+    }
+  }
+  return x;
+}
+
+/** Every element below `n`, in document order. */
+function elements(n: SNode): SNode[] {
+  const out: SNode[] = [];
+  const walk = (x: SNode): void => {
+    for (const c of x.children) {
+      out.push(c);
+      walk(c);
+    }
+  };
+  walk(n);
+  return out;
+}
+
+test('edits on a datastore with packed subtrees give what they give on the fully parsed one (seeded differential)', () => {
+  const s = new Schema();
+  for (let seed = 1; seed <= 120; seed++) {
+    const r = rng(seed);
+    const pick = (n: number): number => Math.floor(r() * n);
+    let text = `<devices xmlns="${CTRL}">`;
+    for (let d = 0; d < 3; d++) text += `<device><name>dev${d}</name><config><top xmlns="${EX}">${randomConfig(r, 3)}</top></config></device>`;
+    text += '</devices>';
+    const want = reference(text, s);
+    let packed = reference(text, s);
+    // Pack some elements below the device configs (deepest first), then the configs themselves.
+    const configsOf = (doc: SNode): SNode[] => doc.child('devices')!.childrenNamed('device').map((dev) => dev.child('config')!);
+    for (const config of configsOf(packed)) {
+      for (const n of elements(config).reverse()) if (r() < 0.3) SNode.pack(n);
+      SNode.pack(config);
+    }
+    assert.equal(packed.toXml(), want.toXml(), `seed ${seed}: as loaded`);
+    for (let step = 0; step < 8; step++) {
+      const d = pick(3);
+      const config = configsOf(want)[d]!;
+      const all = elements(config);
+      const target = all[pick(all.length)];
+      const ops = ['merge', 'replace', 'create', 'delete', 'remove'];
+      const op = ops[pick(ops.length)]!;
+      const keyOf = (n: SNode): string => (n.child('name') && n.localName === 'item' ? `<name>${n.childText('name')}</name>` : '');
+      const open = (n: SNode): string => `<${n.localName} xmlns="${n.ns}"`;
+      // The operation on an existing node (or a new item under it, for create), its ancestors up to the config with their keys.
+      let x: string;
+      if (!target || op === 'create') {
+        x = `<item xmlns="${EX}" nc:operation="${op}"><name>n${pick(14)}</name><leaf0>new ${step}</leaf0></item>`;
+        if (target && !target.isLeaf) x = `${open(target)}>${keyOf(target)}${x}</${target.localName}>`;
+      } else {
+        const body = target.isLeaf ? (r() < 0.5 ? `changed ${step}` : '') : `${keyOf(target)}<leaf1>set ${step}</leaf1>`;
+        x = `${open(target)} nc:operation="${op}">${body}</${target.localName}>`;
+      }
+      for (let a = target?.parent; a && a !== config; a = a.parent) x = `${open(a)}>${keyOf(a)}${x}</${a.localName}>`;
+      const edit = `<config><devices xmlns="${CTRL}" ${NC}><device><name>dev${d}</name><config>${x}</config></device></devices></config>`;
+      const outcome = (doc: SNode): string => {
+        try {
+          applyEdit(doc, parseXml(edit).children[0]!, 'merge', s);
+          return 'ok';
+        } catch (e) {
+          return e instanceof Error ? e.message : String(e);
+        }
+      };
+      // The packed side edits a copy, as the simulator's datastores do; the original must not change.
+      const before = packed.toXml();
+      const copy = packed.clone();
+      assert.equal(outcome(copy), outcome(want), `seed ${seed} step ${step}: ${edit}`);
+      assert.equal(copy.toXml(), want.toXml(), `seed ${seed} step ${step}: ${edit}`);
+      assert.equal(packed.toXml(), before, `seed ${seed} step ${step}: the copied datastore changed`);
+      assert.ok(treesEqual(copy, want, s), `seed ${seed} step ${step}: treesEqual`);
+      packed = copy;
+    }
+  }
+});
+
+test('every change made straight on a packed element acts as on the element unpacked', () => {
+  const xml = '<top xmlns="urn:t"><a>1</a><b><c>2</c></b><d/></top>';
+  const changes: [string, (n: SNode) => void][] = [
+    ['append', (n) => n.append(new SNode('e', {}, '3'))],
+    ['insertAt', (n) => n.insertAt(1, new SNode('e', {}, '3'))],
+    ['remove', (n) => n.remove(n.children[0]!)],
+    ['text', (n) => (n.text = 'x')],
+    ['name', (n) => (n.name = 'renamed')],
+    ['attrs', (n) => (n.attrs = new Map([['xmlns', 'urn:u']]))],
+    ['setAttr', (n) => n.setAttr('xmlns', 'urn:u')],
+    [
+      'children',
+      (n) => {
+        const c = new SNode('only');
+        n.children = [c];
+        c.parent = n;
+      },
+    ],
+  ];
+  for (const [what, change] of changes) {
+    const plain = parseXml(xml).children[0]!;
+    const packed = parseXml(xml).children[0]!;
+    SNode.pack(packed);
+    change(plain);
+    // The packed one is changed without being read first.
+    change(packed);
+    assertSameTree(packed, plain, what);
+    assert.equal(packed.toXml(), plain.toXml(), what);
+  }
+});
