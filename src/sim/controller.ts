@@ -108,7 +108,7 @@ export class Controller {
     }
     // The same keys for XmlNode trees in this process (entryKey), e.g. a devkit run beside the simulator.
     registerListKeys(Object.fromEntries(this.schema.registryKeys));
-    const initial = sortEntries(loadInitial(opts.config), this.schema);
+    const initial = sortEntries(loadInitial(opts.config, this.schema), this.schema);
     const persisted = opts.persistDir ? this.readPersisted() : undefined;
     const running = persisted?.running ?? initial;
     // The controller makes its actions datastore on the first transaction with actions:
@@ -119,8 +119,8 @@ export class Controller {
       actions: new SNode(''),
     };
     this.shared.add(running);
-    // Serialized once now: a get-config of a whole datastore then only re-serializes what edits changed (SNode caches).
-    running.toXml();
+    this.packConfigs(running);
+    if (this.ds.candidate !== running) this.packConfigs(this.ds.candidate);
     const now = timestamp();
     for (const dev of this.deviceNodes(running)) {
       const name = dev.childText('name') ?? '';
@@ -466,6 +466,17 @@ export class Controller {
   private deviceNodes(doc: SNode): SNode[] {
     const devices = doc.children.find((c) => c.localName === 'devices' && c.ns === NS.ctrl);
     return devices?.childrenNamed('device') ?? [];
+  }
+
+  /**
+   * Packs each device's config (SNode.pack): a get-config then serves its XML as it is,
+   * and reading or editing a config parses only the levels reached.
+   */
+  private packConfigs(doc: SNode): void {
+    for (const dev of this.deviceNodes(doc)) {
+      const config = dev.child('config');
+      if (config) SNode.pack(config);
+    }
   }
 
   /** Each device's config by name (the first device of a name). */
@@ -903,12 +914,31 @@ function xmlDiff(a: SNode | undefined, b: SNode | undefined, schema: Schema): st
   return diffText(conv(a), conv(b), { indent: 3, leafLists: schema.leafLists });
 }
 
-/** The initial datastore: XML text, or a file path; top-level services/devices, optionally wrapped in config/data. */
-export function loadInitial(config: string | undefined): SNode {
+/**
+ * The initial datastore: XML text, or a file path; top-level services/devices, optionally
+ * wrapped in config/data. Each device config is made canonical (and put in clixon's order
+ * when `sortWith` is given) and packed as soon as it is parsed, so that the nodes of a big
+ * config die young instead of all living until the end of the parse.
+ */
+export function loadInitial(config: string | undefined, sortWith?: Schema): SNode {
   const doc = new SNode('');
   if (config === undefined || config.trim() === '') return doc;
   const text = config.trimStart().startsWith('<') ? config : readFileSync(config, 'utf8');
-  let top = parseXml(text).children;
+  const packConfig = (n: SNode): void => {
+    const dev = n.parent;
+    const devs = dev?.parent;
+    if (n.localName !== 'config' || dev?.localName !== 'device' || devs?.localName !== 'devices' || devs.ns !== NS.ctrl) return;
+    const ns = n.ns;
+    const devNs = dev.ns;
+    const kids = n.children.map((c) => canonical(c, ns));
+    n.name = n.localName;
+    n.attrs = new Map(ns !== devNs ? [['xmlns', ns]] : []);
+    n.children = [];
+    for (const c of kids) n.append(c);
+    if (sortWith) sortEntries(n, sortWith);
+    SNode.pack(n);
+  };
+  let top = parseXml(text, packConfig).children;
   if (top.length === 1 && (top[0]!.localName === 'config' || top[0]!.localName === 'data') && top[0]!.ns !== NS.ctrl)
     top = top[0]!.children;
   for (const c of top) doc.append(canonical(c, ''));
