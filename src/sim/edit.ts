@@ -248,12 +248,15 @@ function placeInBulk(parent: SNode, nodes: SNode[], schema: Schema): boolean {
 /**
  * The children an edit adds to one parent, held back and placed together (placeAll), so
  * that a long list is not scanned per entry. Placed when the parent's edits are done, or
- * before a removal from the parent: a removal can empty a run that one-by-one insertion
- * would have put new entries in. A waiting node has its parent already (its namespace is
- * looked up through it).
+ * before a removal that one-by-one insertion would have seen differently (beforeRemoval).
+ * A waiting node has its parent already (its namespace is looked up through it).
  */
 class Additions {
   private waiting: SNode[] = [];
+  private readonly waitingSet = new Set<SNode>();
+  private readonly waitingNames = new Set<string>();
+  /** Per name with nodes waiting: the length of the parent's run of it, checked sorted (see beforeRemoval). */
+  private readonly runs = new Map<string, number>();
 
   constructor(
     private readonly parent: SNode,
@@ -263,25 +266,66 @@ class Additions {
   add(n: SNode): SNode {
     n.parent = this.parent;
     this.waiting.push(n);
+    this.waitingSet.add(n);
+    this.waitingNames.add(n.localName);
     return n;
   }
 
   /** Puts `fresh` where the waiting `old` was (one identity: one place); false when `old` is not waiting. */
   swap(old: SNode, fresh: SNode): boolean {
-    const i = this.waiting.indexOf(old);
-    if (i < 0) return false;
-    this.waiting[i] = fresh;
+    if (!this.waitingSet.has(old)) return false;
+    this.waiting[this.waiting.indexOf(old)] = fresh;
+    this.waitingSet.delete(old);
+    this.waitingSet.add(fresh);
     fresh.parent = this.parent;
     old.parent = null;
     return true;
+  }
+
+  /**
+   * Before `n` leaves the parent. A removal moves no other node, so what waits can go on
+   * waiting, unless `n` waits itself, or nodes of its name wait and either the parent's
+   * run of that name is not contiguous, keyed and sorted (where one-by-one insertion puts
+   * an entry then depends on the entries before it) or this removal empties the run
+   * (one-by-one insertion put them in it, not last): then they are placed first.
+   */
+  beforeRemoval(n: SNode): void {
+    if (this.waiting.length === 0) return;
+    if (this.waitingSet.has(n)) return this.place();
+    const name = n.localName;
+    if (!this.waitingNames.has(name)) return;
+    const run = this.runs.get(name) ?? sortedRun(this.parent, name, this.schema);
+    if (run <= 1) return this.place();
+    this.runs.set(name, run - 1);
   }
 
   place(): void {
     if (this.waiting.length === 0) return;
     const nodes = this.waiting;
     this.waiting = [];
+    this.waitingSet.clear();
+    this.waitingNames.clear();
+    this.runs.clear();
     placeAll(this.parent, nodes, this.schema);
   }
+}
+
+/** How many children of this name the parent has when they are contiguous, keyed and sorted; -1 otherwise. */
+function sortedRun(parent: SNode, name: string, schema: Schema): number {
+  const kids = parent.children;
+  let start = -1;
+  let count = 0;
+  let prev: string[] | undefined;
+  for (let i = 0; i < kids.length; i++) {
+    if (kids[i]!.localName !== name) continue;
+    if (start < 0) start = i;
+    else if (i !== start + count) return -1;
+    const k = sortKey(kids[i]!, schema, true);
+    if (!k || (prev && compareKeys(prev, k) > 0)) return -1;
+    prev = k;
+    count++;
+  }
+  return count;
 }
 
 /** Names that are leaf-lists here: YANG says so, or text-only entries repeat on either side. */
@@ -386,7 +430,7 @@ function editNode(
         return;
       }
       j.touch(target);
-      added.place();
+      added.beforeRemoval(existing);
       target.remove(existing);
       index.delete(id);
       if (target.children.length === 0) j.emptied.push(target);

@@ -121,7 +121,7 @@ const op = (o: string): string => (o ? ` nc:operation="${o}"` : '');
 
 test('applyEdit with many entries in one edit gives what the same entries edited one at a time give (seeded)', () => {
   const s = schema();
-  for (let seed = 1; seed <= 150; seed++) {
+  for (let seed = 1; seed <= 300; seed++) {
     const r = rng(seed);
     const pick = (n: number): number => Math.floor(r() * n);
     // A datastore of unique parameters and vlans, and an edit of 10-70 entries over them.
@@ -129,8 +129,8 @@ test('applyEdit with many entries in one edit gives what the same entries edited
     // leave to one-by-one insertion: the parameters' run unsorted (1), or sorted but split
     // by vlans (2); the items' run sorted but holding an item without a key (3).
     const layout = seed % 4;
-    // Every other seed without removals, which place the additions so far (long runs of additions).
-    const removals = seed % 2 === 0;
+    // Half the seeds of each layout without removals, before which additions may be placed (long runs of additions).
+    const removals = Math.floor(seed / 4) % 2 === 0;
     const params = new Set<number>();
     const vlans = new Set<number>();
     for (let i = pick(40); i > 0; i--) {
@@ -193,6 +193,15 @@ test('applyEdit with many entries in one edit gives what the same entries edited
     for (const e of entries) single = applyEdit(single, edit(e), 'merge', s);
     assert.equal(batch.toXml(), single.toXml(), `seed ${seed}`);
   }
+});
+
+test('applyEdit: entries added to a list whose old entries the same edit then deletes stay where the list was', () => {
+  const s = schema();
+  const base = '<parameter><name>x1</name></parameter><parameter><name>x2</name></parameter><vlan><id>1</id></vlan>';
+  const e = `<parameter${op('create')}><name>x5</name></parameter><parameter${op('delete')}><name>x1</name></parameter><parameter${op('delete')}><name>x2</name></parameter>`;
+  const doc = applyEdit(store(base, s), edit(e), 'merge', s);
+  const table = doc.child('devices')!.child('device')!.child('config')!.child('table')!;
+  assert.deepEqual(table.children.map((c) => c.localName), ['keep', 'parameter', 'vlan']);
 });
 
 test('applyEdit on a long list: merge, replace, create, delete and remove in one edit', () => {
