@@ -10,8 +10,15 @@
  * origins captured in the modules' one run so that a misfit names its line): its cost against
  * the cycle without it, target < 10%. In-process figures too.
  *
+ * With each round, the module worker's own heap (collected): before the run and while it
+ * holds the tree, against the config text read (target ≤ 1.5×, and back to the baseline
+ * after: the next round's before); the machine's load (/proc/loadavg) at the start and end.
+ * The script re-runs itself with --expose-gc, which lets the worker measure.
+ *
  *   npx tsx scripts/bench-commit.ts [--devices 1000] [--interfaces 100] [--rounds 3]
  */
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { cac } from 'cac';
 import { logger } from '../src/log.ts';
 import { ServiceServer, type TransactionReport } from '../src/service/server.ts';
@@ -24,6 +31,18 @@ import { startBenchStack } from './lib/bench.ts';
 
 const CTRL = 'http://clicon.org/controller';
 
+if (typeof (globalThis as { gc?: unknown }).gc !== 'function') {
+  const r = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', ...process.argv.slice(1)], { stdio: 'inherit' });
+  process.exit(r.status ?? 1);
+}
+const loadavg = (): string => {
+  try {
+    return readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+  } catch {
+    return 'unknown (no /proc/loadavg)';
+  }
+};
+
 const cli = cac('bench-commit');
 cli.option('--devices <n>', 'devices', { default: 1000 }).option('--interfaces <n>', 'interfaces per device', { default: 100 }).option('--rounds <n>', 'commits to time', { default: 3 });
 const { options } = cli.parse();
@@ -33,7 +52,7 @@ const ROUNDS = Number(options.rounds);
 
 const stack = await startBenchStack({ devices: DEVICES, interfaces: IFACES });
 const configBytes = stack.configBytes;
-process.stdout.write(`bench-commit: ${DEVICES} devices × ${IFACES} interfaces, config ${(configBytes / 1e6).toFixed(1)} MB\n`);
+process.stdout.write(`bench-commit: ${DEVICES} devices × ${IFACES} interfaces, config ${(configBytes / 1e6).toFixed(1)} MB; load ${loadavg()}\n`);
 
 const log = logger('bench');
 log.level = 1;
@@ -74,7 +93,11 @@ async function runMode(narrow: boolean, validate = false): Promise<TransactionRe
         `config read ${(r.configBytes / 1e6).toFixed(2)} MB\n` +
         `    parse ${t.parseMs.toFixed(0)} ms (${pct(t.parseMs)}), modules ${t.modulesMs.toFixed(0)} ms (${pct(t.modulesMs)}), ` +
         `${t.validateMs !== undefined ? `validate ${t.validateMs.toFixed(0)} ms (${pct(t.validateMs)}), ` : ''}serialize ${t.serializeMs.toFixed(0)} ms (${pct(t.serializeMs)}), socket ${r.socketMs.toFixed(0)} ms (${pct(r.socketMs)}), main thread rest ${rest.toFixed(0)} ms (${pct(rest)})\n` +
-        `    socket by RPC (controller+transfer / reply parse here): ${r.rpcs.map((x) => `${x.name} ${x.waitMs.toFixed(0)}/${x.parseMs.toFixed(0)} ms`).join(', ')}\n`,
+        `    socket by RPC (controller+transfer / reply parse here): ${r.rpcs.map((x) => `${x.name} ${x.waitMs.toFixed(0)}/${x.parseMs.toFixed(0)} ms`).join(', ')}\n` +
+        (t.heap
+          ? `    worker heap (collected): before ${(t.heap.beforeBytes / 1e6).toFixed(0)} MB, holding the tree ${(t.heap.duringBytes / 1e6).toFixed(0)} MB = ` +
+            `${(t.heap.duringBytes / r.configBytes).toFixed(2)}× the ${(r.configBytes / 1e6).toFixed(1)} MB read (the tree's share ${((t.heap.duringBytes - t.heap.beforeBytes) / r.configBytes).toFixed(2)}×; target ≤ 1.5×)\n`
+          : '    worker heap: not measured (the worker has no gc: run with --expose-gc)\n'),
     );
   }
   await server.stop();
@@ -144,4 +167,5 @@ if (plain && checked) {
   );
 }
 await stack.close();
+process.stdout.write(`load at the end: ${loadavg()}\n`);
 

@@ -46,6 +46,11 @@ export interface WorkerTimings {
   validateOff?: string;
   /** What a check that ran could not cover (YANG problems at load: what they define is not judged). */
   validateNote?: string;
+  /**
+   * The worker's own heap, collected (only when the process runs with --expose-gc, as the
+   * benchmarks do): before the run, and after the edits were built while the tree is held.
+   */
+  heap?: { beforeBytes: number; duringBytes: number };
 }
 
 /** Why a run failed: a module threw, a needed module is broken, or the worker itself hit an error. */

@@ -6,6 +6,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { performance } from 'node:perf_hooks';
+import { getHeapStatistics } from 'node:v8';
 import { inspect } from 'node:util';
 import { createConsola, type ConsolaInstance } from 'consola';
 import { parseString } from '../xml/index.ts';
@@ -42,6 +43,24 @@ let schemas: SchemaSet | undefined;
 /** Why validation asked for is off (the YANG could not be used at all). */
 let validateOff: string | undefined;
 
+// Exposed only when the process runs with --expose-gc (the benchmarks): then each run reports
+// this worker's own heap, collected, before the run and while its tree is held.
+const gc = (globalThis as { gc?: () => void }).gc;
+
+function heapNow(): number {
+  gc!();
+  return getHeapStatistics().used_heap_size;
+}
+
+/** The heap with `tree` certainly reachable (a local the run no longer uses may count as garbage). */
+const held: unknown[] = [];
+function heapHolding(tree: unknown): number {
+  held.push(tree);
+  const n = heapNow();
+  held.pop();
+  return n;
+}
+
 port.on('message', (msg: ToWorker) => {
   void handle(msg);
 });
@@ -57,6 +76,7 @@ async function handle(msg: ToWorker): Promise<void> {
   }
   const { id } = msg;
   try {
+    const heapBefore = gc ? heapNow() : 0;
     const t0 = performance.now();
     const root = parseString(dataContent(Buffer.from(msg.config).toString('utf8')));
     const t1 = performance.now();
@@ -84,7 +104,8 @@ async function handle(msg: ToWorker): Promise<void> {
     const t2v = performance.now();
     const { edits, creators } = msg.phase === 'commit' ? planEdits(root, { batchSize: msg.batchSize }) : { edits: [], creators: 0 };
     const t3 = performance.now();
-    send({ type: 'done', id, served: run.served, edits, creators, timings: { parseMs: t1 - t0, modulesMs: t2 - t1, serializeMs: t3 - t2v, ...(check ? { validateMs: t2v - t2 } : {}), ...off, ...note } });
+    const heap = gc ? { heap: { beforeBytes: heapBefore, duringBytes: heapHolding(root) } } : {};
+    send({ type: 'done', id, served: run.served, edits, creators, timings: { parseMs: t1 - t0, modulesMs: t2 - t1, serializeMs: t3 - t2v, ...(check ? { validateMs: t2v - t2 } : {}), ...off, ...note, ...heap } });
   } catch (err) {
     send({ type: 'failed', id, failure: toFailure(err) });
   }

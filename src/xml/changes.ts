@@ -10,7 +10,7 @@
  * again as one `nc:operation="replace"`. So an edit's size follows the change, not the
  * config. Untouched subtrees are never visited (hasModifiedDescendant prunes the walk).
  */
-import { escapeAttr, escapeText, type Element } from './element.ts';
+import { escapeAttr, escapeText, internals, type Element } from './element.ts';
 import { entryKey, getListKeys, localName } from './keys.ts';
 
 const NC_NS = 'urn:ietf:params:xml:ns:netconf:base:1.0';
@@ -78,8 +78,9 @@ interface Building {
   split: Set<Element>;
 }
 
+// (asked of every child of an ancestor on a change's path: internals.hasChildren reads none of them)
 function isLeaf(el: Element): boolean {
-  return el.getChildren().length === 0;
+  return !internals.hasChildren(internals.raw(el));
 }
 
 function collect(parent: Element, path: Element[], out: Building, split: CollectOptions['split']): void {
