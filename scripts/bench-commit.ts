@@ -94,6 +94,9 @@ async function runMode(narrow: boolean, validate = false): Promise<TransactionRe
         `    parse ${t.parseMs.toFixed(0)} ms (${pct(t.parseMs)}), modules ${t.modulesMs.toFixed(0)} ms (${pct(t.modulesMs)}), ` +
         `${t.validateMs !== undefined ? `validate ${t.validateMs.toFixed(0)} ms (${pct(t.validateMs)}), ` : ''}serialize ${t.serializeMs.toFixed(0)} ms (${pct(t.serializeMs)}), socket ${r.socketMs.toFixed(0)} ms (${pct(r.socketMs)}), main thread rest ${rest.toFixed(0)} ms (${pct(rest)})\n` +
         `    socket by RPC (controller+transfer / reply parse here): ${r.rpcs.map((x) => `${x.name} ${x.waitMs.toFixed(0)}/${x.parseMs.toFixed(0)} ms`).join(', ')}\n` +
+        (t.cpu
+          ? `    worker CPU time: parse ${t.cpu.parseMs.toFixed(0)} ms, modules ${t.cpu.modulesMs.toFixed(0)} ms, ${t.cpu.validateMs !== undefined ? `validate ${t.cpu.validateMs.toFixed(0)} ms, ` : ''}serialize ${t.cpu.serializeMs.toFixed(0)} ms = ${(t.cpu.parseMs + t.cpu.modulesMs + t.cpu.serializeMs + (t.cpu.validateMs ?? 0)).toFixed(0)} ms\n`
+          : '    worker CPU time: not measured (no /proc/thread-self/schedstat here, or no --expose-gc)\n') +
         (t.heap
           ? `    worker heap (collected): before ${(t.heap.beforeBytes / 1e6).toFixed(0)} MB, holding the tree ${(t.heap.duringBytes / 1e6).toFixed(0)} MB = ` +
             `${(t.heap.duringBytes / r.configBytes).toFixed(2)}× the ${(r.configBytes / 1e6).toFixed(1)} MB read (the tree's share ${((t.heap.duringBytes - t.heap.beforeBytes) / r.configBytes).toFixed(2)}×; target ≤ 1.5×)\n`
@@ -109,7 +112,9 @@ async function runMode(narrow: boolean, validate = false): Promise<TransactionRe
   // The simulated controller runs in this process: its time is the RPC wait, so the server's own time is the rest.
   const own = med.totalMs - med.rpcs.reduce((a, x) => a + x.waitMs, 0);
   process.stdout.write(
-    `  server's own time (cycle less the controller's RPC wait) ${own.toFixed(0)} ms (target < 1500 ms: ${own < 1500 ? 'met' : 'NOT met'})\n` +
+    `  server's own time (cycle less the controller's RPC wait) ${own.toFixed(0)} ms (target < 1500 ms: ${own < 1500 ? 'met' : 'NOT met'})` +
+    (med.timings?.cpu ? `; of it the worker's CPU time ${(med.timings.cpu.parseMs + med.timings.cpu.modulesMs + med.timings.cpu.serializeMs + (med.timings.cpu.validateMs ?? 0)).toFixed(0)} ms` : '') +
+    `; load ${loadavg()}\n` +
     `  median cycle ${med.totalMs.toFixed(0)} ms (target < 1500 ms: ${med.totalMs < 1500 ? 'met' : 'NOT met'}); ` +
       `edit-config ${(med.editBytes / 1024).toFixed(0)} KB = ${(ratio * 100).toFixed(2)}% of the ${(configBytes / 1e6).toFixed(1)} MB config (target < 5%: ${ratio < 0.05 ? 'met' : 'NOT met'}); ` +
       `baseline, devices sent whole: ${(configBytes / med.editBytes).toFixed(0)}× these bytes\n`,

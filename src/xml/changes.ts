@@ -88,7 +88,8 @@ function collect(parent: Element, path: Element[], out: Building, split: Collect
   const gone = new Map<string, Element>();
   for (const d of deleted) gone.set(identity(d), d);
   const putBack = new Set<Element>();
-  for (const child of parent.getChildren()) {
+  // raw children: no proxy made for each child of an ancestor on the way
+  for (const child of internals.children(internals.raw(parent))) {
     if (child.isModified()) {
       const old = gone.size > 0 ? gone.get(identity(child)) : undefined;
       if (old) {
