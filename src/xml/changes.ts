@@ -88,8 +88,9 @@ function collect(parent: Element, path: Element[], out: Building, split: Collect
   const gone = new Map<string, Element>();
   for (const d of deleted) gone.set(identity(d), d);
   const putBack = new Set<Element>();
-  // raw children: no proxy made for each child of an ancestor on the way
-  for (const child of internals.children(internals.raw(parent))) {
+  // raw children (no proxy made for each child of an ancestor on the way), and of a list not
+  // read, only the entries added to it
+  for (const child of internals.childrenRead(internals.raw(parent))) {
     if (child.isModified()) {
       const old = gone.size > 0 ? gone.get(identity(child)) : undefined;
       if (old) {
@@ -178,7 +179,7 @@ function keyChildren(el: Element): Element[] {
 
 /** The leaf children named in `names` (by local name); all leaf children when no names, or none of them, are there. */
 function keyLeaves(el: Element, names: readonly string[] | undefined): Element[] {
-  const leaves = el.getChildren().filter(isLeaf);
+  const leaves = internals.leafChildren(internals.raw(el));
   if (!names) return leaves;
   const keys = leaves.filter((c) => names.includes(localName(c.getName())));
   return keys.length > 0 ? keys : leaves;

@@ -131,6 +131,14 @@ export interface Internals {
   getText(el: Element): string;
   /** Has child elements (without reading an element not read yet). */
   hasChildren(el: Element): boolean;
+  /**
+   * The children that can hold changes, without reading any: all of them, or for an element
+   * whose children were not read yet, those added to it since (nothing else below it can
+   * have changed).
+   */
+  childrenRead(el: Element): readonly Element[];
+  /** The children without child elements, in order; of an element not read yet, read apart (detached) without reading the others. */
+  leafChildren(el: Element): Element[];
   children(el: Element): readonly Element[];
   parent(el: Element): Element | null;
   name(el: Element): string;
@@ -196,16 +204,17 @@ export class Element {
     this.#text = text;
   }
 
-  /** Reads this element's children (as lazy elements) and text from the index. */
+  /** Reads this element's children (as lazy elements) and text from the index; children added before follow them. */
   #load(): void {
     this.#flags &= ~LAZY;
     const ix = this.#ix!;
     if (this.#content < 0 && this.#at >= 0) return;
     const kids = childrenOf(ix, this.#at);
     if (kids.length > 0) {
+      const added = this.#kids;
       const els = new Array<Element>(kids.length);
       for (let i = 0; i < kids.length; i++) els[i] = Element.#fromIndex(ix, kids[i]!, this);
-      this.#kids = els;
+      this.#kids = added === null ? els : els.concat(added);
     }
     if (this.#at >= 0) this.#text = indexedText(ix, this.#at, this.#content, kids);
   }
@@ -251,7 +260,16 @@ export class Element {
       },
       getText: (el) => el.#data,
       // an element not read yet asks its index, so telling a leaf reads nothing
-      hasChildren: (el) => (el.#flags & LAZY ? hasChildElements(el.#ix!, el.#at) : el.#kids !== null && el.#kids.length > 0),
+      hasChildren: (el) => (el.#kids !== null && el.#kids.length > 0) || (el.#flags & LAZY ? hasChildElements(el.#ix!, el.#at) : false),
+      childrenRead: (el) => el.#kids ?? [],
+      leafChildren(el) {
+        if (!(el.#flags & LAZY)) return (el.#kids ?? []).filter((c) => !internals.hasChildren(c));
+        // read from the index, detached: none of the other children is read
+        const ix = el.#ix!;
+        const out: Element[] = [];
+        for (const k of childrenOf(ix, el.#at)) if (!hasChildElements(ix, k)) out.push(Element.#fromIndex(ix, k, null));
+        return out;
+      },
       children: (el) => el.#children ?? [],
       parent: (el) => el.#parent,
       name: (el) => el.#name,
@@ -496,7 +514,10 @@ export class Element {
 
   #append(el: Element): void {
     el.#parent = this;
-    if (this.#children === null) this.#children = [el];
+    // children not read yet: the new one waits in #kids and follows them once they are read,
+    // so that adding to a long list reads none of it
+    if (this.#flags & LAZY) (this.#kids ??= []).push(el);
+    else if (this.#children === null) this.#children = [el];
     else this.#children.push(el);
     el.#flags |= NEW;
     el.#mark();
@@ -652,8 +673,7 @@ export class Element {
   clearModified(): void {
     this.#flags &= DOCUMENT | LAZY | DIRTY;
     this.#deleted = null;
-    // nothing below an element never read can have changed
-    if (this.#flags & LAZY) return;
+    // (of an element not read yet, only the children added to it can have changed: they are its #kids)
     if (this.#kids) for (const c of this.#kids) c.clearModified();
   }
 

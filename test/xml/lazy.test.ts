@@ -85,22 +85,29 @@ function reads(node: XmlNode): unknown {
 }
 
 function outputs(root: XmlNode): unknown {
+  // the edits first: they read no more of the tree than the changes reach; dumps then reads it all
+  const changes = changedConfig(root);
+  const edits = buildEdits(root, { batchSize: 2 });
   return {
+    changes,
+    edits,
+    tops: root.getChildren().map((c) => c.dumps()),
     dumps: root.dumps(),
     pretty: root.toXml({ pretty: true, indent: 3 }),
     json: root.toJSON(),
-    changes: changedConfig(root),
-    edits: buildEdits(root, { batchSize: 2 }),
-    tops: root.getChildren().map((c) => c.dumps()),
   };
 }
 
-/** A node reached by descending at random (the same choices on both trees): the lazy one stays mostly unread. */
+/**
+ * A node reached by descending at random (the same choices on both trees): the lazy one
+ * stays mostly unread, and the node reached may not be read itself.
+ */
 function descend(root: XmlNode, r: () => number): XmlNode {
   let at = root;
   for (;;) {
+    if (at !== root && r() < 0.3) return at;
     const kids = at.getChildren();
-    if (kids.length === 0 || (at !== root && r() < 0.3)) return at;
+    if (kids.length === 0) return at;
     at = kids[Math.floor(r() * kids.length)]!;
   }
 }
@@ -116,6 +123,7 @@ function edit(root: XmlNode, r: () => number): string {
       return 'setData';
     case 1:
       node.create('new', { attributes: { 'cl:creator': "svc[name='s']" }, data: 'n' });
+      if (r() < 0.5) node.create('name', { data: 'second' }).create('deep');
       return 'create';
     case 2:
       if (parent && !parent.isDocument()) node.delete();
