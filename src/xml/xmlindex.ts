@@ -252,17 +252,16 @@ export function indexXml(xml: string): XmlIndex {
       if (q === 39) bad = true;
       const e = xml.indexOf(q === 34 ? '"' : "'", p + 1);
       if (e < 0) fail(`unterminated value of attribute ${xml.slice(an, an + anLen)}`, p);
-      const ltIn = xml.indexOf('<', p + 1);
-      if (ltIn >= 0 && ltIn < e) fail(`< in value of attribute ${xml.slice(an, an + anLen)}`, ltIn);
-      if (amp <= p) {
-        amp = xml.indexOf('&', p + 1);
-        if (amp < 0) amp = len;
+      // one look at the value's characters: '<' is refused, '>' and references print otherwise
+      let firstAmp = -1;
+      for (let k = p + 1; k < e; k++) {
+        const v = xml.charCodeAt(k);
+        if (v > 62) continue;
+        if (v === 60) fail(`< in value of attribute ${xml.slice(an, an + anLen)}`, k);
+        else if (v === 62) bad = true;
+        else if (v === 38 && firstAmp < 0) firstAmp = k;
       }
-      if (amp < e && !refsCanonical(xml, p + 1, e, amp, true)) bad = true;
-      if (!bad) {
-        const gt = xml.indexOf('>', p + 1);
-        if (gt >= 0 && gt < e) bad = true;
-      }
+      if (firstAmp >= 0 && !refsCanonical(xml, p + 1, e, firstAmp, true)) bad = true;
       for (let k = 0; k < attrs; k++) {
         if (aLen[k] === anLen && xml.startsWith(xml.slice(an, an + anLen), aStart[k]!)) fail(`duplicate attribute ${xml.slice(an, an + anLen)}`, an);
       }
@@ -303,7 +302,7 @@ function badFirst(c: number): boolean {
 }
 
 /** The offset after element `i`'s last `>`. */
-export function endOf(ix: XmlIndex, i: number): number {
+function endOf(ix: XmlIndex, i: number): number {
   const e = ix.ends[i]!;
   return e < 0 ? ~e : e;
 }
@@ -311,11 +310,6 @@ export function endOf(ix: XmlIndex, i: number): number {
 /** True when element `i`'s source is exactly what dumps() prints for it. */
 export function isCanonical(ix: XmlIndex, i: number): boolean {
   return ix.ends[i]! >= 0;
-}
-
-/** Element `i`'s source text. */
-export function sourceOf(ix: XmlIndex, i: number): string {
-  return ix.xml.slice(ix.starts[i], endOf(ix, i));
 }
 
 function intern(ix: XmlIndex, raw: string): string {
