@@ -57,6 +57,14 @@ process.stdout.write(`bench-commit: ${DEVICES} devices × ${IFACES} interfaces, 
 const log = logger('bench');
 log.level = 1;
 
+/**
+ * The cycle less the controller's RPC wait (the simulated controller runs in this process:
+ * its time is the wait) and less the worker's heap measuring (collections the benchmark asks for).
+ */
+function ownTime(r: TransactionReport): number {
+  return r.totalMs - r.rpcs.reduce((a, x) => a + x.waitMs, 0) - (r.timings?.heap?.measureMs ?? 0);
+}
+
 async function runMode(narrow: boolean, validate = false): Promise<TransactionReport | undefined> {
   stack.writeModule(narrow);
   const server = new ServiceServer({
@@ -85,7 +93,7 @@ async function runMode(narrow: boolean, validate = false): Promise<TransactionRe
     }
     rows.push(r);
     const t = r.timings!;
-    const rest = r.totalMs - r.socketMs - t.parseMs - t.modulesMs - t.serializeMs - (t.validateMs ?? 0);
+    const rest = r.totalMs - r.socketMs - t.parseMs - t.modulesMs - t.serializeMs - (t.validateMs ?? 0) - (t.heap?.measureMs ?? 0);
     const pct = (x: number): string => `${((100 * x) / r.totalMs).toFixed(0)}%`;
     process.stdout.write(
       `  round ${i}: cycle ${r.totalMs.toFixed(0)} ms (commit to outcome ${wall.toFixed(0)} ms); ` +
@@ -98,7 +106,7 @@ async function runMode(narrow: boolean, validate = false): Promise<TransactionRe
           ? `    worker CPU time: parse ${t.cpu.parseMs.toFixed(0)} ms, modules ${t.cpu.modulesMs.toFixed(0)} ms, ${t.cpu.validateMs !== undefined ? `validate ${t.cpu.validateMs.toFixed(0)} ms, ` : ''}serialize ${t.cpu.serializeMs.toFixed(0)} ms = ${(t.cpu.parseMs + t.cpu.modulesMs + t.cpu.serializeMs + (t.cpu.validateMs ?? 0)).toFixed(0)} ms\n`
           : '    worker CPU time: not measured (no /proc/thread-self/schedstat here, or no --expose-gc)\n') +
         (t.heap
-          ? `    worker heap (collected): before ${(t.heap.beforeBytes / 1e6).toFixed(0)} MB, holding the tree ${(t.heap.duringBytes / 1e6).toFixed(0)} MB = ` +
+          ? `    worker heap (collected, ${t.heap.measureMs.toFixed(0)} ms measuring, left out of the times): before ${(t.heap.beforeBytes / 1e6).toFixed(0)} MB, holding the tree ${(t.heap.duringBytes / 1e6).toFixed(0)} MB = ` +
             `${(t.heap.duringBytes / r.configBytes).toFixed(2)}× the ${(r.configBytes / 1e6).toFixed(1)} MB read (the tree's share ${((t.heap.duringBytes - t.heap.beforeBytes) / r.configBytes).toFixed(2)}×; target ≤ 1.5×)\n`
           : '    worker heap: not measured (the worker has no gc: run with --expose-gc)\n'),
     );
@@ -109,10 +117,9 @@ async function runMode(narrow: boolean, validate = false): Promise<TransactionRe
   const med = sorted[Math.floor(sorted.length / 2)]!;
   // Against the size of the whole config (what the Python server reads, and about what it sends: each device whole).
   const ratio = med.editBytes / configBytes;
-  // The simulated controller runs in this process: its time is the RPC wait, so the server's own time is the rest.
-  const own = med.totalMs - med.rpcs.reduce((a, x) => a + x.waitMs, 0);
+  const own = ownTime(med);
   process.stdout.write(
-    `  server's own time (cycle less the controller's RPC wait) ${own.toFixed(0)} ms (target < 1500 ms: ${own < 1500 ? 'met' : 'NOT met'})` +
+    `  server's own time (cycle less the controller's RPC wait and the heap measuring) ${own.toFixed(0)} ms (target < 1500 ms: ${own < 1500 ? 'met' : 'NOT met'})` +
     (med.timings?.cpu ? `; of it the worker's CPU time ${(med.timings.cpu.parseMs + med.timings.cpu.modulesMs + med.timings.cpu.serializeMs + (med.timings.cpu.validateMs ?? 0)).toFixed(0)} ms` : '') +
     `; load ${loadavg()}\n` +
     `  median cycle ${med.totalMs.toFixed(0)} ms (target < 1500 ms: ${med.totalMs < 1500 ? 'met' : 'NOT met'}); ` +
@@ -127,7 +134,7 @@ const plain = await runMode(true);
 const checked = await runMode(true, true);
 if (plain && checked) {
   // Validation's cost is the check plus the origin capture in the modules' one run (in modulesMs); the cycle for scale.
-  const own = (r: TransactionReport): number => r.totalMs - r.rpcs.reduce((a, x) => a + x.waitMs, 0);
+  const own = ownTime;
   const capture = Math.max(0, checked.timings!.modulesMs - plain.timings!.modulesMs);
   const extra = checked.timings!.validateMs! + capture;
   process.stdout.write(

@@ -51,7 +51,12 @@ export interface WorkerTimings {
    * the process runs with --expose-gc (the benchmarks): before the run (less the config bytes
    * just received), and after the edits were built while the tree is held.
    */
-  heap?: { beforeBytes: number; duringBytes: number };
+  heap?: {
+    beforeBytes: number;
+    duringBytes: number;
+    /** What the measuring took (collections): part of the cycle, not of the server's work. */
+    measureMs: number;
+  };
   /** The worker thread's CPU time of the same phases, in ms (with --expose-gc on Linux, as the heap). */
   cpu?: { parseMs: number; modulesMs: number; serializeMs: number; validateMs?: number };
 }
