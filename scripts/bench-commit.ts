@@ -10,8 +10,15 @@
  * origins captured in the modules' one run so that a misfit names its line): its cost against
  * the cycle without it, target < 10%. In-process figures too.
  *
+ * With each round, the module worker's own heap (collected): before the run and while it
+ * holds the tree, against the config text read (target ≤ 1.5×, and back to the baseline
+ * after: the next round's before); the machine's load (/proc/loadavg) at the start and end.
+ * The script re-runs itself with --expose-gc, which lets the worker measure.
+ *
  *   npx tsx scripts/bench-commit.ts [--devices 1000] [--interfaces 100] [--rounds 3]
  */
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { cac } from 'cac';
 import { logger } from '../src/log.ts';
 import { ServiceServer, type TransactionReport } from '../src/service/server.ts';
@@ -24,6 +31,18 @@ import { startBenchStack } from './lib/bench.ts';
 
 const CTRL = 'http://clicon.org/controller';
 
+if (typeof (globalThis as { gc?: unknown }).gc !== 'function') {
+  const r = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', ...process.argv.slice(1)], { stdio: 'inherit' });
+  process.exit(r.status ?? 1);
+}
+const loadavg = (): string => {
+  try {
+    return readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+  } catch {
+    return 'unknown (no /proc/loadavg)';
+  }
+};
+
 const cli = cac('bench-commit');
 cli.option('--devices <n>', 'devices', { default: 1000 }).option('--interfaces <n>', 'interfaces per device', { default: 100 }).option('--rounds <n>', 'commits to time', { default: 3 });
 const { options } = cli.parse();
@@ -33,10 +52,18 @@ const ROUNDS = Number(options.rounds);
 
 const stack = await startBenchStack({ devices: DEVICES, interfaces: IFACES });
 const configBytes = stack.configBytes;
-process.stdout.write(`bench-commit: ${DEVICES} devices × ${IFACES} interfaces, config ${(configBytes / 1e6).toFixed(1)} MB\n`);
+process.stdout.write(`bench-commit: ${DEVICES} devices × ${IFACES} interfaces, config ${(configBytes / 1e6).toFixed(1)} MB; load ${loadavg()}\n`);
 
 const log = logger('bench');
 log.level = 1;
+
+/**
+ * The cycle less the controller's RPC wait (the simulated controller runs in this process:
+ * its time is the wait) and less the worker's heap measuring (collections the benchmark asks for).
+ */
+function ownTime(r: TransactionReport): number {
+  return r.totalMs - r.rpcs.reduce((a, x) => a + x.waitMs, 0) - (r.timings?.heap?.measureMs ?? 0);
+}
 
 async function runMode(narrow: boolean, validate = false): Promise<TransactionReport | undefined> {
   stack.writeModule(narrow);
@@ -66,7 +93,7 @@ async function runMode(narrow: boolean, validate = false): Promise<TransactionRe
     }
     rows.push(r);
     const t = r.timings!;
-    const rest = r.totalMs - r.socketMs - t.parseMs - t.modulesMs - t.serializeMs - (t.validateMs ?? 0);
+    const rest = r.totalMs - r.socketMs - t.parseMs - t.modulesMs - t.serializeMs - (t.validateMs ?? 0) - (t.heap?.measureMs ?? 0);
     const pct = (x: number): string => `${((100 * x) / r.totalMs).toFixed(0)}%`;
     process.stdout.write(
       `  round ${i}: cycle ${r.totalMs.toFixed(0)} ms (commit to outcome ${wall.toFixed(0)} ms); ` +
@@ -74,7 +101,14 @@ async function runMode(narrow: boolean, validate = false): Promise<TransactionRe
         `config read ${(r.configBytes / 1e6).toFixed(2)} MB\n` +
         `    parse ${t.parseMs.toFixed(0)} ms (${pct(t.parseMs)}), modules ${t.modulesMs.toFixed(0)} ms (${pct(t.modulesMs)}), ` +
         `${t.validateMs !== undefined ? `validate ${t.validateMs.toFixed(0)} ms (${pct(t.validateMs)}), ` : ''}serialize ${t.serializeMs.toFixed(0)} ms (${pct(t.serializeMs)}), socket ${r.socketMs.toFixed(0)} ms (${pct(r.socketMs)}), main thread rest ${rest.toFixed(0)} ms (${pct(rest)})\n` +
-        `    socket by RPC (controller+transfer / reply parse here): ${r.rpcs.map((x) => `${x.name} ${x.waitMs.toFixed(0)}/${x.parseMs.toFixed(0)} ms`).join(', ')}\n`,
+        `    socket by RPC (controller+transfer / reply parse here): ${r.rpcs.map((x) => `${x.name} ${x.waitMs.toFixed(0)}/${x.parseMs.toFixed(0)} ms`).join(', ')}\n` +
+        (t.cpu
+          ? `    worker CPU time: parse ${t.cpu.parseMs.toFixed(0)} ms, modules ${t.cpu.modulesMs.toFixed(0)} ms, ${t.cpu.validateMs !== undefined ? `validate ${t.cpu.validateMs.toFixed(0)} ms, ` : ''}serialize ${t.cpu.serializeMs.toFixed(0)} ms = ${(t.cpu.parseMs + t.cpu.modulesMs + t.cpu.serializeMs + (t.cpu.validateMs ?? 0)).toFixed(0)} ms\n`
+          : '    worker CPU time: not measured (no /proc/thread-self/schedstat here, or no --expose-gc)\n') +
+        (t.heap
+          ? `    worker heap (collected, ${t.heap.measureMs.toFixed(0)} ms measuring, left out of the times): before ${(t.heap.beforeBytes / 1e6).toFixed(0)} MB, holding the tree ${(t.heap.duringBytes / 1e6).toFixed(0)} MB = ` +
+            `${(t.heap.duringBytes / r.configBytes).toFixed(2)}× the ${(r.configBytes / 1e6).toFixed(1)} MB read (the tree's share ${((t.heap.duringBytes - t.heap.beforeBytes) / r.configBytes).toFixed(2)}×; target ≤ 1.5×)\n`
+          : '    worker heap: not measured (the worker has no gc: run with --expose-gc)\n'),
     );
   }
   await server.stop();
@@ -83,10 +117,11 @@ async function runMode(narrow: boolean, validate = false): Promise<TransactionRe
   const med = sorted[Math.floor(sorted.length / 2)]!;
   // Against the size of the whole config (what the Python server reads, and about what it sends: each device whole).
   const ratio = med.editBytes / configBytes;
-  // The simulated controller runs in this process: its time is the RPC wait, so the server's own time is the rest.
-  const own = med.totalMs - med.rpcs.reduce((a, x) => a + x.waitMs, 0);
+  const own = ownTime(med);
   process.stdout.write(
-    `  server's own time (cycle less the controller's RPC wait) ${own.toFixed(0)} ms (target < 1500 ms: ${own < 1500 ? 'met' : 'NOT met'})\n` +
+    `  server's own time (cycle less the controller's RPC wait and the heap measuring) ${own.toFixed(0)} ms (target < 1500 ms: ${own < 1500 ? 'met' : 'NOT met'})` +
+    (med.timings?.cpu ? `; of it the worker's CPU time ${(med.timings.cpu.parseMs + med.timings.cpu.modulesMs + med.timings.cpu.serializeMs + (med.timings.cpu.validateMs ?? 0)).toFixed(0)} ms` : '') +
+    `; load ${loadavg()}\n` +
     `  median cycle ${med.totalMs.toFixed(0)} ms (target < 1500 ms: ${med.totalMs < 1500 ? 'met' : 'NOT met'}); ` +
       `edit-config ${(med.editBytes / 1024).toFixed(0)} KB = ${(ratio * 100).toFixed(2)}% of the ${(configBytes / 1e6).toFixed(1)} MB config (target < 5%: ${ratio < 0.05 ? 'met' : 'NOT met'}); ` +
       `baseline, devices sent whole: ${(configBytes / med.editBytes).toFixed(0)}× these bytes\n`,
@@ -99,7 +134,7 @@ const plain = await runMode(true);
 const checked = await runMode(true, true);
 if (plain && checked) {
   // Validation's cost is the check plus the origin capture in the modules' one run (in modulesMs); the cycle for scale.
-  const own = (r: TransactionReport): number => r.totalMs - r.rpcs.reduce((a, x) => a + x.waitMs, 0);
+  const own = ownTime;
   const capture = Math.max(0, checked.timings!.modulesMs - plain.timings!.modulesMs);
   const extra = checked.timings!.validateMs! + capture;
   process.stdout.write(
@@ -144,4 +179,5 @@ if (plain && checked) {
   );
 }
 await stack.close();
+process.stdout.write(`load at the end: ${loadavg()}\n`);
 

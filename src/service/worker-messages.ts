@@ -46,6 +46,19 @@ export interface WorkerTimings {
   validateOff?: string;
   /** What a check that ran could not cover (YANG problems at load: what they define is not judged). */
   validateNote?: string;
+  /**
+   * The worker's own heap, collected, with what it holds outside it (typed arrays), only when
+   * the process runs with --expose-gc (the benchmarks): before the run (less the config bytes
+   * just received), and after the edits were built while the tree is held.
+   */
+  heap?: {
+    beforeBytes: number;
+    duringBytes: number;
+    /** What the measuring took (collections): part of the cycle, not of the server's work. */
+    measureMs: number;
+  };
+  /** The worker thread's CPU time of the same phases, in ms (with --expose-gc on Linux, as the heap). */
+  cpu?: { parseMs: number; modulesMs: number; serializeMs: number; validateMs?: number };
 }
 
 /** Why a run failed: a module threw, a needed module is broken, or the worker itself hit an error. */

@@ -6,6 +6,8 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { performance } from 'node:perf_hooks';
+import { getHeapStatistics } from 'node:v8';
+import { readFileSync } from 'node:fs';
 import { inspect } from 'node:util';
 import { createConsola, type ConsolaInstance } from 'consola';
 import { parseString } from '../xml/index.ts';
@@ -42,6 +44,45 @@ let schemas: SchemaSet | undefined;
 /** Why validation asked for is off (the YANG could not be used at all). */
 let validateOff: string | undefined;
 
+// Exposed only when the process runs with --expose-gc (the benchmarks): then each run reports
+// this worker's own heap, collected, before the run and while its tree is held.
+const gc = (globalThis as { gc?: () => void }).gc;
+
+/**
+ * The JS heap plus what this worker holds outside it (typed arrays: the tree's index, the
+ * received bytes). Collected twice a tick apart: freed typed arrays leave the external count
+ * only once swept, after the collection.
+ */
+async function heapNow(): Promise<number> {
+  gc!();
+  await new Promise((resolve) => setImmediate(resolve));
+  gc!();
+  const h = getHeapStatistics();
+  return h.used_heap_size + h.external_memory;
+}
+
+/**
+ * This thread's CPU time in ms, with --expose-gc (the benchmarks) on Linux: what the run
+ * cost whatever the machine's load (wall time on a busy 2-core machine is several times it).
+ */
+function cpu(): number | undefined {
+  if (!gc) return undefined;
+  try {
+    return Number(readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ')[0]) / 1e6;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The heap with `tree` certainly reachable (a local the run no longer uses may count as garbage). */
+const held: unknown[] = [];
+async function heapHolding(tree: unknown): Promise<number> {
+  held.push(tree);
+  const n = await heapNow();
+  held.pop();
+  return n;
+}
+
 port.on('message', (msg: ToWorker) => {
   void handle(msg);
 });
@@ -57,9 +98,15 @@ async function handle(msg: ToWorker): Promise<void> {
   }
   const { id } = msg;
   try {
+    // (the received bytes are this run's: not the baseline)
+    const m0 = performance.now();
+    const heapBefore = gc ? (await heapNow()) - msg.config.byteLength : 0;
+    let measureMs = performance.now() - m0;
+    const c0 = cpu();
     const t0 = performance.now();
-    const root = parseString(dataContent(Buffer.from(msg.config).toString('utf8')));
+    const root = parseString(dataContent(takeConfig(msg)));
     const t1 = performance.now();
+    const c1 = cpu();
     const check = schemas !== undefined && msg.phase === 'commit';
     const off = validateWith && msg.phase === 'commit' && !schemas ? { validateOff: validateOff ?? 'no YANG' } : {};
     const note = check && schemas!.problems.length > 0 ? { validateNote: `${schemas!.problems.length} YANG problem(s) at load: what they define is not checked` } : {};
@@ -80,11 +127,22 @@ async function handle(msg: ToWorker): Promise<void> {
         }),
     });
     const t2 = performance.now();
+    const c2 = cpu();
     if (check) checkChanges(root, schemas!, msg.read ? { read: msg.read } : {});
     const t2v = performance.now();
+    const c2v = cpu();
     const { edits, creators } = msg.phase === 'commit' ? planEdits(root, { batchSize: msg.batchSize }) : { edits: [], creators: 0 };
     const t3 = performance.now();
-    send({ type: 'done', id, served: run.served, edits, creators, timings: { parseMs: t1 - t0, modulesMs: t2 - t1, serializeMs: t3 - t2v, ...(check ? { validateMs: t2v - t2 } : {}), ...off, ...note } });
+    const c3 = cpu();
+    const m1 = performance.now();
+    const heapDuring = gc ? await heapHolding(root) : 0;
+    measureMs += performance.now() - m1;
+    const heap = gc ? { heap: { beforeBytes: heapBefore, duringBytes: heapDuring, measureMs } } : {};
+    const cpuMs =
+      c0 !== undefined && c1 !== undefined && c2 !== undefined && c2v !== undefined && c3 !== undefined
+        ? { cpu: { parseMs: c1 - c0, modulesMs: c2 - c1, serializeMs: c3 - c2v, ...(check ? { validateMs: c2v - c2 } : {}) } }
+        : {};
+    send({ type: 'done', id, served: run.served, edits, creators, timings: { parseMs: t1 - t0, modulesMs: t2 - t1, serializeMs: t3 - t2v, ...(check ? { validateMs: t2v - t2 } : {}), ...off, ...note, ...heap, ...cpuMs } });
   } catch (err) {
     send({ type: 'failed', id, failure: toFailure(err) });
   }
@@ -111,12 +169,29 @@ function loadSchemas(yangDirs: readonly string[]): void {
   for (const w of schemas.warnings) log.warn(`YANG: ${w}`);
 }
 
-/** The inside of `<data>` when given a whole rpc-reply, else the text as it is. */
+/** The config text; the message lets go of its bytes (as big as the text) once they are decoded. */
+function takeConfig(msg: { config?: ArrayBuffer }): string {
+  const text = Buffer.from(msg.config!).toString('utf8');
+  delete msg.config;
+  return text;
+}
+
+/**
+ * The inside of `<data>` when given a whole rpc-reply, else the text as it is. Found with
+ * indexOf, not a RegExp: V8 keeps a RegExp's last subject (here the whole reply) alive until
+ * the next match, which held one transaction's config into the next.
+ */
 function dataContent(xml: string): string {
-  const open = /<data(?:\s[^>]*)?>/.exec(xml);
-  if (!open) return /<data(?:\s[^>]*)?\/>/.test(xml) ? '' : xml;
-  const end = xml.lastIndexOf('</data>');
-  return end < 0 ? xml : xml.slice(open.index + open[0].length, end);
+  for (let at = xml.indexOf('<data'); at >= 0; at = xml.indexOf('<data', at + 5)) {
+    const c = xml.charCodeAt(at + 5);
+    if (c === 62 /* > */ || c === 32 || c === 10 || c === 9 || c === 13) {
+      const gt = xml.indexOf('>', at);
+      const end = xml.lastIndexOf('</data>');
+      return gt < 0 || end < 0 ? xml : xml.slice(gt + 1, end);
+    }
+    if (c === 47 /* / */ && xml.charCodeAt(at + 6) === 62) return '';
+  }
+  return xml;
 }
 
 function toFailure(err: unknown): RunFailure {

@@ -10,7 +10,7 @@
  * again as one `nc:operation="replace"`. So an edit's size follows the change, not the
  * config. Untouched subtrees are never visited (hasModifiedDescendant prunes the walk).
  */
-import { escapeAttr, escapeText, type Element } from './element.ts';
+import { escapeAttr, escapeText, internals, type Element } from './element.ts';
 import { entryKey, getListKeys, localName } from './keys.ts';
 
 const NC_NS = 'urn:ietf:params:xml:ns:netconf:base:1.0';
@@ -78,8 +78,9 @@ interface Building {
   split: Set<Element>;
 }
 
+// (asked of every child of an ancestor on a change's path: internals.hasChildren reads none of them)
 function isLeaf(el: Element): boolean {
-  return el.getChildren().length === 0;
+  return !internals.hasChildren(internals.raw(el));
 }
 
 function collect(parent: Element, path: Element[], out: Building, split: CollectOptions['split']): void {
@@ -87,7 +88,9 @@ function collect(parent: Element, path: Element[], out: Building, split: Collect
   const gone = new Map<string, Element>();
   for (const d of deleted) gone.set(identity(d), d);
   const putBack = new Set<Element>();
-  for (const child of parent.getChildren()) {
+  // raw children (no proxy made for each child of an ancestor on the way), and of a list not
+  // read, only the entries added to it
+  for (const child of internals.childrenRead(internals.raw(parent))) {
     if (child.isModified()) {
       const old = gone.size > 0 ? gone.get(identity(child)) : undefined;
       if (old) {
@@ -176,7 +179,7 @@ function keyChildren(el: Element): Element[] {
 
 /** The leaf children named in `names` (by local name); all leaf children when no names, or none of them, are there. */
 function keyLeaves(el: Element, names: readonly string[] | undefined): Element[] {
-  const leaves = el.getChildren().filter(isLeaf);
+  const leaves = internals.leafChildren(internals.raw(el));
   if (!names) return leaves;
   const keys = leaves.filter((c) => names.includes(localName(c.getName())));
   return keys.length > 0 ? keys : leaves;

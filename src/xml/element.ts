@@ -3,11 +3,18 @@
  * only, so every child name is reachable as a property through the proxy that each
  * public method returns. Internals (parser, serializer, paths) work on raw elements.
  * Also owns modification tracking and the compact/pretty/JSON/YAML writers.
+ *
+ * A parsed tree is lazy: an element read from an index (xmlindex.ts) gets its children and
+ * text from the source when first asked for them (LAZY until then), and an element whose
+ * subtree no edit has touched since the parse (no DIRTY) prints by copying its source,
+ * when that source is already compact XML as dumps() writes it. So what a transaction costs
+ * follows what the modules reach and change, not the size of the config.
  */
 import { noteOrigin, originFrame } from './origin.ts';
 import { entryKey } from './keys.ts';
 import { selectPath } from './path.ts';
 import { ByteWriter } from './writer.ts';
+import { childrenOf, hasChildElements, isCanonical, readStartTag, textOf as indexedText, type XmlIndex } from './xmlindex.ts';
 
 /** A node as users see it: the element's methods plus its children by name. */
 export type XmlNode = Element & { readonly [child: string]: XmlNode | undefined };
@@ -40,6 +47,10 @@ const MODIFIED = 1;
 const DESCENDANT = 2;
 const DOCUMENT = 4;
 const NEW = 8;
+/** Children and text not read from the index yet. */
+const LAZY = 16;
+/** Something in this subtree changed since the parse (never cleared: its source no longer says what it holds). */
+const DIRTY = 32;
 
 /** Reaches the raw element behind a proxy (methods bind `this` to the raw element). */
 const RAW: unique symbol = Symbol('raw');
@@ -110,13 +121,24 @@ export interface ToXmlOptions {
 
 /** Internal access for the parser and path code (not exported from index.ts). */
 export interface Internals {
+  /** The document root of an indexed document: its elements are read when reached. */
+  lazyDocument(ix: XmlIndex): Element;
   /** A parsed element; the parser hands over the children with setChildren. */
   make(name: string, attrs: string[] | null, parent: Element): Element;
   setChildren(el: Element, children: Element[]): void;
   makeDocument(): Element;
   setText(el: Element, text: string): void;
   getText(el: Element): string;
+  /** Has child elements (without reading an element not read yet). */
   hasChildren(el: Element): boolean;
+  /**
+   * The children that can hold changes, without reading any: all of them, or for an element
+   * whose children were not read yet, those added to it since (nothing else below it can
+   * have changed).
+   */
+  childrenRead(el: Element): readonly Element[];
+  /** The children without child elements, in order; of an element not read yet, read apart (detached) without reading the others. */
+  leafChildren(el: Element): Element[];
   children(el: Element): readonly Element[];
   parent(el: Element): Element | null;
   name(el: Element): string;
@@ -151,15 +173,74 @@ export class Element {
   #name: string;
   /** Attributes as flat name/value pairs, in document order. */
   #attrs: string[] | null;
-  #data: string;
-  #children: Element[] | null;
+  #text: string;
+  #kids: Element[] | null;
   #parent: Element | null;
   #flags: number;
   #proxy: XmlNode | null;
   #deleted: Element[] | null;
+  /** The index this element was read from, its number there (-1: the document) and where its content starts (-1: none). */
+  #ix: XmlIndex | null;
+  #at: number;
+  #content: number;
+
+  get #children(): Element[] | null {
+    if (this.#flags & LAZY) this.#load();
+    return this.#kids;
+  }
+
+  set #children(kids: Element[] | null) {
+    if (this.#flags & LAZY) this.#load();
+    this.#kids = kids;
+  }
+
+  get #data(): string {
+    if (this.#flags & LAZY) this.#load();
+    return this.#text;
+  }
+
+  set #data(text: string) {
+    if (this.#flags & LAZY) this.#load();
+    this.#text = text;
+  }
+
+  /** Reads this element's children (as lazy elements) and text from the index; children added before follow them. */
+  #load(): void {
+    this.#flags &= ~LAZY;
+    const ix = this.#ix!;
+    if (this.#content < 0 && this.#at >= 0) return;
+    const kids = childrenOf(ix, this.#at);
+    if (kids.length > 0) {
+      const added = this.#kids;
+      const els = new Array<Element>(kids.length);
+      for (let i = 0; i < kids.length; i++) els[i] = Element.#fromIndex(ix, kids[i]!, this);
+      this.#kids = added === null ? els : els.concat(added);
+    }
+    if (this.#at >= 0) this.#text = indexedText(ix, this.#at, this.#content, kids);
+  }
+
+  static #fromIndex(ix: XmlIndex, at: number, parent: Element | null): Element {
+    const tag = readStartTag(ix, at);
+    const el = new Element(tag.name, undefined, INTERNAL);
+    el.#attrs = tag.attrs;
+    el.#parent = parent;
+    el.#ix = ix;
+    el.#at = at;
+    if (!tag.selfClosing) {
+      el.#content = tag.contentStart;
+      el.#flags = LAZY;
+    }
+    return el;
+  }
 
   static {
     internals = {
+      lazyDocument(ix) {
+        const el = new Element('', undefined, INTERNAL);
+        el.#flags = DOCUMENT | LAZY;
+        el.#ix = ix;
+        return el;
+      },
       make(name, attrs, parent) {
         const el = new Element(name, undefined, INTERNAL);
         el.#attrs = attrs;
@@ -178,7 +259,17 @@ export class Element {
         el.#data = text;
       },
       getText: (el) => el.#data,
-      hasChildren: (el) => el.#children !== null && el.#children.length > 0,
+      // an element not read yet asks its index, so telling a leaf reads nothing
+      hasChildren: (el) => (el.#kids !== null && el.#kids.length > 0) || (el.#flags & LAZY ? hasChildElements(el.#ix!, el.#at) : false),
+      childrenRead: (el) => el.#kids ?? [],
+      leafChildren(el) {
+        if (!(el.#flags & LAZY)) return (el.#kids ?? []).filter((c) => !internals.hasChildren(c));
+        // read from the index, detached: none of the other children is read
+        const ix = el.#ix!;
+        const out: Element[] = [];
+        for (const k of childrenOf(ix, el.#at)) if (!hasChildElements(ix, k)) out.push(Element.#fromIndex(ix, k, null));
+        return out;
+      },
       children: (el) => el.#children ?? [],
       parent: (el) => el.#parent,
       name: (el) => el.#name,
@@ -194,12 +285,15 @@ export class Element {
   constructor(name: string, opts?: CreateOptions, internal?: typeof INTERNAL) {
     this.#name = name;
     this.#attrs = null;
-    this.#data = '';
-    this.#children = null;
+    this.#text = '';
+    this.#kids = null;
     this.#parent = null;
     this.#flags = 0;
     this.#proxy = null;
     this.#deleted = null;
+    this.#ix = null;
+    this.#at = -1;
+    this.#content = -1;
     if (internal === INTERNAL) return;
     if (opts?.attributes) this.#attrs = flatten(opts.attributes);
     if (opts?.data !== undefined) this.#data = String(opts.data);
@@ -420,7 +514,10 @@ export class Element {
 
   #append(el: Element): void {
     el.#parent = this;
-    if (this.#children === null) this.#children = [el];
+    // children not read yet: the new one waits in #kids and follows them once they are read,
+    // so that adding to a long list reads none of it
+    if (this.#flags & LAZY) (this.#kids ??= []).push(el);
+    else if (this.#children === null) this.#children = [el];
     else this.#children.push(el);
     el.#flags |= NEW;
     el.#mark();
@@ -432,6 +529,7 @@ export class Element {
     if (p === null) return this;
     const kids = p.#children!;
     kids.splice(kids.indexOf(this), 1);
+    p.#dirty();
     if (recordDeletion) p.#recordDeleted(this);
     this.#parent = null;
     return this;
@@ -504,6 +602,14 @@ export class Element {
   #clone(): Element {
     const el = new Element(this.#name, undefined, INTERNAL);
     el.#attrs = this.#attrs ? [...this.#attrs] : null;
+    if (this.#ix !== null && !(this.#flags & DIRTY)) {
+      // as parsed: the copy reads the same source when reached
+      el.#ix = this.#ix;
+      el.#at = this.#at;
+      el.#content = this.#content;
+      el.#flags = (this.#flags & DOCUMENT) | LAZY;
+      return el;
+    }
     el.#data = this.#data;
     el.#flags = this.#flags & DOCUMENT;
     if (this.#children) {
@@ -565,14 +671,24 @@ export class Element {
 
   /** Forgets all changes in this subtree. */
   clearModified(): void {
-    this.#flags &= DOCUMENT;
+    this.#flags &= DOCUMENT | LAZY | DIRTY;
     this.#deleted = null;
-    if (this.#children) for (const c of this.#children) c.clearModified();
+    // (of an element not read yet, only the children added to it can have changed: they are its #kids)
+    if (this.#kids) for (const c of this.#kids) c.clearModified();
   }
 
   #mark(): void {
-    this.#flags |= MODIFIED;
-    if (this.#parent !== null) this.#parent.#markDescendant();
+    this.#flags |= MODIFIED | DIRTY;
+    if (this.#parent !== null) {
+      // (a node coming in may be dirty already: its new parent is marked all the same)
+      this.#parent.#dirty();
+      this.#parent.#markDescendant();
+    }
+  }
+
+  // Walks up, stopping at the first ancestor already dirty: its ancestors are too.
+  #dirty(): void {
+    for (let p: Element | null = this; p !== null && !(p.#flags & DIRTY); p = p.#parent) p.#flags |= DIRTY;
   }
 
   // Walks up, stopping at the first ancestor already marked: its ancestors are too.
@@ -604,6 +720,11 @@ export class Element {
 
   /** Writes this element; `unit` is the indent step when pretty, null when compact. */
   #write(w: ByteWriter, unit: string | null, pad: string): void {
+    const ix = this.#ix;
+    if (unit === null && ix !== null && !(this.#flags & DIRTY) && this.#at >= 0 && isCanonical(ix, this.#at)) {
+      w.source(ix.xml, ix.starts[this.#at]!, ix.ends[this.#at]!);
+      return;
+    }
     if (unit !== null) w.raw(pad);
     w.raw('<');
     w.raw(this.#name);

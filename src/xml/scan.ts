@@ -63,7 +63,7 @@ const ENTITIES: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"'
 const ASCII_NAME = /^[A-Za-z_][-A-Za-z0-9_.:]*$/;
 
 /** Decodes entity references in `s`, which starts at `base` in `xml`. */
-function decodeEntities(s: string, xml: string, base: number): string {
+export function decodeEntities(s: string, xml: string, base: number): string {
   let out = '';
   let last = 0;
   for (let amp = s.indexOf('&'); amp >= 0; amp = s.indexOf('&', last)) {
@@ -85,11 +85,11 @@ function decodeEntities(s: string, xml: string, base: number): string {
   return out + s.slice(last);
 }
 
-function isSpace(c: number): boolean {
+export function isSpace(c: number): boolean {
   return c === 32 || c === 10 || c === 9 || c === 13;
 }
 
-function allSpace(xml: string, from: number, to: number): boolean {
+export function allSpace(xml: string, from: number, to: number): boolean {
   for (let i = from; i < to; i++) if (!isSpace(xml.charCodeAt(i))) return false;
   return true;
 }

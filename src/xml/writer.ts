@@ -9,6 +9,8 @@ const INITIAL = 1 << 16;
 // the buffer is shared between calls (serialization never re-enters); a huge one is let go
 const KEEP = 1 << 22;
 
+const encoder = new TextEncoder();
+
 let shared: Uint8Array = new Uint8Array(INITIAL);
 
 export class ByteWriter {
@@ -45,6 +47,16 @@ export class ByteWriter {
       }
     }
     this.#n = n;
+  }
+
+  /** `s` from `from` to `to` as it is: the source of an untouched subtree. */
+  source(s: string, from: number, to: number): void {
+    const part = s.slice(from, to);
+    this.#room(part.length * 3);
+    const { read, written } = encoder.encodeInto(part, this.#buf.subarray(this.#n));
+    // not ASCII: written again as raw() writes it (TextEncoder turns a lone surrogate into U+FFFD, raw() does not)
+    if (written !== read) this.raw(part);
+    else this.#n += written;
   }
 
   /** Text content: escapes & < >. */
