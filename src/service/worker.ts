@@ -13,9 +13,11 @@ import { planEdits } from './edits.ts';
 import { loadModules, moduleInfo } from './loader.ts';
 import type { LoadedModule } from './module.ts';
 import { BrokenModuleError, ModuleRunError, runServices } from './runner.ts';
-import type { FromWorker, RunFailure, ToWorker } from './worker-messages.ts';
+import type { FromWorker, ModelsUse, RunFailure, ToWorker } from './worker-messages.ts';
 import { dirname } from 'node:path';
 import { SchemaSet, SchemaValidationError, checkChanges } from '../yang/validate.ts';
+import { SnapshotModels } from '../models/snapshot.ts';
+import { DeviceSchemaCache } from '../models/schemas.ts';
 
 const port = parentPort;
 if (!port) throw new Error('worker.ts runs only as a worker thread');
@@ -41,6 +43,8 @@ const validateWith: { yangDirs: string[] } | undefined = workerData?.validate;
 let schemas: SchemaSet | undefined;
 /** Why validation asked for is off (the YANG could not be used at all). */
 let validateOff: string | undefined;
+/** Each module-set's schemas, compiled once while this worker lives. */
+const deviceSchemas = new DeviceSchemaCache();
 
 port.on('message', (msg: ToWorker) => {
   void handle(msg);
@@ -56,6 +60,7 @@ async function handle(msg: ToWorker): Promise<void> {
     return;
   }
   const { id } = msg;
+  let models: { models?: ModelsUse } = {};
   try {
     const t0 = performance.now();
     const root = parseString(dataContent(Buffer.from(msg.config).toString('utf8')));
@@ -67,6 +72,7 @@ async function handle(msg: ToWorker): Promise<void> {
       phase: msg.phase,
       broken: msg.broken,
       captureOrigins: check,
+      models: new SnapshotModels(msg.models),
       ...(msg.result !== undefined ? { result: msg.result } : {}),
       ...(msg.reason !== undefined ? { reason: msg.reason } : {}),
       onCall: (c) =>
@@ -80,13 +86,20 @@ async function handle(msg: ToWorker): Promise<void> {
         }),
     });
     const t2 = performance.now();
-    if (check) checkChanges(root, schemas!, msg.read ? { read: msg.read } : {});
+    // The devices' own models judge their config; a device without them, the YANG beside the modules and --yang.
+    const devices = check && msg.models ? deviceSchemas.resolve(msg.models) : undefined;
+    for (const c of devices?.compiled ?? []) {
+      if (c.why === undefined) log.info(`device models: module-set ${c.set} (${c.devices.join(', ')}; ${c.modules} modules) compiled in ${Math.round(c.ms)} ms`);
+      else log.warn(`device models: validation off for ${c.devices.join(', ')}: module-set ${c.set}: ${c.why}`);
+    }
+    if (devices) models = { models: { compiled: devices.compiled, off: Object.fromEntries(devices.off) } };
+    if (check) checkChanges(root, schemas!, { ...(msg.read ? { read: msg.read } : {}), ...(devices ? { deviceSchemas: (d: string) => devices.byDevice.get(d) } : {}) });
     const t2v = performance.now();
     const { edits, creators } = msg.phase === 'commit' ? planEdits(root, { batchSize: msg.batchSize }) : { edits: [], creators: 0 };
     const t3 = performance.now();
-    send({ type: 'done', id, served: run.served, edits, creators, timings: { parseMs: t1 - t0, modulesMs: t2 - t1, serializeMs: t3 - t2v, ...(check ? { validateMs: t2v - t2 } : {}), ...off, ...note } });
+    send({ type: 'done', id, served: run.served, edits, creators, timings: { parseMs: t1 - t0, modulesMs: t2 - t1, serializeMs: t3 - t2v, ...(check ? { validateMs: t2v - t2 - compileMs(devices?.compiled) } : {}), ...off, ...note }, ...models });
   } catch (err) {
-    send({ type: 'failed', id, failure: toFailure(err) });
+    send({ type: 'failed', id, failure: toFailure(err), ...models });
   }
 }
 
@@ -109,6 +122,10 @@ function loadSchemas(yangDirs: readonly string[]): void {
   for (const p of schemas.problems) log.warn(`YANG problem, what it defines is not checked: ${p}`);
   if (schemas.problems.length > 0) log.warn(`YANG folders searched: ${dirs.join(', ')}`);
   for (const w of schemas.warnings) log.warn(`YANG: ${w}`);
+}
+
+function compileMs(compiled: readonly { ms: number }[] | undefined): number {
+  return (compiled ?? []).reduce((a, c) => a + c.ms, 0);
 }
 
 /** The inside of `<data>` when given a whole rpc-reply, else the text as it is. */
