@@ -7,3 +7,5 @@ export { ModuleSetFormatError, entryFile, featuresOf, moduleSetKey, moduleSetsOf
 export { ControllerModels, fetchSetYang, readModuleSets, snapshotOf, type ModelsLoad } from './controller.ts';
 export { MODELS_FILE, ModelsFolderError, isModelsFolder, readModelsFolder, writeModelsFile } from './folder.ts';
 export { SnapshotModels, deviceModels, type DeviceModels, type ModelsSnapshot, type ModuleSetInfo } from './snapshot.ts';
+export { loadModels, modelsFromConfig, saveModels } from './load.ts';
+export { DeviceSchemaCache, type DeviceSchemaResolution, type SetCompile } from './schemas.ts';

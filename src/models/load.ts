@@ -56,7 +56,7 @@ const fromSockets = new Map<string, Promise<ModelsSnapshot>>();
  * (its models fetched into a temporary folder, once per process). Anything else throws
  * ModelsFolderError saying what was found.
  */
-export function loadModels(source: string): Promise<ModelsSnapshot> {
+export async function loadModels(source: string): Promise<ModelsSnapshot> {
   if (isModelsFolder(source)) return Promise.resolve(readModelsFolder(source));
   let isSocket = false;
   try {

@@ -102,6 +102,6 @@ describe('device models on the real controller', () => {
     assert.deepEqual(Object.keys(saved.devices).sort(), [...DEVICES, ...others].sort());
     assert.equal(saved.devices.dev1, saved.devices.dev2);
     for (const d of others) assert.notEqual(saved.devices[d], saved.devices.dev1, `${d} has a set of its own`);
-    t.diagnostic(r.stdout.trim());
+    for (const l of r.stdout.trim().split('\n')) t.diagnostic(l);
   });
 });
