@@ -146,6 +146,8 @@ export class ControllerModels {
   private snapshot: ModelsSnapshot | undefined;
   private stale = true;
   private session: Session | undefined;
+  /** The devices whose set is not known, as last warned of. */
+  private warned = new Map<string, string>();
   /** Per set key: its folder and the modules missing from it, once fetched. */
   private readonly fetched = new Map<string, { dir: string; missing: string[] }>();
 
@@ -178,6 +180,14 @@ export class ControllerModels {
         const read = await readModuleSets(session, opts);
         this.snapshot = snapshotOf(this.opts.where, read.sets, read.problems);
         this.stale = false;
+        // Said once per device and reason, not at every read; devices with one reason in one line.
+        const byWhy = new Map<string, string[]>();
+        for (const [device, why] of read.problems) if (this.warned.get(device) !== why) byWhy.set(why, [...(byWhy.get(why) ?? []), device]);
+        for (const [why, devices] of byWhy) {
+          const named = devices.length > 4 ? `${devices.slice(0, 3).join(', ')}, … ${devices.length} devices` : devices.join(', ');
+          this.opts.log.warn(`device models: ${named}: ${why}`);
+        }
+        this.warned = read.problems;
       }
       if (opts.yang) {
         for (const [key, set] of Object.entries(this.snapshot.sets)) {

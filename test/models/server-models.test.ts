@@ -129,6 +129,7 @@ test("models that cannot be had turn validation off for those devices only, say 
   assert.match(answer!.reason!, /name='oc1'\]\/config\/table: unknown element/);
   assert.doesNotMatch(answer!.reason!, /name='dev[13]'/);
   await server.waitFor(/validation off for dev1: module-set \w+: the controller gave no YANG for clixon-example@2022-11-01/);
+  await server.waitFor(/device models: dev3: get-device-schema: operation-failed: No matching device YANG spec found; no module-set configured/);
   const line = await server.waitFor(/tid 1: failed in/);
   assert.match(line, /no device models for dev1 \(the controller gave no YANG for clixon-example@2022-11-01\)/);
   assert.match(line, /no device models for dev3 \(get-device-schema: operation-failed: No matching device YANG spec found; no module-set configured\)/);
