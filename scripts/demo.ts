@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { cac } from 'cac';
 import { setLogLevel } from '../src/log.ts';
 import { startSimulator } from '../src/sim/index.ts';
-import { applyServices, CommandClient, showDevices } from '../src/sim/commands.ts';
+import { applyServices, CommandClient, CommandError, showDevices } from '../src/sim/commands.ts';
 
 const REPO = fileURLToPath(new URL('..', import.meta.url));
 const cli = cac('demo');
@@ -28,8 +28,19 @@ const say = (s: string): void => void process.stdout.write(`${s}\n`);
 const dir = mkdtempSync(join(tmpdir(), 'tsapi-demo-'));
 if (existsSync(sock)) rmSync(sock);
 
-const sim = await startSimulator({ path: sock, config: join(REPO, 'src/sim/demo/config.xml'), yangDirs: [join(REPO, 'modules')] });
-say(`simulated controller on ${sock} (two devices, one ssh-users instance "admins" not yet applied)`);
+const FIXTURES = join(REPO, 'test/fixtures/yang');
+// A mixed network: two routers of one kind (the Clixon example model and OpenConfig
+// system), one OpenConfig-only device; each kind's YANG compiled once.
+const sim = await startSimulator({
+  path: sock,
+  config: join(REPO, 'src/sim/demo/config.xml'),
+  yangDirs: [join(REPO, 'modules')],
+  deviceKinds: {
+    router: { yangDirs: [join(FIXTURES, 'clixon-example'), join(FIXTURES, 'clixon'), join(FIXTURES, 'openconfig')], modules: ['clixon-example', 'openconfig-system'], devices: ['dev*'] },
+    openconfig: { yangDirs: [join(FIXTURES, 'openconfig')], modules: ['openconfig-system', 'openconfig-interfaces', 'iana-if-type'], devices: ['oc*'] },
+  },
+});
+say(`simulated controller on ${sock} (a mixed network: routers dev1, dev2 and OpenConfig device oc1; one ssh-users instance "admins" not yet applied)`);
 
 const server = spawn(process.execPath, ['--import', 'tsx', join(REPO, 'src/server.ts'), '-F', '-l', 'o', '-s', sock, '-m', join(REPO, 'modules'), '-p', join(dir, 'server.pid')], {
   cwd: REPO,
@@ -76,8 +87,22 @@ try {
   say(await applyServices(c));
   say('\n> show devices');
   say(await showDevices(c));
+  say('\n> each device\'s models (get-device-schema)');
+  for (const device of ['dev1', 'dev2', 'oc1']) {
+    const names = (await c.rpc(`<get-device-schema xmlns="http://clicon.org/controller"><device>${device}</device></get-device-schema>`)).childrenNamed('schema').map((s) => s.childText('name') ?? '');
+    say(`${device}: ${names.length} modules, ${names.filter((n) => n === 'clixon-example' || n === 'openconfig-system' || n === 'openconfig-interfaces').join(', ')}`);
+  }
+  say('\n> a clixon-example table on oc1 (it has no such model)');
+  try {
+    await c.rpc(`<edit-config><target><candidate/></target><config><devices xmlns="http://clicon.org/controller"><device><name>oc1</name><config><table xmlns="urn:example:clixon"><parameter><name>mtu</name><value>1500</value></parameter></table></config></device></devices></config></edit-config>`);
+    say('accepted (it should not be)');
+  } catch (err) {
+    if (!(err instanceof CommandError)) throw err;
+    say(`refused: ${err.message}`);
+  }
   c.close();
-  const ok = sim.datastore('running').find("devices/device[name='dev1']/config/system/aaa/authentication/users/user[username='alice']") !== undefined;
+  const running = sim.datastore('running');
+  const ok = ['dev1', 'dev2', 'oc1'].every((d) => running.find(`devices/device[name='${d}']/config/system/aaa/authentication/users/user[username='alice']`) !== undefined);
   say(ok ? '\none services-commit cycle done: alice is on every device.' : '\nthe cycle did not put alice on the devices.');
   if (once) await shutdown(ok ? 0 : 1);
   say(

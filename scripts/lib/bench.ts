@@ -42,6 +42,14 @@ function deviceXml(i: number, interfaces: number): string {
   );
 }
 
+/** The bench's datastore: `devices` × `interfaces` (about 16 KB a device at 100 interfaces), and a service-timeout. */
+export function benchConfig(devices: number, interfaces: number): string {
+  // The controller waits services/service-timeout for the server: ample, so a slow round is measured, not failed.
+  let config = `<services xmlns="${CTRL}"><service-timeout>600</service-timeout></services><devices xmlns="${CTRL}">`;
+  for (let i = 0; i < devices; i++) config += deviceXml(i, interfaces);
+  return config + '</devices>';
+}
+
 export interface BenchStack {
   dir: string;
   sock: string;
@@ -73,10 +81,7 @@ export async function startBenchStack(opts: { devices: number; interfaces: numbe
     join(dir, 'yang', 'sys@2026-01-01.yang'),
     'module sys { yang-version 1.1; namespace "urn:example:sys"; prefix s; container system { leaf contact { type string { length "1..64"; pattern "[^@]+@[^@]+"; } } } }',
   );
-  // The controller waits services/service-timeout for the server: ample, so a slow round is measured, not failed.
-  let config = `<services xmlns="${CTRL}"><service-timeout>600</service-timeout></services><devices xmlns="${CTRL}">`;
-  for (let i = 0; i < opts.devices; i++) config += deviceXml(i, opts.interfaces);
-  config += '</devices>';
+  const config = benchConfig(opts.devices, opts.interfaces);
   const sock = join(dir, 'controller.sock');
   const sim = await startSimulator({ path: sock, config, yangDirs: [join(dir, 'yang')] });
 

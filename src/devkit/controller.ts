@@ -4,11 +4,12 @@
  * SERVICE_XPATH, as the server's get-config is), and the server's edit-configs merged into
  * the actions datastore with the creator-tag bookkeeping, as the simulated controller does.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseString, registerListKeys, type XmlNode } from '../xml/index.ts';
 import { applyEdit, canonical, SimRpcError } from '../sim/edit.ts';
-import { Schema } from '../sim/schema.ts';
+import { Schema } from '../sim/datamodel.ts';
+import type { SchemaSet } from '../yang/schemaset.ts';
 import { parseXml, SNode } from '../sim/tree.ts';
 import { filterTree } from '../sim/xpath.ts';
 
@@ -24,12 +25,20 @@ export class EditRejectedError extends Error {
 }
 
 /**
- * The data model: the simulator's built-in controller model, the `.yang` files directly in
- * each module folder, and every `.yang` below `yangDirs`. Its list keys are registered for
+ * The data model: the simulator's built-in controller model, and the YANG already
+ * compiled for validation, else the `.yang` files directly in each module folder and
+ * every `.yang` below `yangDirs`. Its controller and service list keys are registered for
  * entry matching (entryKey, the diff).
  */
-export function loadSchema(moduleDirs: readonly string[], yangDirs: readonly string[] = []): Schema {
-  const schema = new Schema();
+export function loadSchema(moduleDirs: readonly string[], yangDirs: readonly string[] = [], compiled?: SchemaSet): Schema {
+  const schema = compiled ? new Schema().add(compiled) : Schema.fromDirs(yangFilesOf(moduleDirs).concat(yangDirs));
+  registerListKeys(Object.fromEntries(schema.registryKeys));
+  return schema;
+}
+
+/** The `.yang` files directly in each folder. */
+function yangFilesOf(moduleDirs: readonly string[]): string[] {
+  const files: string[] = [];
   for (const dir of moduleDirs) {
     let names: string[];
     try {
@@ -37,11 +46,9 @@ export function loadSchema(moduleDirs: readonly string[], yangDirs: readonly str
     } catch {
       continue;
     }
-    for (const n of names) if (n.endsWith('.yang')) schema.loadText(readFileSync(join(dir, n), 'utf8'));
+    for (const n of names) if (n.endsWith('.yang')) files.push(join(dir, n));
   }
-  schema.loadDirs([...yangDirs]);
-  registerListKeys(Object.fromEntries(schema.listKeys));
-  return schema;
+  return files;
 }
 
 /** A config tree as a datastore: canonical nodes (namespaces declared where they change, no other attributes). */

@@ -15,7 +15,7 @@ import { parseServiceEntry, runServices, type ServiceEntry, type TransactionInfo
 import { matchingModules, narrowing } from '../service/server.ts';
 import { removeCreatedBy } from '../sim/index.ts';
 import { commitEdits, loadSchema, narrow } from './controller.ts';
-import type { Schema } from '../sim/schema.ts';
+import type { Schema } from '../sim/datamodel.ts';
 import { logger, type ConsolaInstance } from '../log.ts';
 import { SchemaSet, checkChanges } from '../yang/validate.ts';
 import { indexYangFiles } from '../yang/compile.ts';
@@ -260,8 +260,9 @@ export function prepareRun(
   broken: readonly LoadFailure[] = [],
 ): RunSetup {
   const moduleDirs = [...new Set(modules.filter((m) => isAbsolute(m.file)).map((m) => dirname(m.file)))];
-  const schema = loadSchema(moduleDirs, opts.yangDirs ?? []);
   const yang = opts.validate === false ? undefined : schemaSet([...moduleDirs, ...(opts.yangDirs ?? [])]).requireWhole();
+  // The data model from the same compile when there is one (the YANG read once).
+  const schema = loadSchema(moduleDirs, opts.yangDirs ?? [], yang);
   return { modules, broken, schema, yang };
 }
 

@@ -3,6 +3,7 @@
  * interactive prompt), the other subcommands act on a running one over its socket, as
  * a controller CLI user would: set a service, commit, commit diff, show.
  *   npx tsx src/sim/cli.ts start --socket /tmp/ctrl.sock --config src/sim/demo/config.xml --yang modules -i
+ *   npx tsx src/sim/cli.ts start --kind openconfig=test/fixtures/yang/openconfig --device 'oc*=openconfig'
  *   npx tsx src/sim/cli.ts set --socket /tmp/ctrl.sock '<ssh-users xmlns="http://clicon.org/ssh-users">…</ssh-users>'
  *   npx tsx src/sim/cli.ts commit-diff --socket /tmp/ctrl.sock
  */
@@ -13,9 +14,10 @@ import { createInterface } from 'node:readline';
 import { cac } from 'cac';
 import { setLogLevel } from '../log.ts';
 import { startSimulator, type Simulator } from './index.ts';
+import { parseKinds } from './devices.ts';
 import {
   CommandClient, CommandError, applyServices, commit, commitDiff, compare, connection, deleteService, discard, setService,
-  showDevices, showServices, showTransactions,
+  showDevices, showModels, showServices, showTransactions,
 } from './commands.ts';
 
 const DEFAULT_SOCKET = join(tmpdir(), 'clixon-sim.sock');
@@ -61,6 +63,7 @@ const HELP = `commands:
   connection open|close|reconnect [device]   connect devices (a device added by commit starts closed)
   show devices [candidate|actions]   device configs
   show services [candidate]          service instances
+  show models [device]               each device's modules (get-device-schema)
   show transactions
   quit`;
 
@@ -80,6 +83,7 @@ async function interactive(c: CommandClient, line: string): Promise<string> {
       if (rest[0] === 'devices') return showDevices(c, rest[1]);
       if (rest[0] === 'services') return showServices(c, rest[1]);
       if (rest[0] === 'transactions') return showTransactions(c);
+      if (rest[0] === 'models') return showModels(c, rest[1]);
       return HELP;
     case '': return '';
     default: return HELP;
@@ -117,10 +121,12 @@ cli
   .command('start', 'start a simulated controller')
   .option('--config <file>', `initial datastore XML (default ${DEMO_CONFIG})`)
   .option('--yang <dir>', 'folder with YANG files for list keys and services (repeatable)')
+  .option('--kind <name=dirs[:modules]>', 'a kind of device: its YANG folders (comma-separated) and the modules it implements (default all there) (repeatable)')
+  .option('--device <glob=kind>', 'devices of a kind, e.g. oc*=openconfig (repeatable)')
   .option('--persist <dir>', 'keep running/candidate in this folder')
   .option('--service-timeout <s>', 'seconds to wait for the service server')
   .option('-i, --interactive', 'also open a prompt')
-  .action(async (o: ConnOpts & { config?: string; yang?: unknown; persist?: string; serviceTimeout?: number; interactive?: boolean; debug?: boolean }) => {
+  .action(async (o: ConnOpts & { config?: string; yang?: unknown; kind?: unknown; device?: unknown; persist?: string; serviceTimeout?: number; interactive?: boolean; debug?: boolean }) => {
     if (o.debug) setLogLevel(4);
     const config = o.config ?? DEMO_CONFIG;
     let sim: Simulator;
@@ -131,6 +137,7 @@ cli
         port: o.port,
         config: existsSync(config) ? readFileSync(config, 'utf8') : config,
         yangDirs: list(o.yang),
+        deviceKinds: parseKinds(list(o.kind), list(o.device)),
         persistDir: o.persist,
         serviceTimeout: o.serviceTimeout !== undefined ? Number(o.serviceTimeout) * 1000 : undefined,
       });
@@ -160,8 +167,8 @@ cli.command('apply [instance]', 're-run all services, or one instance, and push'
 cli.command('compare', 'running vs candidate').action((o: ConnOpts) => run(o, compare));
 cli.command('discard', 'drop candidate changes').action((o: ConnOpts) => run(o, discard));
 cli.command('connection <operation> [device]', 'open, close or reconnect devices (pattern, default *)').action((op: string, dev: string | undefined, o: ConnOpts) => run(o, (c) => connection(c, op, dev)));
-cli.command('show <what> [datastore]', 'show devices | services | transactions').action((what: string, ds: string | undefined, o: ConnOpts) =>
-  run(o, (c) => (what === 'devices' ? showDevices(c, ds) : what === 'services' ? showServices(c, ds) : showTransactions(c))),
+cli.command('show <what> [datastore]', 'show devices | services | transactions | models [device]').action((what: string, ds: string | undefined, o: ConnOpts) =>
+  run(o, (c) => (what === 'devices' ? showDevices(c, ds) : what === 'services' ? showServices(c, ds) : what === 'models' ? showModels(c, ds) : showTransactions(c))),
 );
 cli.help();
 cli.parse();

@@ -8,7 +8,8 @@ import { formatDeviceDiff } from '../xml/diff.ts';
 import { SNode, parseXml, escapeAttr } from './tree.ts';
 import { escapeText, parseInstanceRef, parseString, type XmlNode } from '../xml/index.ts';
 import { RpcError, Session } from '../netconf/index.ts';
-import { NS } from './schema.ts';
+import { NS } from './datamodel.ts';
+import { globToRegExp } from './devices.ts';
 
 export class CommandError extends Error {
   constructor(message: string) {
@@ -184,6 +185,29 @@ export async function showServices(c: CommandClient, datastore = 'running'): Pro
   const reply = await c.rpc(`<get-config><source><${datastore}/></source><filter type="xpath" select="/co:services" xmlns:co="${NS.ctrl}"/></get-config>`);
   const services = reply.child('data')?.child('services');
   return services ? pretty(services.toXml()) : '';
+}
+
+/**
+ * `show models [device]`: each device's modules as get-device-schema lists them
+ * (`name@revision`), or why it has none (a device of no kind: "No matching device YANG
+ * spec found"). Devices from running; a pattern narrows them.
+ */
+export async function showModels(c: CommandClient, pattern = '*'): Promise<string> {
+  const reply = await c.rpc(`<get-config><source><running/></source><filter type="xpath" select="/co:devices/co:device/co:name" xmlns:co="${NS.ctrl}"/></get-config>`);
+  const re = globToRegExp(pattern);
+  const out: string[] = [];
+  for (const d of reply.child('data')?.child('devices')?.childrenNamed('device') ?? []) {
+    const name = d.childText('name') ?? '';
+    if (!re.test(name)) continue;
+    try {
+      const schemas = (await c.rpc(`<get-device-schema xmlns="${NS.ctrl}"><device>${escapeText(name)}</device></get-device-schema>`)).childrenNamed('schema');
+      out.push(`${name}: ${schemas.length} modules: ${schemas.map((m) => `${m.childText('name')}${m.childText('revision') ? `@${m.childText('revision')}` : ''}`).join(' ')}`);
+    } catch (err) {
+      if (!(err instanceof CommandError)) throw err;
+      out.push(`${name}: no models (${err.message})`);
+    }
+  }
+  return out.join('\n');
 }
 
 /** `show transactions`: one line per transaction. */

@@ -20,12 +20,13 @@ import { CONTROLLER_SERVICE_TIMEOUT_DEFAULT_MS, parseServiceTimeout } from '../n
 import { logger } from '../log.ts';
 import { SNode, parseXml } from './tree.ts';
 import { escapeText, localName, parseString, registerListKeys } from '../xml/index.ts';
-import { NS, Schema } from './schema.ts';
+import { NS, Schema } from './datamodel.ts';
 import {
   SimRpcError, applyEdit, canonical, changedInstances, dropAllCreated, sortEntries, stripCreated, treesEqual, type EditOp,
 } from './edit.ts';
 import { filterTree, limitDepth, select, selectsAll, XPathError } from './xpath.ts';
 import { TextDiff } from './textdiff.ts';
+import { bindDeviceConfig, deviceDomain, deviceSchemaXml, DeviceModels, globToRegExp, validateDeviceConfig, type DeviceKind } from './devices.ts';
 import {
   type RpcResult, type SimSession, type SimServer, attrByLocal, operationFailed, timestamp, unknownRpc,
 } from './server.ts';
@@ -58,6 +59,7 @@ export interface ControllerOptions {
   persistDir?: string;
   serviceTimeout?: number;
   yangDirs?: string[];
+  deviceKinds?: Record<string, DeviceKind>;
 }
 
 const MAX_KEPT_TRANSACTIONS = 1000;
@@ -71,7 +73,9 @@ const NOT_SUPPORTED = new Set([
 ]);
 
 export class Controller {
-  readonly schema = new Schema();
+  readonly schema: Schema;
+  /** The devices' kinds and their models. */
+  readonly devices: DeviceModels;
   private ds: Record<DatastoreName, SNode>;
   /**
    * Trees that more than one holder references (datastores sharing one tree, synced
@@ -94,10 +98,17 @@ export class Controller {
   constructor(opts: ControllerOptions) {
     // A copy: setServiceTimeout() changes it, never the caller's object.
     this.opts = { ...opts };
-    this.schema.loadDirs(opts.yangDirs ?? []);
+    this.schema = Schema.fromDirs(opts.yangDirs ?? []);
+    // What is left out has no list keys nor services here: its lists then match by a `name` child only.
+    for (const p of this.schema.problems) log.warn(`YANG not read whole: ${p}`);
+    this.devices = new DeviceModels(opts.deviceKinds);
+    for (const k of this.devices.all()) {
+      this.schema.add(k.schemas);
+      log.debug(`device kind ${k.kind}: ${k.modules.length} modules compiled in ${Math.round(k.compileMs)} ms`);
+    }
     // The same keys for XmlNode trees in this process (entryKey), e.g. a devkit run beside the simulator.
-    registerListKeys(Object.fromEntries(this.schema.listKeys));
-    const initial = sortEntries(loadInitial(opts.config), this.schema);
+    registerListKeys(Object.fromEntries(this.schema.registryKeys));
+    const initial = sortEntries(loadInitial(opts.config, this.schema), this.schema);
     const persisted = opts.persistDir ? this.readPersisted() : undefined;
     const running = persisted?.running ?? initial;
     // The controller makes its actions datastore on the first transaction with actions:
@@ -108,8 +119,8 @@ export class Controller {
       actions: new SNode(''),
     };
     this.shared.add(running);
-    // Serialized once now: a get-config of a whole datastore then only re-serializes what edits changed (SNode caches).
-    running.toXml();
+    this.packConfigs(running);
+    if (this.ds.candidate !== running) this.packConfigs(this.ds.candidate);
     const now = timestamp();
     for (const dev of this.deviceNodes(running)) {
       const name = dev.childText('name') ?? '';
@@ -225,6 +236,7 @@ export class Controller {
       case `${NS.ctrl}|connection-change`: return this.connectionChange(op, user);
       case `${NS.ctrl}|device-template-apply`: return this.templateApply(op, user);
       case `${NS.ctrl}|device-rpc-result`: return this.rpcResult(op);
+      case `${NS.ctrl}|get-device-schema`: return this.getDeviceSchema(op);
     }
     if (NOT_SUPPORTED.has(key))
       throw new SimRpcError('protocol', 'operation-not-supported', `Operation not supported by the simulated controller: ${op.localName}`);
@@ -290,7 +302,26 @@ export class Controller {
     const content = attrByLocal(op, 'content') ?? 'all';
     const doc = content === 'nonconfig' ? new SNode('') : this.ds.running.clone();
     if (content !== 'config') this.addState(doc);
-    return this.reply(this.filtered(doc, op, true), op);
+    const selected = this.filtered(doc, op, true);
+    if (content !== 'config') this.addYangLibraries(selected.tree);
+    return this.reply(selected, op);
+  }
+
+  /**
+   * Each device's module-set under its config mount point, where the selection holds one:
+   * clixon adds it after the filter (clixon_yang_schema_mount.c), so a select of the
+   * config brings it and a select of the yang-library itself brings nothing (`<data/>` on
+   * the rig).
+   */
+  private addYangLibraries(tree: SNode): void {
+    const running = new Map(this.deviceNodes(this.ds.running).map((d) => [d.childText('name') ?? '', d]));
+    for (const dev of this.deviceNodes(tree)) {
+      const name = dev.childText('name') ?? '';
+      const models = this.devices.of(name);
+      const mount = dev.child('config');
+      const conf = running.get(name);
+      if (models && mount && conf) mount.append(models.yangLibrary(deviceDomain(conf)));
+    }
   }
 
   /** Merges the operational state (device connection state, transactions) into a tree. */
@@ -335,6 +366,7 @@ export class Controller {
           `Failed to find YANG spec of XML node: ${top.localName} with parent: config in namespace: ${top.ns}`,
           `<bad-element>${escapeText(top.localName)}</bad-element>`,
         );
+    this.bindDevices(config);
     const dop = (op.childText('default-operation') ?? 'merge') as EditOp;
     if (!['merge', 'replace', 'none'].includes(dop))
       throw new SimRpcError('protocol', 'invalid-value', `Invalid default-operation: ${dop}`);
@@ -344,17 +376,47 @@ export class Controller {
     return ok();
   }
 
+  /** Binds what an edit puts under each device's config to the device's models (bindDeviceConfig). */
+  private bindDevices(config: SNode): void {
+    for (const top of config.children)
+      if (top.localName === 'devices' && top.ns === NS.ctrl)
+        for (const dev of top.childrenNamed('device')) {
+          const models = this.devices.of(dev.childText('name') ?? '');
+          const mount = dev.child('config');
+          if (models && mount) bindDeviceConfig(mount, models);
+        }
+  }
+
   private commit(s: SimSession): RpcResult {
     this.checkLock(s, 'running');
     this.checkLock(s, 'candidate');
+    this.validateDevices(this.ds.candidate);
     this.share('running', 'candidate');
     return ok();
   }
 
-  /** Nothing invalid gets into a datastore here (edit-config refuses it), so a known datastore validates. */
+  /** Edit-config refuses what does not bind; what is left to judge is the device configs' values (validateDevices). */
   private validate(op: SNode): RpcResult {
-    this.dbName(op, 'source', ['running', 'candidate']);
+    const db = this.dbName(op, 'source', ['running', 'candidate']);
+    this.validateDevices(this.ds[db]);
     return ok();
+  }
+
+  /**
+   * Validates, with its models, each device config of `doc` that differs from running, of
+   * a device with models and yang-config VALIDATE (the YANG's default is BIND: bound at
+   * edit-config only). Throws the first issue as the controller's rpc-error.
+   */
+  private validateDevices(doc: SNode): void {
+    if (doc === this.ds.running || this.devices.all().length === 0) return;
+    const running = this.deviceConfigs(this.ds.running);
+    for (const dev of this.deviceNodes(doc)) {
+      const name = dev.childText('name') ?? '';
+      const models = this.devices.of(name);
+      const config = dev.child('config');
+      if (!models || !config || dev.childText('yang-config') !== 'VALIDATE' || treesEqual(config, running.get(name), this.schema)) continue;
+      validateDeviceConfig(name, config, models);
+    }
   }
 
   private discard(s: SimSession): RpcResult {
@@ -404,6 +466,17 @@ export class Controller {
   private deviceNodes(doc: SNode): SNode[] {
     const devices = doc.children.find((c) => c.localName === 'devices' && c.ns === NS.ctrl);
     return devices?.childrenNamed('device') ?? [];
+  }
+
+  /**
+   * Packs each device's config (SNode.pack): a get-config then serves its XML as it is,
+   * and reading or editing a config parses only the levels reached.
+   */
+  private packConfigs(doc: SNode): void {
+    for (const dev of this.deviceNodes(doc)) {
+      const config = dev.child('config');
+      if (config) SNode.pack(config);
+    }
   }
 
   /** Each device's config by name (the first device of a name). */
@@ -503,6 +576,8 @@ export class Controller {
     if (op.child('push')) description += ` push:${push}`;
     const instance = op.childText('service-instance');
     const devices = this.selectDevices(op, true);
+    // A bad value under a device: the rpc-error answers controller-commit itself, as on the rig.
+    if (source === 'candidate') this.validateDevices(this.ds.candidate);
     const t = this.newTransaction(user, description, devices, push);
     if (devices.length === 0 && push !== 'NONE')
       this.failNow(t, 'No devices are selected (or no devices exist) and you have requested commit PUSH');
@@ -568,13 +643,24 @@ export class Controller {
     else dropAllCreated(actions);
   }
 
-  /** After the service step: push NONE ends here; otherwise devices and running get actions. */
+  /** After the service step: the devices' configs in actions validated; then push NONE ends here, otherwise devices and running get actions. */
   private afterActions(t: Transaction): void {
+    const actions = this.ds.actions;
+    // What the services wrote is validated first, push or not: a bad value fails the
+    // transaction with the rpc-error as its reason, origin controller, running and the
+    // devices untouched (seen on the rig: a bad enumeration under dev1 from a service,
+    // with push COMMIT and with push NONE alike).
+    try {
+      this.validateDevices(actions);
+    } catch (err) {
+      if (!(err instanceof SimRpcError)) throw err;
+      this.finish(t, 'FAILED', 'controller', `${err.errorType} ${err.errorTag} ${err.message}${err.info ? ` ${err.info}` : ''}`);
+      return;
+    }
     if (t.push === 'NONE') {
       this.finish(t, 'SUCCESS');
       return;
     }
-    const actions = this.ds.actions;
     const after = this.deviceConfigs(actions);
     const before = this.deviceConfigs(this.ds.running);
     const changed = t.devices.filter((d) => !treesEqual(after.get(d), before.get(d), this.schema));
@@ -742,8 +828,21 @@ export class Controller {
       const cfg = dev.append(new SNode('config'));
       for (const b of body) cfg.append(b.clone());
     }
+    this.bindDevices(config);
     this.setDs('candidate', applyEdit(this.writable('candidate'), config, 'merge', this.schema));
     return ok();
+  }
+
+  /** The schemas of the first device the pattern matches (controller_rpc.c rpc_get_device_schema). */
+  private getDeviceSchema(op: SNode): RpcResult {
+    if (!op.child('device') && !op.child('device-group')) throw operationFailed('No device or device-group');
+    const name = this.selectDevices(op, false)[0];
+    if (name === undefined) throw operationFailed('No matching device found');
+    const dev = this.deviceNodes(this.ds.running).find((d) => d.childText('name') === name)!;
+    if (!dev.child('config')) throw operationFailed('No matching device mountpoint');
+    const models = this.devices.of(name);
+    if (!models) throw operationFailed('No matching device YANG spec found');
+    return { body: deviceSchemaXml(models, { name: op.childText('name'), revision: op.childText('revision'), detail: op.childText('detail') === 'true' }) };
   }
 
   private rpcResult(op: SNode): RpcResult {
@@ -774,11 +873,6 @@ function transactionXml(t: Transaction): string {
   x += `<state>${t.state}</state><description>${escapeText(t.description)}</description>`;
   if (t.origin !== undefined) x += `<origin>${escapeText(t.origin)}</origin>`;
   return x + `<timestamp0>${t.timestamp0}</timestamp0><timestamp>${t.timestamp}</timestamp></transaction>`;
-}
-
-function globToRegExp(glob: string): RegExp {
-  const re = glob.replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
-  return new RegExp(`^${re}$`);
 }
 
 function substitute(n: SNode, vars: Map<string, string>): SNode {
@@ -820,12 +914,31 @@ function xmlDiff(a: SNode | undefined, b: SNode | undefined, schema: Schema): st
   return diffText(conv(a), conv(b), { indent: 3, leafLists: schema.leafLists });
 }
 
-/** The initial datastore: XML text, or a file path; top-level services/devices, optionally wrapped in config/data. */
-export function loadInitial(config: string | undefined): SNode {
+/**
+ * The initial datastore: XML text, or a file path; top-level services/devices, optionally
+ * wrapped in config/data. Each device config is made canonical (and put in clixon's order
+ * when `sortWith` is given) and packed as soon as it is parsed, so that the nodes of a big
+ * config die young instead of all living until the end of the parse.
+ */
+export function loadInitial(config: string | undefined, sortWith?: Schema): SNode {
   const doc = new SNode('');
   if (config === undefined || config.trim() === '') return doc;
   const text = config.trimStart().startsWith('<') ? config : readFileSync(config, 'utf8');
-  let top = parseXml(text).children;
+  const packConfig = (n: SNode): void => {
+    const dev = n.parent;
+    const devs = dev?.parent;
+    if (n.localName !== 'config' || dev?.localName !== 'device' || devs?.localName !== 'devices' || devs.ns !== NS.ctrl) return;
+    const ns = n.ns;
+    const devNs = dev.ns;
+    const kids = n.children.map((c) => canonical(c, ns));
+    n.name = n.localName;
+    n.attrs = new Map(ns !== devNs ? [['xmlns', ns]] : []);
+    n.children = [];
+    for (const c of kids) n.append(c);
+    if (sortWith) sortEntries(n, sortWith);
+    SNode.pack(n);
+  };
+  let top = parseXml(text, packConfig).children;
   if (top.length === 1 && (top[0]!.localName === 'config' || top[0]!.localName === 'data') && top[0]!.ns !== NS.ctrl)
     top = top[0]!.children;
   for (const c of top) doc.append(canonical(c, ''));

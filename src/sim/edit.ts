@@ -9,7 +9,7 @@
  */
 import { SNode } from './tree.ts';
 import { parseInstanceRef, type InstanceRef } from '../xml/index.ts';
-import { NS, type Schema } from './schema.ts';
+import { NS, type Schema } from './datamodel.ts';
 import { splitTopLevel } from '../xml/path.ts';
 import { findByPath } from './xpath.ts';
 
@@ -32,7 +32,7 @@ const OPS = new Set<string>(['merge', 'replace', 'create', 'delete', 'remove', '
 
 /** Whether a text element is a leaf-list entry (YANG says so, or it has same-named siblings). */
 function isLeafList(n: SNode, schema: Schema): boolean {
-  if (n.children.length > 0) return false;
+  if (!n.isLeaf) return false;
   if (schema.leafLists.has(n.localName)) return true;
   const p = n.parent;
   if (!p) return false;
@@ -50,8 +50,13 @@ export function identity(n: SNode, schema: Schema, leafList?: boolean): string {
   return base;
 }
 
-/** Canonical copy of a request node: local names, xmlns where the namespace changes, no other attributes. */
+/**
+ * Canonical copy of a request node: local names, xmlns where the namespace changes, no
+ * other attributes. A packed node is copied as it is: only the loader packs, what it made
+ * canonical (loadInitial).
+ */
 export function canonical(src: SNode, parentNs: string): SNode {
+  if (SNode.isPacked(src)) return src.clone();
   const ns = src.ns;
   const out = new SNode(src.localName, ns !== parentNs ? { xmlns: ns } : {});
   if (src.children.length === 0) out.text = src.text;
@@ -93,7 +98,7 @@ function sortKey(n: SNode, schema: Schema, hasSibling: boolean): string[] | unde
   if (schema.orderedByUser.has(n.localName)) return undefined;
   const keys = schema.keysOf(n.localName, (k) => n.child(k) !== undefined);
   if (keys.length > 0) return keys.map((k) => n.childText(k) ?? '');
-  if (n.children.length === 0 && (hasSibling || schema.leafLists.has(n.localName))) return [n.text ?? ''];
+  if (n.isLeaf && (hasSibling || schema.leafLists.has(n.localName))) return [n.text ?? ''];
   return undefined;
 }
 
@@ -135,37 +140,239 @@ export function insertOrdered(parent: SNode, node: SNode, schema: Schema): SNode
 
 /** Puts a detached subtree in clixon's order (see insertOrdered), recursively. */
 export function sortEntries(n: SNode, schema: Schema): SNode {
+  // Packed by the loader, sorted before.
+  if (SNode.isPacked(n)) return n;
   const kids = n.children;
+  if (kids.length === 0) return n;
   n.children = [];
-  for (const k of kids) {
-    k.parent = null;
-    insertOrdered(n, sortEntries(k, schema), schema);
-  }
+  for (const k of kids) sortEntries(k, schema);
+  placeAll(n, kids, schema);
   return n;
+}
+
+/** Below this many new siblings, one insertOrdered each is cheaper than checking the parent's runs. */
+const BULK_MIN = 8;
+
+/**
+ * Adds new children where insertOrdered, called on each in turn, would put them, in time
+ * linear in the parent's children plus a sort of the new ones (one by one costs a scan of
+ * the list per entry: 6000 entries took 20 s). Placed in bulk when the outcome is plain:
+ * an unkeyed node goes last; a keyed name's entries form one run, sorted, at its first
+ * entry's place, and new ones are merged in after the equal keys already there. When the
+ * parent's run of a name is not like that (split, unsorted, or holding unkeyed entries),
+ * or one name comes keyed and unkeyed, or at the document root (top-level YANG order),
+ * the nodes go one by one. Exact for keys that compareKeys orders consistently (all
+ * numeric or all not, within one list).
+ */
+function placeAll(parent: SNode, nodes: SNode[], schema: Schema): void {
+  if (nodes.length < BULK_MIN || parent.name === '' || !placeInBulk(parent, nodes, schema))
+    for (const n of nodes) insertOrdered(parent, n, schema);
+}
+
+interface Run {
+  start: number;
+  end: number;
+  keys: string[][];
+}
+
+function placeInBulk(parent: SNode, nodes: SNode[], schema: Schema): boolean {
+  const keyOf = new Map<SNode, string[]>();
+  const unkeyed = new Set<string>();
+  for (const n of nodes) {
+    const k = sortKey(n, schema, true);
+    if (k) keyOf.set(n, k);
+    else unkeyed.add(n.localName);
+  }
+  const groups = new Map<string, SNode[]>();
+  // The new nodes' places after the existing children, in arrival order: an unkeyed node,
+  // or the run of a keyed name the parent does not have yet.
+  const tail: (SNode | SNode[])[] = [];
+  for (const n of nodes) {
+    const k = keyOf.get(n);
+    if (!k) {
+      tail.push(n);
+      continue;
+    }
+    const name = n.localName;
+    if (unkeyed.has(name)) return false;
+    let g = groups.get(name);
+    if (!g) {
+      groups.set(name, (g = []));
+      tail.push(g);
+    }
+    g.push(n);
+  }
+  const kids = parent.children;
+  const runs = new Map<string, Run>();
+  for (let i = 0; i < kids.length; i++) {
+    const name = kids[i]!.localName;
+    if (!groups.has(name)) continue;
+    const ck = sortKey(kids[i]!, schema, true);
+    if (!ck) return false;
+    const run = runs.get(name);
+    if (!run) runs.set(name, { start: i, end: i + 1, keys: [ck] });
+    else if (run.end !== i || compareKeys(run.keys[run.keys.length - 1]!, ck) > 0) return false;
+    else {
+      run.end = i + 1;
+      run.keys.push(ck);
+    }
+  }
+  // Stable: equal keys keep their arrival order, as one-by-one insertion keeps them.
+  for (const g of groups.values()) if (g.length > 1) g.sort((a, b) => compareKeys(keyOf.get(a)!, keyOf.get(b)!));
+  const out: SNode[] = [];
+  for (let i = 0; i < kids.length; ) {
+    const name = kids[i]!.localName;
+    const run = runs.get(name);
+    if (!run) {
+      out.push(kids[i++]!);
+      continue;
+    }
+    const g = groups.get(name)!;
+    let a = run.start;
+    let b = 0;
+    while (a < run.end && b < g.length)
+      out.push(compareKeys(run.keys[a - run.start]!, keyOf.get(g[b]!)!) <= 0 ? kids[a++]! : g[b++]!);
+    while (a < run.end) out.push(kids[a++]!);
+    while (b < g.length) out.push(g[b++]!);
+    i = run.end;
+  }
+  for (const t of tail) {
+    if (!Array.isArray(t)) out.push(t);
+    else if (!runs.has(t[0]!.localName)) for (const n of t) out.push(n);
+  }
+  for (const n of nodes) n.parent = parent;
+  parent.children = out;
+  return true;
+}
+
+/**
+ * The children an edit adds to one parent, held back and placed together (placeAll), so
+ * that a long list is not scanned per entry. Placed when the parent's edits are done, or
+ * before a removal that one-by-one insertion would have seen differently (beforeRemoval).
+ * A waiting node has its parent already (its namespace is looked up through it).
+ */
+class Additions {
+  private waiting: SNode[] = [];
+  private readonly waitingSet = new Set<SNode>();
+  private readonly waitingNames = new Set<string>();
+  /** Per name with nodes waiting: the length of the parent's run of it, checked sorted (see beforeRemoval). */
+  private readonly runs = new Map<string, number>();
+
+  constructor(
+    private readonly parent: SNode,
+    private readonly schema: Schema,
+  ) {}
+
+  add(n: SNode): SNode {
+    n.parent = this.parent;
+    this.waiting.push(n);
+    this.waitingSet.add(n);
+    this.waitingNames.add(n.localName);
+    return n;
+  }
+
+  /** Puts `fresh` where the waiting `old` was (one identity: one place); false when `old` is not waiting. */
+  swap(old: SNode, fresh: SNode): boolean {
+    if (!this.waitingSet.has(old)) return false;
+    this.waiting[this.waiting.indexOf(old)] = fresh;
+    this.waitingSet.delete(old);
+    this.waitingSet.add(fresh);
+    fresh.parent = this.parent;
+    old.parent = null;
+    return true;
+  }
+
+  /**
+   * Before `n` leaves the parent. A removal moves no other node, so what waits can go on
+   * waiting, unless `n` waits itself, or nodes of its name wait and either the parent's
+   * run of that name is not contiguous, keyed and sorted (where one-by-one insertion puts
+   * an entry then depends on the entries before it) or this removal empties the run
+   * (one-by-one insertion put them in it, not last): then they are placed first.
+   */
+  beforeRemoval(n: SNode): void {
+    if (this.waiting.length === 0) return;
+    if (this.waitingSet.has(n)) return this.place();
+    const name = n.localName;
+    if (!this.waitingNames.has(name)) return;
+    const run = this.runs.get(name) ?? sortedRun(this.parent, name, this.schema);
+    if (run <= 1) return this.place();
+    this.runs.set(name, run - 1);
+  }
+
+  place(): void {
+    if (this.waiting.length === 0) return;
+    const nodes = this.waiting;
+    this.waiting = [];
+    this.waitingSet.clear();
+    this.waitingNames.clear();
+    this.runs.clear();
+    placeAll(this.parent, nodes, this.schema);
+  }
+}
+
+/** How many children of this name the parent has when they are contiguous, keyed and sorted; -1 otherwise. */
+function sortedRun(parent: SNode, name: string, schema: Schema): number {
+  const kids = parent.children;
+  let start = -1;
+  let count = 0;
+  let prev: string[] | undefined;
+  for (let i = 0; i < kids.length; i++) {
+    if (kids[i]!.localName !== name) continue;
+    if (start < 0) start = i;
+    else if (i !== start + count) return -1;
+    const k = sortKey(kids[i]!, schema, true);
+    if (!k || (prev && compareKeys(prev, k) > 0)) return -1;
+    prev = k;
+    count++;
+  }
+  return count;
 }
 
 /** Names that are leaf-lists here: YANG says so, or text-only entries repeat on either side. */
 function leafListNames(target: SNode, edits: SNode[], schema: Schema): Set<string> {
   const out = new Set<string>();
-  const count = (nodes: SNode[]): void => {
-    const seen = new Set<string>();
-    for (const n of nodes) {
-      if (n.children.length > 0) continue;
-      const name = n.localName;
-      if (schema.leafLists.has(name) || seen.has(name)) out.add(name);
-      seen.add(name);
-    }
-  };
-  count(target.children);
-  count(edits);
+  repeatedLeaves(target.children, schema, out);
+  repeatedLeaves(edits, schema, out);
   return out;
 }
 
-/** Index of a parent's children by identity, for merging many entries. */
-function indexChildren(parent: SNode, leafLists: Set<string>, schema: Schema): Map<string, SNode> {
+// Module functions, not closures per call: tsx names each closure it creates (esbuild's
+// keepNames), which cost a third of an edit of 5000 devices.
+function repeatedLeaves(nodes: SNode[], schema: Schema, out: Set<string>): void {
+  const seen = new Set<string>();
+  for (const n of nodes) {
+    if (!n.isLeaf) continue;
+    const name = n.localName;
+    if (schema.leafLists.has(name) || seen.has(name)) out.add(name);
+    seen.add(name);
+  }
+}
+
+/** Adds a new child (placed with the parent's other additions), the parent journaled first. */
+function addNew(target: SNode, added: Additions, n: SNode, j: Journal): SNode {
+  j.touch(target);
+  return added.add(n);
+}
+
+/** A new datastore node from an edit's node: canonical, without operations, in clixon's order. */
+function fresh(e: SNode, targetNs: string, schema: Schema): SNode {
+  const c = canonical(e, targetNs);
+  stripOps(c);
+  return sortEntries(c, schema);
+}
+
+/**
+ * Index of a parent's children by identity, for merging many entries: those named as an
+ * edit is (no other can match one), so that a sibling the edit does not reach is not
+ * read (a packed one stays packed).
+ */
+function indexChildren(parent: SNode, edits: SNode[], leafLists: Set<string>, schema: Schema): Map<string, SNode> {
+  const names = new Set<string>();
+  for (const e of edits) names.add(e.localName);
   const m = new Map<string, SNode>();
   for (const c of parent.children) {
-    const id = identity(c, schema, c.children.length === 0 && leafLists.has(c.localName));
+    if (!names.has(c.localName)) continue;
+    const id = identity(c, schema, c.isLeaf && leafLists.has(c.localName));
     if (!m.has(id)) m.set(id, c);
   }
   return m;
@@ -197,29 +404,24 @@ class Journal {
 function editChildren(target: SNode, edits: SNode[], op: EditOp, schema: Schema, j: Journal): void {
   if (edits.length === 0) return;
   const leafLists = leafListNames(target, edits, schema);
-  const index = indexChildren(target, leafLists, schema);
-  for (const e of edits) editNode(target, index, e, op, schema, leafLists, j);
+  const index = indexChildren(target, edits, leafLists, schema);
+  const added = new Additions(target, schema);
+  for (const e of edits) editNode(target, index, added, e, op, schema, leafLists, j);
+  added.place();
 }
 
-function editNode(target: SNode, index: Map<string, SNode>, e: SNode, inherited: EditOp, schema: Schema, leafLists: Set<string>, j: Journal): void {
+function editNode(
+  target: SNode, index: Map<string, SNode>, added: Additions, e: SNode, inherited: EditOp, schema: Schema, leafLists: Set<string>, j: Journal,
+): void {
   const op = opOf(e) ?? inherited;
   const leafList = e.children.length === 0 && leafLists.has(e.localName);
   const id = identity(e, schema, leafList);
   const existing = index.get(id);
   const targetNs = target.name === '' ? '' : target.ns;
-  const fresh = (): SNode => {
-    const c = canonical(e, targetNs);
-    stripOps(c);
-    return sortEntries(c, schema);
-  };
-  const insert = (n: SNode): SNode => {
-    j.touch(target);
-    return insertOrdered(target, n, schema);
-  };
   switch (op) {
     case 'create':
       if (existing) throw new SimRpcError('application', 'data-exists', 'Data already exists; cannot create new resource');
-      index.set(id, insert(fresh()));
+      index.set(id, addNew(target, added, fresh(e, targetNs, schema), j));
       return;
     case 'delete':
     case 'remove':
@@ -228,6 +430,7 @@ function editNode(target: SNode, index: Map<string, SNode>, e: SNode, inherited:
         return;
       }
       j.touch(target);
+      added.beforeRemoval(existing);
       target.remove(existing);
       index.delete(id);
       if (target.children.length === 0) j.emptied.push(target);
@@ -235,17 +438,22 @@ function editNode(target: SNode, index: Map<string, SNode>, e: SNode, inherited:
     case 'replace':
       if (existing) {
         j.touch(target);
+        const n = fresh(e, targetNs, schema);
+        if (added.swap(existing, n)) {
+          index.set(id, n);
+          return;
+        }
         const i = target.children.indexOf(existing);
         target.remove(existing);
-        index.set(id, target.insertAt(i, fresh()));
-      } else index.set(id, insert(fresh()));
+        index.set(id, target.insertAt(i, n));
+      } else index.set(id, addNew(target, added, fresh(e, targetNs, schema), j));
       return;
     case 'merge':
     case 'none': {
       if (!existing) {
         if (op === 'none' && !hasExplicitOp(e)) return;
         if (op === 'merge' && !e.children.some(hasExplicitOp)) {
-          index.set(id, insert(fresh()));
+          index.set(id, addNew(target, added, fresh(e, targetNs, schema), j));
           return;
         }
         const shell = new SNode(e.localName, e.ns !== targetNs ? { xmlns: e.ns } : {});
@@ -253,7 +461,7 @@ function editNode(target: SNode, index: Map<string, SNode>, e: SNode, inherited:
           const kc = e.child(k);
           if (kc) shell.append(new SNode(k, {}, kc.text));
         }
-        index.set(id, insert(shell));
+        index.set(id, addNew(target, added, shell, j));
         if (e.children.length === 0) {
           if (op === 'merge') shell.text = e.text;
           return;
@@ -441,6 +649,9 @@ export function applyEdit(doc: SNode, configEl: SNode, defaultOp: EditOp, schema
 export function treesEqual(a: SNode | undefined, b: SNode | undefined, schema: Schema): boolean {
   if (a === b) return true;
   if (!a || !b) return (a?.children.length ?? 0) === 0 && (b?.children.length ?? 0) === 0 && (a?.text ?? '') === (b?.text ?? '');
+  // The same XML is the same tree (and packed subtrees stay packed); copies share the string, so mostly a pointer comparison.
+  const xml = SNode.cachedXml(a);
+  if (xml !== undefined && xml === SNode.cachedXml(b)) return true;
   if (a.children.length !== b.children.length) return false;
   if (a.children.length === 0) return (a.text ?? '') === (b.text ?? '');
   const inOrder = sameInOrder(a, b, schema);

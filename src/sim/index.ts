@@ -7,8 +7,10 @@ import { getListKeys, localName, parseInstanceRef, parseString, type XmlNode } f
 import { logger } from '../log.ts';
 import { Controller, type DatastoreName } from './controller.ts';
 import { DEFAULT_MAX_MESSAGE_BYTES, SimServer } from './server.ts';
+import type { DeviceKind } from './devices.ts';
 
 export { SocketInUseError } from './server.ts';
+export { DeviceKindError, type DeviceKind } from './devices.ts';
 
 const log = logger('sim');
 
@@ -23,6 +25,12 @@ export interface SimulatorOptions {
   serviceTimeout?: number;
   /** List keys, leaf-lists and service lists are read from the YANG files here. */
   yangDirs?: string[];
+  /**
+   * Kinds of device, by name: each a module-set compiled once for all its devices (a
+   * device's module-set in `get`, `get-device-schema`, edit-config checked against its
+   * models). A device of no kind has no models: what goes under its config is not checked.
+   */
+  deviceKinds?: Record<string, DeviceKind>;
   /** Larger messages close the session (the backend's behaviour for oversize frames). */
   maxMessageBytes?: number;
 }

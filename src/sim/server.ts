@@ -13,7 +13,7 @@ import { logger } from '../log.ts';
 import { SNode, parseXml, escapeAttr } from './tree.ts';
 import { escapeText, XmlParseError } from '../xml/index.ts';
 import { createDecoder, encodeFrame, FramingError, type Decoder } from '../netconf/index.ts';
-import { NS } from './schema.ts';
+import { NS } from './datamodel.ts';
 import { SimRpcError } from './edit.ts';
 import type { Controller } from './controller.ts';
 

@@ -7,7 +7,7 @@
  * by identity rather than clixon's YANG-sorted lock-step.
  */
 import type { SNode } from './tree.ts';
-import type { Schema } from './schema.ts';
+import type { Schema } from './datamodel.ts';
 import { identity } from './edit.ts';
 
 const INDENT = 3;

@@ -7,7 +7,7 @@
  */
 import { splitTopLevel } from '../xml/path.ts';
 import { SNode } from './tree.ts';
-import type { Schema } from './schema.ts';
+import type { Schema } from './datamodel.ts';
 
 export class XPathError extends Error {
   constructor(message: string) {

@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { applyEdit, SimRpcError, stripCreated } from '../../src/sim/edit.ts';
-import { Schema } from '../../src/sim/schema.ts';
+import { Schema } from '../../src/sim/datamodel.ts';
 import { parseXml, type SNode } from '../../src/sim/tree.ts';
 import { removeCreatedBy } from '../../src/sim/index.ts';
 import { parseString } from '../../src/xml/index.ts';

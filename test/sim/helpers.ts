@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { createDecoder, encodeFrame } from '../../src/netconf/index.ts';
 import { startSimulator, type Simulator, type SimulatorOptions } from '../../src/sim/index.ts';
 
-import { WIRE } from '../wire.ts';
+import { CLIXON_EXAMPLE_MODELS, WIRE } from '../wire.ts';
 import { DEADLINE_MS } from '../deadline.ts';
 export { WIRE };
 export const BASE = 'urn:ietf:params:xml:ns:netconf:base:1.0';
@@ -129,7 +129,7 @@ export interface Rig {
 
 export async function rig(opts: Partial<SimulatorOptions> = {}): Promise<Rig> {
   const dir = mkdtempSync(join(tmpdir(), 'sim-test-'));
-  const sim = await startSimulator({ path: join(dir, 'ctrl.sock'), config: RIG_CONFIG, yangDirs: [WIRE], ...opts });
+  const sim = await startSimulator({ path: join(dir, 'ctrl.sock'), config: RIG_CONFIG, yangDirs: [WIRE, ...CLIXON_EXAMPLE_MODELS], ...opts });
   const clients: RawClient[] = [];
   return {
     sim,

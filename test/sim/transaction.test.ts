@@ -353,7 +353,7 @@ test('CLI commands: set, commit diff, commit, show, delete', async () => {
   }
 });
 
-test('demo seed: two devices and one ssh-users instance, service known from modules/', async () => {
+test('demo seed: a mixed network of three devices and one ssh-users instance, service known from modules/', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'sim-demo-'));
   try {
     const sim = await startSimulator({
@@ -362,7 +362,7 @@ test('demo seed: two devices and one ssh-users instance, service known from modu
       yangDirs: [join(import.meta.dirname, '../../modules')],
     });
     const running = sim.datastore('running');
-    assert.deepEqual(running.findAll('devices/device').map((d) => d.child('name')?.getData()), ['dev1', 'dev2']);
+    assert.deepEqual(running.findAll('devices/device').map((d) => d.child('name')?.getData()), ['dev1', 'dev2', 'oc1']);
     assert.equal(running.findAll('services/ssh-users').length, 1);
     await assert.rejects(startSimulator({ path: join(dir, 's.sock') }), /in use/);
     await sim.close();
