@@ -29,7 +29,7 @@ const sim = await startSimulator({
   yangDirs: [join(REPO, 'modules')],
   config:
     `<devices xmlns="${CTRL}">` +
-    ['r1', 'r2'].map((d) => `<device><name>${d}</name><enabled>true</enabled><conn-type>NETCONF_SSH</conn-type><config/></device>`).join('') +
+    ['r1', 'r2'].map((d) => `<device><name>${d}</name><enabled>true</enabled><conn-type>NETCONF_SSH</conn-type><module-set><module><name>openconfig-system</name><namespace>http://openconfig.net/yang/system</namespace></module></module-set><config/></device>`).join('') +
     '</devices>',
 });
 

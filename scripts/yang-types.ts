@@ -3,16 +3,18 @@
  *
  *   npx tsx scripts/yang-types.ts <yang files or folders> -o <dir> [-p <search folder>]...
  *
- * Files given are emitted (their modules' nodes), folders give every module in them; `-p`
- * folders only resolve imports. Writes <dir>/config.d.ts exporting `Config` (the root a
+ * Files given are emitted (their modules' nodes), folders give every module in them (a
+ * models folder of `clixon-tsapi models`: every module of every module-set); `-p` folders
+ * only resolve imports. Writes <dir>/config.d.ts exporting `Config` (the root a
  * module's setup gets) and `DeviceConfig` (a device's config).
  */
-import { mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { YangContext, indexYangFiles } from '../src/yang/index.ts';
 import { generateTypes } from '../src/yang/typegen.ts';
 import { withController } from '../src/yang/validate.ts';
+import { isModelsFolder, readModelsFolder } from '../src/models/folder.ts';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -22,10 +24,12 @@ if (!values.out || positionals.length === 0) {
   console.error('usage: yang-types.ts <yang files or folders> -o <dir> [-p <search folder>]...');
   process.exit(2);
 }
-const given = positionals.map((p) => resolve(p));
+const given = positionals.flatMap((p) => (isModelsFolder(p) ? Object.values(readModelsFolder(p).sets).flatMap((s) => (s.dir ? [s.dir] : [])) : [resolve(p)]));
 const searchDirs = [...given.map((p) => (statSync(p).isDirectory() ? p : dirname(p))), ...(values.path ?? []).map((p) => resolve(p))];
 const ctx = new YangContext(withController([...new Set(searchDirs)]));
-const names = [...indexYangFiles(given).keys()];
+// Submodules come in through their modules' include.
+const isSubmodule = (file: string): boolean => /^(?:\s|\/\/[^\n]*\n|\/\*[\s\S]*?\*\/)*submodule\b/.test(readFileSync(file, 'utf8'));
+const names = [...indexYangFiles(given)].filter(([, files]) => !isSubmodule(files[0]!)).map(([name]) => name);
 ctx.load(names);
 for (const w of ctx.warnings) console.error(`warning: ${w}`);
 const outDir = resolve(values.out);

@@ -8,6 +8,7 @@
  *   clixon-tsapi check <module> <config> prove a module's properties (src/devkit/check-cli.ts)
  *   clixon-tsapi sim <command>           the simulated controller (src/sim/cli.ts)
  *   clixon-tsapi new <service>           a service skeleton (src/devkit/scaffold.ts)
+ *   clixon-tsapi models -s <sock> -o <dir>  the devices' models from a controller (src/models/cli.ts)
  *   clixon-tsapi test [path…]            the module tests, with this package's instance
  */
 import { readFileSync } from 'node:fs';
@@ -18,6 +19,7 @@ const ENTRIES: Record<string, string> = {
   check: './devkit/check-cli.ts',
   sim: './sim/cli.ts',
   new: './devkit/new-cli.ts',
+  models: './models/cli.ts',
   test: './devkit/test-cli.ts',
 };
 
@@ -29,6 +31,7 @@ Commands:
   check <module> <config> [inst…]   prove a module: determinism, idempotence, clean delete, conflicts, order
   sim <command>                     the simulated controller (start, set, commit, …)
   new <service> [--dir modules]     write a service skeleton: module, YANG, test, sample config
+  models -s <socket> -o <dir>       save every device's module-set and YANG from a controller (for --models, types)
   test [path…]                      run *.test.ts files under the paths (default .) with this package
 
 clixon-tsapi <command> -h shows a command's options.

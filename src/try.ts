@@ -27,6 +27,7 @@ interface CliOptions {
   quiet?: boolean;
   yang?: string | string[];
   validate?: boolean;
+  models?: string;
 }
 
 const cli = cac('try');
@@ -44,6 +45,7 @@ cli
   .option('--batch-size <n>', 'Creator-tagged nodes per edit-config, as the server')
   .option('--yang <dir>', 'A folder of YANG (device models) to check the change against, beside the module\'s own (repeatable)')
   .option('--no-validate', 'Do not check the change against the YANG')
+  .option('--models <dir|socket>', "The devices' models (ctx.models, and each device's YANG): a folder written by `clixon-tsapi models`, or a controller socket; default: the config's module-sets")
   .option('--no-color', 'No colours, even on a terminal')
   .option('-d, --debug', 'Show the modules\' debug logs (on stderr)')
   .option('-q, --quiet', 'Hide the modules\' logs')
@@ -65,6 +67,7 @@ cli
       logLevel: options.quiet ? 0 : options.debug ? 4 : 3,
       ...(options.yang !== undefined ? { yangDirs: [options.yang].flat().map(String) } : {}),
       ...(options.validate === false ? { validate: false } : {}),
+      ...(options.models !== undefined ? { models: String(options.models) } : {}),
     };
     if (options.save !== undefined && resolve(String(options.save)) === resolve(config)) throw new Error('--save must name another file than the config');
     const show = (outcome: TryOutcome): void => print(outcome, options);

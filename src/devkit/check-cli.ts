@@ -18,6 +18,7 @@ interface CliOptions {
   runs?: number | string;
   yang?: string | string[];
   validate?: boolean;
+  models?: string;
   color?: boolean;
   debug?: boolean;
 }
@@ -30,6 +31,7 @@ cli
   .option('--runs <n>', `Generated cases per service; 0: only the config's instances (default ${DEFAULT_RUNS})`)
   .option('--yang <dir>', "A folder of YANG (device models), beside the module's own (repeatable)")
   .option('--validate', 'Check every change against the YANG, as the server does with --validate')
+  .option('--models <dir|socket>', "The devices' models: a folder written by `clixon-tsapi models`, or a controller socket; default: the config's module-sets")
   .option('--no-color', 'No colours, even on a terminal')
   .option('-d, --debug', "Show the modules' logs (on stderr)")
   .example("check modules/banner test/modules/banner.xml \"banner[name='motd']\"")
@@ -57,6 +59,7 @@ cli
         ...(runs !== undefined ? { runs } : {}),
         ...(options.yang !== undefined ? { yangDirs: [options.yang].flat().map(String) } : {}),
         validate: options.validate === true,
+        ...(options.models !== undefined ? { models: String(options.models) } : {}),
         ...(options.debug ? { log: createConsola({ level: 4, stdout: process.stderr, stderr: process.stderr }) } : {}),
       });
       process.stdout.write(options.json ? JSON.stringify(result) + '\n' : formatCheck(result, { color }));

@@ -14,6 +14,7 @@ import type { LoadFailure } from '../service/loader.ts';
 import { checkCase, type CaseOutcome, type CheckFailure, type CheckProperty } from './check-case.ts';
 import { instanceGenerator, type GeneratedInstance } from './check-gen.ts';
 import { moduleRoot } from './tryrun.ts';
+import { loadModels } from '../models/load.ts';
 import { asLoaded, loadPath, ModuleLoadError, NoInstanceError, NoModuleError, parseInstance, prepareRun, readConfig, type RunSetup } from './run.ts';
 
 export type { CheckFailure, CheckProperty };
@@ -38,6 +39,8 @@ export interface CheckOptions {
   validate?: boolean;
   /** The modules' logger; default silent. */
   log?: ConsolaInstance;
+  /** The devices' models: a models folder or a controller socket (as runService's `models`); default the config's module-sets. */
+  models?: string;
 }
 
 export interface GeneratedReport {
@@ -83,7 +86,8 @@ export async function check(module: ServiceModule | string, config: string | Ele
   } else modules = [asLoaded(module)];
   // The modules run many times: their logs only when asked for.
   const log = opts.log ?? createConsola({ level: -999 });
-  const setup = prepareRun(modules, { yangDirs: opts.yangDirs ?? [], log }, broken);
+  const models = opts.models !== undefined ? await loadModels(opts.models) : undefined;
+  const setup = { ...prepareRun(modules, { yangDirs: opts.yangDirs ?? [], log }, broken), ...(models ? { models } : {}) };
   const input = readConfig(config);
   const served = [...new Set(modules.map((m) => m.module.SERVICE))];
   const all = served.flatMap((svc) => instancesIn(input, svc));

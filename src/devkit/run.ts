@@ -20,6 +20,9 @@ import { logger, type ConsolaInstance } from '../log.ts';
 import { SchemaSet, checkChanges } from '../yang/validate.ts';
 import { indexYangFiles } from '../yang/compile.ts';
 import { statSync } from 'node:fs';
+import { loadModels, modelsFromConfig } from '../models/load.ts';
+import { DeviceSchemaCache } from '../models/schemas.ts';
+import { SnapshotModels, type ModelsSnapshot } from '../models/snapshot.ts';
 
 // `try --watch` runs again on every save: the YANG is read again only when a file of it changed.
 const schemaCache = new Map<string, SchemaSet>();
@@ -66,6 +69,13 @@ export interface RunServiceOptions {
    * YangLoadError before any module runs. Default: on.
    */
   validate?: boolean;
+  /**
+   * The devices' models (`ctx.models`, and with validation each device's own schemas): a
+   * models folder written by `clixon-tsapi models`, or a controller's socket (read once per
+   * process). Default: the module-sets the config holds (each device's yang-library or
+   * configured `module-set`), without YANG of their own.
+   */
+  models?: string;
   /** Logger handed to the modules (tagged per module); default `logger('devkit')`. */
   log?: ConsolaInstance;
   /** Keep where the modules made each node (`result.root` nodes' getOrigin()), as validation does anyway. */
@@ -237,7 +247,12 @@ export interface RunSetup {
   schema: Schema;
   /** The YANG as a schema tree (read whole, else prepareRun throws YangLoadError); undefined when validation is off. */
   yang: SchemaSet | undefined;
+  /** The devices' models when given (a models folder, a controller); else each run takes the config's module-sets. */
+  models?: ModelsSnapshot;
 }
+
+// Compiled once per module-set folder for the process (try --watch, check's many runs).
+const deviceSchemaCache = new DeviceSchemaCache();
 
 export function prepareRun(
   modules: readonly LoadedModule[],
@@ -264,7 +279,8 @@ export async function runLoaded(
   opts: RunServiceOptions = {},
   broken: readonly LoadFailure[] = [],
 ): Promise<ServiceRunResult> {
-  return runPrepared(prepareRun(modules, opts, broken), config, opts);
+  const models = opts.models !== undefined ? await loadModels(opts.models) : undefined;
+  return runPrepared({ ...prepareRun(modules, opts, broken), ...(models ? { models } : {}) }, config, opts);
 }
 
 /** runLoaded with the YANG already read (prepareRun). */
@@ -291,10 +307,15 @@ export async function runPrepared(setup: RunSetup, config: string | Element, opt
 
   const txn: TransactionInfo = { tid: opts.tid ?? '1', user: opts.user ?? 'root', entries, diff: opts.diff ?? false };
   const schemas = opts.validate === false ? undefined : setup.yang;
-  const run = await runServices(root, modules, txn, log, { broken, captureOrigins: schemas !== undefined || opts.captureOrigins === true });
+  const snapshot = setup.models ?? modelsFromConfig(input);
+  const models = new SnapshotModels(snapshot);
+  const run = await runServices(root, modules, txn, log, { broken, models, captureOrigins: schemas !== undefined || opts.captureOrigins === true });
   let validation: ValidationSummary | undefined;
   if (schemas) {
-    const report = checkChanges(root, schemas, { read: filter });
+    // Each device with models of its own is judged by them (a device without: by the module folders' and yangDirs' YANG).
+    const devices = deviceSchemaCache.resolve(snapshot);
+    for (const c of devices.compiled) if (c.why !== undefined) log.warn(`device models: ${c.devices.join(', ')} not judged by models of their own: module-set ${c.set}: ${c.why}`);
+    const report = checkChanges(root, schemas, { read: filter, deviceSchemas: (d) => devices.byDevice.get(d) });
     validation = { unchecked: report.unchecked, notJudged: report.notJudged, warnings: schemas.warnings };
   }
   const edits = buildEdits(root, opts.batchSize !== undefined ? { batchSize: opts.batchSize } : {});
@@ -303,7 +324,7 @@ export async function runPrepared(setup: RunSetup, config: string | Element, opt
   // As the server: after SUCCESS of a real commit (not a `commit diff`), the post-commit hooks read running, narrowed by their modules' XPath.
   const withHook = matchingModules(infos, entries).filter((m) => m.hooks.includes('setupPostCommit'));
   if ((opts.postCommit ?? true) && !txn.diff && withHook.length > 0) {
-    const post = await runServices(narrow(running, narrowing(withHook), schema), modules, txn, log, { phase: 'post-commit', result: 'SUCCESS' });
+    const post = await runServices(narrow(running, narrowing(withHook), schema), modules, txn, log, { phase: 'post-commit', result: 'SUCCESS', models });
     calls.push(...post.calls.map(toRecord));
   }
   return { root, input, running, diff: deviceDiff(input, running, { leafLists }), edits, entries, calls, ...(validation ? { validation } : {}) };

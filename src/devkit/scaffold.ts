@@ -54,20 +54,42 @@ const namespace = (service: string): string => `urn:example:${service}`;
 function moduleText(service: string): string {
   return `/**
  * The ${service} service: every instance sets its text as the message of the day on its
- * devices (every device when it lists none). What it creates carries the instance as
- * creator (cl:creator), so the controller removes it when the instance goes or changes.
+ * devices (every device when it lists none) that carry openconfig-system: a network is
+ * mixed, and ctx.models says which model each device has (its module-set). What it creates
+ * carries the instance as creator (cl:creator), so the controller removes it when the
+ * instance goes or changes.
  */
-import { parseTemplate, type ServiceModule, type XmlNode } from 'clixon-tsapi';
+import { parseTemplate, type ConsolaInstance, type ServiceContext, type ServiceModule, type XmlNode } from 'clixon-tsapi';
 
 export const SERVICE = '${service}';
 
 const OPENCONFIG_SYSTEM = 'http://openconfig.net/yang/system';
+const MODEL = 'openconfig-system';
 /** What an instance sets on a device; parseTemplate escapes the values. */
 const MOTD = \`<motd-banner xmlns:cl="http://clicon.org/lib" cl:creator="${service}[name='{{NAME}}']">{{TEXT}}</motd-banner>\`;
 
 /** The child named \`name\`, created when missing. */
 const ensure = (parent: XmlNode, name: string, attributes?: Record<string, string>): XmlNode =>
   parent.child(name) ?? parent.create(name, attributes ? { attributes } : {});
+
+/** The transaction whose skipped devices were logged: once per transaction, not per instance. */
+let skippedLogged: string | undefined;
+
+/** The devices that carry the model; the others are logged, once per transaction, with why. */
+function withModel(devices: readonly XmlNode[], log: ConsolaInstance, ctx: ServiceContext): XmlNode[] {
+  const skipped: string[] = [];
+  const kept = devices.filter((device) => {
+    const name = device.child('name')?.getData() ?? '';
+    if (ctx.models.hasModel(name, MODEL)) return true;
+    skipped.push(\`\${name} (\${ctx.models.moduleSet(name) ? \`no \${MODEL} in its module-set\` : 'module-set not known'})\`);
+    return false;
+  });
+  if (skipped.length > 0 && skippedLogged !== ctx.tid) {
+    skippedLogged = ctx.tid;
+    log.info(\`skipped \${skipped.join(', ')}\`);
+  }
+  return kept;
+}
 
 /** The devices an instance sets the motd on: those it lists, or every device. */
 const targets = (instance: XmlNode, devices: string[]): string[] => {
@@ -77,7 +99,8 @@ const targets = (instance: XmlNode, devices: string[]): string[] => {
 
 export const setup: ServiceModule['setup'] = (root, log, ctx) => {
   const instances = root.services?.getElements(SERVICE) ?? [];
-  const deviceNames = (root.devices?.getElements('device') ?? []).map((d) => d.child('name')?.getData() ?? '');
+  const devices = withModel(root.devices?.getElements('device') ?? [], log, ctx);
+  const deviceNames = devices.map((d) => d.child('name')?.getData() ?? '');
   for (const instance of instances) {
     const name = instance.child('name')?.getData() ?? '';
     // ctx.instance: the instance committed; undefined when every instance is re-applied.
@@ -89,7 +112,7 @@ export const setup: ServiceModule['setup'] = (root, log, ctx) => {
       const shared = other === instance ? undefined : targets(other, deviceNames).find((d) => mine.includes(d));
       if (shared !== undefined) throw new Error(\`\${name} and \${other.child('name')?.getData()} both set the motd of \${shared}\`);
     }
-    for (const device of root.devices?.getElements('device') ?? []) {
+    for (const device of devices) {
       const deviceName = device.child('name')?.getData() ?? '';
       if (!mine.includes(deviceName)) continue;
       const system = ensure(ensure(device, 'config'), 'system', { xmlns: OPENCONFIG_SYSTEM });
@@ -152,6 +175,12 @@ test('an instance sets the motd on its devices only', async () => {
   assert.match(r.diff.get('dev1') ?? '', /^\\+\\s+<motd-banner>Hello from clixon-tsapi<\\/motd-banner>$/m);
 });
 
+test('a device without openconfig-system (dev3 here) is skipped', async () => {
+  const all = CONFIG.replace('<device>dev1</device>', '');
+  const r = await runService(MODULE, all, { instance: INSTANCE });
+  assert.deepEqual([...r.diff.keys()], ['dev1', 'dev2']);
+});
+
 test('deleting the instance removes what it created', async () => {
   const created = await runService(MODULE, CONFIG, { instance: INSTANCE });
   const r = await runService(MODULE, created.running, { instance: INSTANCE, delete: true });
@@ -177,9 +206,14 @@ function configText(service: string): string {
     <device>dev1</device>
   </${service}>
 </services>
+<!-- Each device's module-set says which models it carries (the controller has it for
+     every device; clixon-tsapi try --models <dir|socket> takes your network's instead). -->
 <devices xmlns="http://clicon.org/controller">
   <device>
     <name>dev1</name>
+    <module-set>
+      <module><name>openconfig-system</name><namespace>http://openconfig.net/yang/system</namespace></module>
+    </module-set>
     <config>
       <system xmlns="http://openconfig.net/yang/system">
         <config>
@@ -190,6 +224,16 @@ function configText(service: string): string {
   </device>
   <device>
     <name>dev2</name>
+    <module-set>
+      <module><name>openconfig-system</name><namespace>http://openconfig.net/yang/system</namespace></module>
+    </module-set>
+    <config/>
+  </device>
+  <device>
+    <name>dev3</name>
+    <module-set>
+      <module><name>clixon-example</name><namespace>urn:example:clixon</namespace></module>
+    </module-set>
     <config/>
   </device>
 </devices>

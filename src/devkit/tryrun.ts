@@ -12,6 +12,7 @@ import { parseString } from '../xml/index.ts';
 import { BrokenModuleError, ModuleRunError } from '../service/runner.ts';
 import { EditRejectedError } from './controller.ts';
 import { SchemaValidationError, YangLoadError } from '../yang/validate.ts';
+import { ModelsFolderError } from '../models/folder.ts';
 import { DevkitInputError, ModuleLoadError, loadPath, runLoaded, type CallRecord, type ValidationSummary } from './run.ts';
 
 /** What `try` was asked to run. */
@@ -33,6 +34,8 @@ export interface TryJob {
   yangDirs?: string[];
   /** false: do not check the change against the YANG. */
   validate?: boolean;
+  /** The devices' models: a models folder or a controller socket (RunServiceOptions.models). */
+  models?: string;
 }
 
 /** Where an error points: a file, line and column in the module's sources. */
@@ -87,6 +90,7 @@ export async function tryOnce(job: TryJob): Promise<TryOutcome> {
         ...(job.batchSize !== undefined ? { batchSize: job.batchSize } : {}),
         ...(job.yangDirs ? { yangDirs: job.yangDirs } : {}),
         ...(job.validate === false ? { validate: false } : {}),
+        ...(job.models !== undefined ? { models: job.models } : {}),
         log: moduleLogger(job.logLevel ?? 3),
       },
       failures,
@@ -124,7 +128,7 @@ export function moduleRoot(modulePath: string): string {
 
 /** An error as a report: its message, and where in the module's sources it happened. */
 export function reportError(err: unknown, roots: readonly string[]): ErrorReport {
-  if (err instanceof DevkitInputError || err instanceof YangLoadError) return { kind: 'input', message: err.message, frames: [] };
+  if (err instanceof DevkitInputError || err instanceof YangLoadError || err instanceof ModelsFolderError) return { kind: 'input', message: err.message, frames: [] };
   if (err instanceof EditRejectedError) return { kind: 'commit', message: err.message, frames: [] };
   if (err instanceof SchemaValidationError) {
     const frames = err.issues.flatMap((i) => (i.origin ? [i.origin] : []));

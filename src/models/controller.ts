@@ -82,27 +82,27 @@ export async function readModuleSets(
   const configured = devicesEl ? moduleSetsOfDevices(devicesEl) : new Map<string, ModuleSetEntry[]>();
   const sets = new Map<string, ModuleSetEntry[]>();
   const problems = new Map<string, string>();
-  let supported = true;
+  /** Why get-device-schema is not asked at all (the controller has none). */
+  let none: string | undefined;
   for (const device of devices) {
-    if (supported) {
+    let why = none;
+    if (why === undefined) {
       try {
         const entries = parseDeviceSchemaReply(await session.rpc(build.getDeviceSchema({ user: opts.user, device }), { timeout: opts.timeoutMs }));
         if (entries.length > 0) {
           sets.set(device, entries);
           continue;
         }
-        problems.set(device, 'get-device-schema lists no module');
+        why = 'get-device-schema lists no module';
       } catch (err) {
         if (!(err instanceof RpcError)) throw err;
-        if (unsupported(err)) supported = false;
-        problems.set(device, `get-device-schema: ${err.message}`);
+        why = `get-device-schema: ${err.message}`;
+        if (unsupported(err)) none = why = `the controller has no get-device-schema (${err.message})`;
       }
     }
     const own = configured.get(device);
-    if (own && own.length > 0) {
-      sets.set(device, own);
-      problems.delete(device);
-    } else if (!problems.has(device)) problems.set(device, 'no module-set: the controller has no get-device-schema and none is configured');
+    if (own && own.length > 0) sets.set(device, own);
+    else problems.set(device, `${why}; no module-set configured`);
   }
   return { sets, problems, devices };
 }
@@ -146,6 +146,8 @@ export class ControllerModels {
   private snapshot: ModelsSnapshot | undefined;
   private stale = true;
   private session: Session | undefined;
+  /** The devices whose set is not known, as last warned of. */
+  private warned = new Map<string, string>();
   /** Per set key: its folder and the modules missing from it, once fetched. */
   private readonly fetched = new Map<string, { dir: string; missing: string[] }>();
 
@@ -178,6 +180,14 @@ export class ControllerModels {
         const read = await readModuleSets(session, opts);
         this.snapshot = snapshotOf(this.opts.where, read.sets, read.problems);
         this.stale = false;
+        // Said once per device and reason, not at every read; devices with one reason in one line.
+        const byWhy = new Map<string, string[]>();
+        for (const [device, why] of read.problems) if (this.warned.get(device) !== why) byWhy.set(why, [...(byWhy.get(why) ?? []), device]);
+        for (const [why, devices] of byWhy) {
+          const named = devices.length > 4 ? `${devices.slice(0, 3).join(', ')}, … ${devices.length} devices` : devices.join(', ');
+          this.opts.log.warn(`device models: ${named}: ${why}`);
+        }
+        this.warned = read.problems;
       }
       if (opts.yang) {
         for (const [key, set] of Object.entries(this.snapshot.sets)) {
@@ -206,6 +216,11 @@ export class ControllerModels {
       return { snapshot: { ...base, problems }, loads };
     }
     return { snapshot: this.snapshot, loads };
+  }
+
+  /** The snapshot the last transaction used (the post-commit hooks use it too). */
+  last(): ModelsSnapshot | undefined {
+    return this.snapshot;
   }
 
   async close(): Promise<void> {

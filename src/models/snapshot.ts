@@ -64,3 +64,16 @@ export class SnapshotModels implements DeviceModels {
     return this.byDevice.get(device)?.entries;
   }
 }
+
+/**
+ * DeviceModels from device → its modules (names, or entries): for a test that calls a
+ * module's functions itself. No argument: no device's set is known.
+ */
+export function deviceModels(sets: Record<string, readonly (string | ModuleSetEntry)[]> = {}): DeviceModels {
+  const snapshot: ModelsSnapshot = { from: 'deviceModels()', devices: {}, sets: {}, problems: {} };
+  for (const [device, modules] of Object.entries(sets)) {
+    snapshot.devices[device] = device;
+    snapshot.sets[device] = { modules: modules.map((m) => (typeof m === 'string' ? { name: m, namespace: '' } : m)), devices: [device] };
+  }
+  return new SnapshotModels(snapshot);
+}

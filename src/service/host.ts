@@ -12,7 +12,7 @@ import { Worker } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 import type { ConsolaInstance } from '../log.ts';
 import { findModuleFiles, type LoadFailure } from './loader.ts';
-import type { FromWorker, ModuleInfo, RunFailure, RunRequest, ToWorker, WorkerTimings } from './worker-messages.ts';
+import type { FromWorker, ModelsUse, ModuleInfo, RunFailure, RunRequest, ToWorker, WorkerTimings } from './worker-messages.ts';
 import type { ModuleBudget } from './deadline.ts';
 
 const BOOT = fileURLToPath(new URL('./worker-boot.mjs', import.meta.url));
@@ -41,8 +41,8 @@ export interface HostOptions {
 }
 
 export type RunOutcome =
-  | { ok: true; served: string[]; edits: string[]; creators: number; timings: WorkerTimings }
-  | { ok: false; failure: RunFailure };
+  | { ok: true; served: string[]; edits: string[]; creators: number; timings: WorkerTimings; models?: ModelsUse }
+  | { ok: false; failure: RunFailure; models?: ModelsUse };
 
 /** The module set was not loaded within the time a run or a caller had. */
 export class ModulesNotLoadedError extends Error {
@@ -354,8 +354,8 @@ export class ModuleHost {
       const onMessage = (msg: FromWorker): void => {
         if (msg.type === 'call' && msg.id === id) last = msg;
         else if (msg.type === 'done' && msg.id === id) {
-          finish({ ok: true, served: msg.served, edits: msg.edits, creators: msg.creators, timings: msg.timings }, false);
-        } else if (msg.type === 'failed' && msg.id === id) finish({ ok: false, failure: msg.failure }, false);
+          finish({ ok: true, served: msg.served, edits: msg.edits, creators: msg.creators, timings: msg.timings, ...(msg.models ? { models: msg.models } : {}) }, false);
+        } else if (msg.type === 'failed' && msg.id === id) finish({ ok: false, failure: msg.failure, ...(msg.models ? { models: msg.models } : {}) }, false);
       };
       const onError = (err: Error): void => {
         finish({ ok: false, failure: { kind: 'internal', ...where(last), message: `module worker crashed: ${err.stack ?? err.message}` } }, true);

@@ -4,6 +4,7 @@
  * a file's exports against it, the runner calls it.
  */
 import type { ConsolaInstance } from '../log.ts';
+import type { DeviceModels } from '../models/snapshot.ts';
 import { controllerXpath } from '../netconf/rpc.ts';
 import { splitTopLevel } from '../xml/path.ts';
 import type { XmlNode } from '../xml/index.ts';
@@ -26,6 +27,12 @@ export interface ServiceContext {
   result?: 'SUCCESS' | 'FAILED';
   /** Post-commit hooks only: the controller's reason, when it gave one. */
   reason?: string;
+  /**
+   * Which devices carry which YANG modules (each device's module-set): write a model's
+   * config only where `models.hasModel(device, module)`. A device whose set is not known
+   * has no model (`moduleSet(device)` is undefined).
+   */
+  models: DeviceModels;
 }
 
 /** One module function: sync or async, gets the config tree, a tagged logger and the context. */

@@ -30,7 +30,13 @@ export function transactionLine(r: TransactionReport): string {
     else if (r.timings.validateOff !== undefined) work.push(`validate off (${r.timings.validateOff})`);
     work.push(`serialize ${ms(r.timings.serializeMs)}`);
   }
+  // Devices not judged by models of their own, by reason: many devices with one reason make one short entry.
+  const byWhy = new Map<string, string[]>();
+  for (const [device, why] of Object.entries(r.modelsUse?.off ?? {})) byWhy.set(why, [...(byWhy.get(why) ?? []), device === '*' ? 'every device' : device]);
+  for (const [why, devices] of byWhy) work.push(`no device models for ${listed(devices)} (${why})`);
   if (work.length > 0) parts.push(work.join(', '));
+  const models = modelsLoaded(r);
+  if (models) parts.push(models);
   parts.push(`sent ${r.edits} edit-config, ${groupDigits(r.editBytes)} bytes`);
   return parts.join('; ');
 }
@@ -39,4 +45,29 @@ export function transactionLine(r: TransactionReport): string {
 function callTimes(times: readonly number[]): string {
   if (times.length > CALLS_LISTED) return `${times.length}× ${Math.round(times.reduce((a, x) => a + x, 0))} ms`;
   return `${times.map((x) => Math.round(x)).join('+')} ms`;
+}
+
+/**
+ * `models loaded from /run/controller.sock: set 1a2b3c4d5e6f (dev1, dev2; 22 modules) fetch 16 ms, compile 130 ms`:
+ * when a module-set's YANG was fetched or compiled for this transaction, where from and what it took.
+ */
+function modelsLoaded(r: TransactionReport): string | undefined {
+  const fetched = new Map((r.models?.loads ?? []).map((l) => [l.set, l]));
+  const compiled = new Map((r.modelsUse?.compiled ?? []).map((c) => [c.set, c]));
+  const sets = [...new Set([...fetched.keys(), ...compiled.keys()])];
+  if (sets.length === 0) return undefined;
+  const each = sets.map((set) => {
+    const f = fetched.get(set);
+    const c = compiled.get(set);
+    const devices = f?.devices ?? c?.devices ?? [];
+    const shown = listed(devices);
+    const cost = [f ? `fetch ${Math.round(f.fetchMs)} ms` : '', c && c.why === undefined ? `compile ${Math.round(c.ms)} ms` : ''].filter((x) => x !== '').join(', ');
+    return `set ${set} (${shown}; ${f?.modules ?? c?.modules ?? 0} modules)${cost ? ` ${cost}` : ''}`;
+  });
+  return `models loaded${r.models ? ` from ${r.models.from}` : ''}: ${each.join('; ')}`;
+}
+
+/** `dev1, dev2`, or past four `dev1, dev2, dev3, … 50 devices`. */
+function listed(devices: readonly string[]): string {
+  return devices.length > 4 ? `${devices.slice(0, 3).join(', ')}, … ${devices.length} devices` : devices.join(', ');
 }

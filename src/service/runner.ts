@@ -6,6 +6,7 @@
 import type { ConsolaInstance } from '../log.ts';
 import { parseInstanceRef, type XmlNode } from '../xml/index.ts';
 import { captureOrigins, originScope } from '../xml/origin.ts';
+import { SnapshotModels, type DeviceModels } from '../models/snapshot.ts';
 import type { LoadFailure } from './loader.ts';
 import type { HookName, LoadedModule, ServiceContext, ServiceFunction } from './module.ts';
 
@@ -43,6 +44,8 @@ export interface RunOptions {
    * module's line from this one run. Costs a sampled stack per node shape (src/xml/origin.ts).
    */
   captureOrigins?: boolean;
+  /** The devices' module-sets, as `ctx.models`; none given: no device's set is known. */
+  models?: DeviceModels;
   /** Called before each module function runs (the server uses it to name a module that hangs). */
   onCall?: (call: ModuleCall) => void;
 }
@@ -109,6 +112,7 @@ export async function runServices(
   const phase = opts.phase ?? 'commit';
   const calls: ModuleCall[] = [];
   const listed = new Set(txn.entries.map((e) => e.service));
+  const models = opts.models ?? new SnapshotModels(undefined);
 
   if (phase === 'commit') {
     const broken = brokenFor(opts.broken ?? [], txn.entries);
@@ -139,6 +143,7 @@ export async function runServices(
       service: m.SERVICE,
       services: [...listed],
       diff: txn.diff,
+      models,
       ...(target.instance !== undefined ? { instance: target.instance } : {}),
       ...(opts.result !== undefined ? { result: opts.result } : {}),
       ...(opts.reason !== undefined ? { reason: opts.reason } : {}),

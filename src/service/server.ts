@@ -28,7 +28,9 @@
  * transaction-error sent on the new connection is taken: FAILED, origin tsapi, our reason.
  */
 import { EventEmitter } from 'node:events';
-import { basename } from 'node:path';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
 import { performance } from 'node:perf_hooks';
 import type { ConsolaInstance } from '../log.ts';
@@ -37,11 +39,12 @@ import type { XmlNode } from '../xml/index.ts';
 import { ModuleHost } from './host.ts';
 import { isModuleFileName } from './loader.ts';
 import { brokenFor, parseServiceEntry, type RunPhase, type ServiceEntry, type TransactionInfo } from './runner.ts';
-import type { ModuleInfo, RunFailure, WorkerTimings } from './worker-messages.ts';
+import type { ModelsUse, ModuleInfo, RunFailure, WorkerTimings } from './worker-messages.ts';
 import { DEFAULT_BATCH_SIZE } from './edits.ts';
 import { CONTROLLER_SERVICE_TIMEOUT_DEFAULT_MS, moduleBudget, parseServiceTimeout, requestBudgetMs, type ModuleBudget } from './deadline.ts';
 import type { FrameLogger } from './framelog.ts';
 import { transactionLine } from './report.ts';
+import { ControllerModels, type ModelsLoad } from '../models/controller.ts';
 
 /** The origin this server names in transaction-error (the Python server says `pyapi`). */
 export const ORIGIN = 'tsapi';
@@ -96,6 +99,10 @@ export interface TransactionReport {
   /** Per RPC: ms from sending to the reply frame (the controller's time and the transfer), and ms parsing the reply here. */
   rpcs: { name: string; waitMs: number; parseMs: number; bytesOut: number; bytesIn: number }[];
   timings?: WorkerTimings;
+  /** Device models fetched from the controller for this transaction (a new or changed module-set), and from where. */
+  models?: { from: string; loads: ModelsLoad[] };
+  /** Device models in validation: sets compiled, devices not judged by models of their own. */
+  modelsUse?: ModelsUse;
 }
 
 interface Served {
@@ -144,10 +151,26 @@ export class ServiceServer extends EventEmitter {
   private reloadTimer: NodeJS.Timeout | undefined;
   private readonly done: Promise<void>;
   private markDone!: () => void;
+  /** Each device's module-set (ctx.models) and, with validation, its YANG: read over a connection of their own. */
+  private readonly models: ControllerModels;
+  private readonly modelsDir: string;
 
   constructor(private readonly opts: ServerOptions) {
     super();
     this.done = new Promise((resolve) => (this.markDone = resolve));
+    this.modelsDir = mkdtempSync(join(tmpdir(), 'clixon-tsapi-models-'));
+    this.models = new ControllerModels({
+      connect: () =>
+        Session.connect({
+          ...(opts.sockPath !== undefined ? { path: opts.sockPath } : {}),
+          ...(opts.host !== undefined ? { host: opts.host } : {}),
+          ...(opts.port !== undefined ? { port: opts.port } : {}),
+          timeout: opts.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+        }),
+      dir: this.modelsDir,
+      where: this.where(),
+      log: opts.log,
+    });
     this.host = new ModuleHost({
       modulePaths: opts.modulePaths,
       moduleFilter: opts.moduleFilter ?? [],
@@ -202,6 +225,8 @@ export class ServiceServer extends EventEmitter {
     if (s && !s.closed) await s.close().catch(() => undefined);
     await this.connectLoop;
     await this.host.close();
+    await this.models.close();
+    rmSync(this.modelsDir, { recursive: true, force: true });
     this.markDone();
   }
 
@@ -258,6 +283,8 @@ export class ServiceServer extends EventEmitter {
       }
       const closed = new Promise<void>((resolve) => session.on('close', () => resolve()));
       this.session = session;
+      // A new connection may be to a restarted controller, with devices connected anew.
+      this.models.markStale();
       this.emit('connected');
       this.flushOwed();
       await Promise.race([closed, new Promise<void>((r) => (this.wakeUp = r))]);
@@ -418,12 +445,17 @@ export class ServiceServer extends EventEmitter {
         return;
       }
       const filter = narrowing(matching);
+      // The models are read beside the config, on their own connection: never this transaction's failure.
+      const models = this.models.current({ user, timeoutMs: timeout() / 2, yang: this.opts.validate === true });
       const configXml = await rpcRaw(build.getConfig({ user, source: 'actions', xpath: filter.xpath, namespaces: filter.namespaces }));
       report.configBytes = configXml.length;
+      const { snapshot, loads } = await models;
+      if (loads.length > 0) report.models = { from: snapshot.from, loads };
       const outcome = await this.host.run(
-        { phase: 'commit', configXml, txn, broken, batchSize: this.opts.batchSize ?? DEFAULT_BATCH_SIZE, read: filter },
+        { phase: 'commit', configXml, txn, broken, batchSize: this.opts.batchSize ?? DEFAULT_BATCH_SIZE, read: filter, models: snapshot },
         { budget },
       );
+      if (outcome.models) report.modelsUse = outcome.models;
       if (!outcome.ok) {
         await fail(failureReason(outcome.failure));
         return;
@@ -566,6 +598,8 @@ export class ServiceServer extends EventEmitter {
   private async controllerTransaction(came: Session, ct: XmlNode): Promise<void> {
     const tid = text(ct.child('tid'));
     const served = this.served.get(tid);
+    // Another transaction (a connection opened or closed, a pull) may have changed a device's module-set.
+    if (!served) this.models.markStale();
     if (!served) return;
     this.served.delete(tid);
     // The hooks read running: any live connection serves, the one it came on or the next.
@@ -595,6 +629,7 @@ export class ServiceServer extends EventEmitter {
       ...(reason !== '' ? { reason } : {}),
       broken: [],
       batchSize: this.opts.batchSize ?? DEFAULT_BATCH_SIZE,
+      ...(this.models.last() ? { models: this.models.last()! } : {}),
     });
     if (!outcome.ok) this.opts.log.error(`tid ${tid}: ${hook} failed: ${failureReason(outcome.failure).trim()}`);
   }

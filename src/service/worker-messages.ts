@@ -3,6 +3,8 @@
  * crosses: the config as UTF-8 bytes whose buffer is transferred (a multi-MB string
  * would be copied by structured clone), edits as XML text, errors as strings.
  */
+import type { ModelsSnapshot } from '../models/snapshot.ts';
+import type { SetCompile } from '../models/schemas.ts';
 import type { LoadFailure } from './loader.ts';
 import type { HookName } from './module.ts';
 import type { RunPhase, TransactionInfo } from './runner.ts';
@@ -28,6 +30,8 @@ export interface RunRequest {
   batchSize: number;
   /** What the config read selected (the modules' SERVICE_XPATH), when not all of it: validation judges only what it holds whole. */
   read?: { xpath: string; namespaces: Record<string, string> };
+  /** The devices' module-sets (ctx.models) and, with validation, where each set's YANG is. */
+  models?: ModelsSnapshot;
 }
 
 export type ToWorker =
@@ -61,6 +65,12 @@ export interface WorkerTimings {
   cpu?: { parseMs: number; modulesMs: number; serializeMs: number; validateMs?: number };
 }
 
+/** Device models in a run's validation: sets compiled for it, and devices not judged by models of their own (why). */
+export interface ModelsUse {
+  compiled: SetCompile[];
+  off: Record<string, string>;
+}
+
 /** Why a run failed: a module threw, a needed module is broken, or the worker itself hit an error. */
 export interface RunFailure {
   /** schema: what the modules changed does not fit the YANG (--validate); nothing was sent. */
@@ -77,5 +87,5 @@ export type FromWorker =
   | { type: 'loaded'; modules: ModuleInfo[]; failures: LoadFailure[] }
   | { type: 'call'; id: number; service: string; file: string; fn: string; instance?: string }
   | { type: 'log'; level: number; tag: string; message: string }
-  | { type: 'done'; id: number; served: string[]; edits: string[]; creators: number; timings: WorkerTimings }
-  | { type: 'failed'; id: number; failure: RunFailure };
+  | { type: 'done'; id: number; served: string[]; edits: string[]; creators: number; timings: WorkerTimings; models?: ModelsUse }
+  | { type: 'failed'; id: number; failure: RunFailure; models?: ModelsUse };

@@ -15,9 +15,11 @@ import { planEdits } from './edits.ts';
 import { loadModules, moduleInfo } from './loader.ts';
 import type { LoadedModule } from './module.ts';
 import { BrokenModuleError, ModuleRunError, runServices } from './runner.ts';
-import type { FromWorker, RunFailure, ToWorker } from './worker-messages.ts';
+import type { FromWorker, ModelsUse, RunFailure, ToWorker } from './worker-messages.ts';
 import { dirname } from 'node:path';
 import { SchemaSet, SchemaValidationError, checkChanges } from '../yang/validate.ts';
+import { SnapshotModels } from '../models/snapshot.ts';
+import { DeviceSchemaCache } from '../models/schemas.ts';
 
 const port = parentPort;
 if (!port) throw new Error('worker.ts runs only as a worker thread');
@@ -43,6 +45,8 @@ const validateWith: { yangDirs: string[] } | undefined = workerData?.validate;
 let schemas: SchemaSet | undefined;
 /** Why validation asked for is off (the YANG could not be used at all). */
 let validateOff: string | undefined;
+/** Each module-set's schemas, compiled once while this worker lives. */
+const deviceSchemas = new DeviceSchemaCache();
 
 // Exposed only when the process runs with --expose-gc (the benchmarks): then each run reports
 // this worker's own heap, collected, before the run and while its tree is held.
@@ -97,6 +101,7 @@ async function handle(msg: ToWorker): Promise<void> {
     return;
   }
   const { id } = msg;
+  let models: { models?: ModelsUse } = {};
   try {
     // (the received bytes are this run's: not the baseline)
     const m0 = performance.now();
@@ -114,6 +119,7 @@ async function handle(msg: ToWorker): Promise<void> {
       phase: msg.phase,
       broken: msg.broken,
       captureOrigins: check,
+      models: new SnapshotModels(msg.models),
       ...(msg.result !== undefined ? { result: msg.result } : {}),
       ...(msg.reason !== undefined ? { reason: msg.reason } : {}),
       onCall: (c) =>
@@ -128,7 +134,14 @@ async function handle(msg: ToWorker): Promise<void> {
     });
     const t2 = performance.now();
     const c2 = cpu();
-    if (check) checkChanges(root, schemas!, msg.read ? { read: msg.read } : {});
+    // The devices' own models judge their config; a device without them, the YANG beside the modules and --yang.
+    const devices = check && msg.models ? deviceSchemas.resolve(msg.models) : undefined;
+    for (const c of devices?.compiled ?? []) {
+      if (c.why === undefined) log.info(`device models: module-set ${c.set} (${c.devices.join(', ')}; ${c.modules} modules) compiled in ${Math.round(c.ms)} ms`);
+      else log.warn(`device models: validation off for ${c.devices.join(', ')}: module-set ${c.set}: ${c.why}`);
+    }
+    if (devices) models = { models: { compiled: devices.compiled, off: Object.fromEntries(devices.off) } };
+    if (check) checkChanges(root, schemas!, { ...(msg.read ? { read: msg.read } : {}), ...(devices ? { deviceSchemas: (d: string) => devices.byDevice.get(d) } : {}) });
     const t2v = performance.now();
     const c2v = cpu();
     const { edits, creators } = msg.phase === 'commit' ? planEdits(root, { batchSize: msg.batchSize }) : { edits: [], creators: 0 };
@@ -142,9 +155,9 @@ async function handle(msg: ToWorker): Promise<void> {
       c0 !== undefined && c1 !== undefined && c2 !== undefined && c2v !== undefined && c3 !== undefined
         ? { cpu: { parseMs: c1 - c0, modulesMs: c2 - c1, serializeMs: c3 - c2v, ...(check ? { validateMs: c2v - c2 } : {}) } }
         : {};
-    send({ type: 'done', id, served: run.served, edits, creators, timings: { parseMs: t1 - t0, modulesMs: t2 - t1, serializeMs: t3 - t2v, ...(check ? { validateMs: t2v - t2 } : {}), ...off, ...note, ...heap, ...cpuMs } });
+    send({ type: 'done', id, served: run.served, edits, creators, timings: { parseMs: t1 - t0, modulesMs: t2 - t1, serializeMs: t3 - t2v, ...(check ? { validateMs: t2v - t2 - compileMs(devices?.compiled) } : {}), ...off, ...note, ...heap, ...cpuMs }, ...models });
   } catch (err) {
-    send({ type: 'failed', id, failure: toFailure(err) });
+    send({ type: 'failed', id, failure: toFailure(err), ...models });
   }
 }
 
@@ -174,6 +187,10 @@ function takeConfig(msg: { config?: ArrayBuffer }): string {
   const text = Buffer.from(msg.config!).toString('utf8');
   delete msg.config;
   return text;
+}
+
+function compileMs(compiled: readonly { ms: number }[] | undefined): number {
+  return (compiled ?? []).reduce((a, c) => a + c.ms, 0);
 }
 
 /**

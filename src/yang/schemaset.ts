@@ -56,6 +56,12 @@ export class SchemaSet {
     readonly searched: readonly string[] = [],
     /** Enabled features per module name (a device's module-set); undefined: all on, as pyang. */
     readonly features?: Record<string, readonly string[]>,
+    /**
+     * These are all the models of the config they judge (a device's module-set): an element
+     * of a namespace none of them has is unknown there, as the controller finds it, rather
+     * than left unchecked.
+     */
+    readonly complete = false,
   ) {
     this.problems = ctx.warnings.filter((w) => LOAD_PROBLEM.test(w));
     this.warnings = ctx.warnings.filter((w) => !LOAD_PROBLEM.test(w));
@@ -74,10 +80,11 @@ export class SchemaSet {
    * there (so with no folder at all, the controller's own nodes are still checked). What
    * could not be read is in `problems`: never a silent partial set.
    */
-  static fromDirs(dirs: readonly string[], opts: LoadOptions = {}): SchemaSet {
-    const ctx = new YangContext(withController(dirs), opts);
+  static fromDirs(dirs: readonly string[], opts: LoadOptions & { complete?: boolean } = {}): SchemaSet {
+    const { complete, ...load } = opts;
+    const ctx = new YangContext(withController(dirs), load);
     ctx.loadAll();
-    return new SchemaSet(ctx, dirs, opts.features);
+    return new SchemaSet(ctx, dirs, opts.features, complete ?? false);
   }
 
   get modules(): ReadonlyMap<string, YangModule> {

@@ -211,6 +211,7 @@ function checkElement(v: Validation, el: Element, parentPath: string): void {
       // Without a model for that namespace nothing can be said, unless the name belongs to a known one.
       if (set.knowsNamespace(ns)) v.report(el, path, `unknown element ${name} in namespace ${ns}`);
       else if (set.hasTopNamed(name, device)) v.report(el, path, `wrong namespace ${ns || '(none)'} for ${name}`);
+      else if (device && set.complete) v.report(el, path, `unknown element ${name}: no module of the device's module-set has namespace ${ns || '(none)'}`);
       else v.unchecked.add(ns || '(none)');
       return;
     }

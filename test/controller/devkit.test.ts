@@ -8,7 +8,7 @@ import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { ServerProcess } from '../service/harness.ts';
-import { client, configure, moduleDir, REPO, reset, serve, testsvcModule } from './rig.ts';
+import { client, configure, moduleDir, REPO, reset, serve, SOCK, testsvcModule } from './rig.ts';
 
 function runTry(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
@@ -44,7 +44,8 @@ describe('try prints what the controller prints', () => {
         await using cx = await client({ source: 'candidate', readOnly: true });
         writeFileSync(config, (await cx.getRoot()).dumps());
       }
-      const ours = await runTry([modules, config, 'testsvc', 'd1']);
+      // The devices' module-sets from the controller: the module writes where clixon-example is.
+      const ours = await runTry([modules, config, 'testsvc', 'd1', '--models', SOCK]);
       assert.equal(ours.code, 0, ours.stderr);
       assert.equal(ours.stdout.trimEnd(), controller.trimEnd());
       await configure('commit');

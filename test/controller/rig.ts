@@ -89,6 +89,7 @@ export async function deviceParams(): Promise<Record<string, string[]>> {
  * The testsvc module of the recordings (what testsvc.py does), plus anything in `extra`,
  * as a user writes it in the controller's module folder: the API imported by package
  * name, each parameter built from a template and `add()`ed (one library instance or bust).
+ * Only into devices that carry clixon-example (ctx.models): the rig may hold others (oc1).
  */
 export function testsvcModule(extra = ''): string {
   return `import { parseTemplate, type ServiceModule } from 'clixon-tsapi';
@@ -100,6 +101,7 @@ export const setup: ServiceModule['setup'] = (root, log, ctx) => {
     if (ctx.instance !== undefined && name !== ctx.instance) continue;
     if (name === 'boom') throw new Error('boom requested');
     for (const dev of root.devices?.getElements('device') ?? []) {
+      if (!ctx.models.hasModel(String(dev.child('name')?.getData()), 'clixon-example')) continue;
       const cfg = dev.child('config') ?? dev.create('config');
       const table = cfg.child('table') ?? cfg.create('table', { attributes: { xmlns: 'urn:example:clixon' } });
       for (const p of inst.getElements('params')) {
@@ -122,9 +124,13 @@ export function moduleDir(files: Record<string, string>): string {
   return dir;
 }
 
-/** Our server on the real controller's socket (foreground, stdout, frames logged), subscribed. */
-export async function serve(modules: string, args: string[] = []): Promise<ServerProcess> {
-  const server = startServer(['-F', '-l', 'o', '-d', '-s', SOCK, '-m', modules, '-p', join(dirname(modules), 'server.pid'), ...args]);
+/**
+ * Our server on the real controller's socket (foreground, stdout), subscribed: with -d
+ * (frames logged, validation on: each device's config against its models from the
+ * controller), or with `plain` neither, as the server runs by default.
+ */
+export async function serve(modules: string, args: string[] = [], opts: { plain?: boolean } = {}): Promise<ServerProcess> {
+  const server = startServer(['-F', '-l', 'o', ...(opts.plain ? [] : ['-d']), '-s', SOCK, '-m', modules, '-p', join(dirname(modules), 'server.pid'), ...args]);
   await server.waitFor(/waiting for services-commit/, 0, 300_000);
   return server;
 }

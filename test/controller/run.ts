@@ -1,7 +1,8 @@
 /**
  * `npm run test:controller`: the suite under test/controller/ against a running real
- * Clixon controller, given by CLIXON_CONTROLLER_CONFIG (its controller.xml). Without one,
- * or when it does not answer, it says so in one line and exits 0: CI has no controller.
+ * Clixon controller, given by CLIXON_CONTROLLER_CONFIG (its controller.xml). Without one
+ * it says so in one line and exits 0: CI has no controller. Given one that does not
+ * answer, it fails (exit 1) saying why: a suite asked for that cannot run is no pass.
  */
 import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
@@ -28,11 +29,17 @@ async function main(): Promise<number> {
     console.log('test:controller skipped: CLIXON_CONTROLLER_CONFIG is not set (the controller.xml of a running Clixon controller, devices OPEN)');
     return 0;
   }
-  const sock = readControllerConfig(config).sock;
+  let sock: string | undefined;
+  try {
+    sock = readControllerConfig(config).sock;
+  } catch (err) {
+    console.error(`test:controller FAILED: cannot read CLIXON_CONTROLLER_CONFIG=${config}: ${err instanceof Error ? err.message : String(err)}`);
+    return 1;
+  }
   const problem = sock === undefined ? `no CLICON_SOCK in ${config}` : await reachable(sock);
   if (problem !== undefined) {
-    console.log(`test:controller skipped: the controller of ${config} does not answer (${problem})`);
-    return 0;
+    console.error(`test:controller FAILED: CLIXON_CONTROLLER_CONFIG is set, but the controller of ${config} does not answer (${problem}); start it, or unset the variable to skip the suite`);
+    return 1;
   }
   const files = readdirSync(here).filter((f) => f.endsWith('.test.ts')).sort().map((f) => join(here, f));
   // One file at a time: the controller takes one services-commit subscriber.

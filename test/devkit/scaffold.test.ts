@@ -47,7 +47,7 @@ test('new, then npm test passes and try prints the device diff', async (t) => {
   symlinkSync(BIN, join(bin, 'clixon-tsapi'));
   const tested = await shell(dir, NPM, ['test'], { PATH: `${bin}:${dirname(process.execPath)}:${process.env.PATH ?? ''}` });
   assert.equal(tested.code, 0, tested.out);
-  assert.match(tested.out, /# pass 3\n# fail 0/);
+  assert.match(tested.out, /# pass 4\n# fail 0/);
   assert.match(tested.out, /^ok \d+ - check: the module keeps its properties$/m);
 
   // Its tsconfig finds this package's types from a folder outside the repo.

@@ -3,22 +3,26 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import { readFileSync } from 'node:fs';
+import { createConsola } from 'consola';
 import { formatDeviceDiff, runService } from '../../src/devkit/index.ts';
+import { MODELS_DIR } from '../models/models-folder.ts';
 
 const BANNER = fileURLToPath(new URL('../../modules/banner', import.meta.url));
 const OC = 'http://openconfig.net/yang/system';
+/** A device's configured module-set: it carries openconfig-system (the module writes only there). */
+const OC_SET = `<module-set><module><name>openconfig-system</name><namespace>${OC}</namespace></module></module-set>`;
 const bannerPath = (dev: string): string => `/devices/device[name="${dev}"]/config/system/config/login-banner`;
 
 /** One banner instance (devices listed, paths it created) and dev1 (hostname, maybe a banner), dev2 (empty). */
-function config(opts: { text: string; devices?: string[]; created?: string[]; dev1Banner?: string }): string {
+function config(opts: { text: string; devices?: string[]; created?: string[]; dev1Banner?: string; more?: string }): string {
   const devs = (opts.devices ?? []).map((d) => `<device>${d}</device>`).join('');
   const created = opts.created ? `<created>${opts.created.map((p) => `<path>${p}</path>`).join('')}</created>` : '';
   const banner = opts.dev1Banner !== undefined ? `<login-banner>${opts.dev1Banner}</login-banner>` : '';
   return (
     `<services xmlns="http://clicon.org/controller"><banner xmlns="urn:example:banner"><name>motd</name><text>${opts.text}</text>${devs}${created}</banner></services>` +
     `<devices xmlns="http://clicon.org/controller">` +
-    `<device><name>dev1</name><config><system xmlns="${OC}"><config><hostname>r1</hostname>${banner}</config></system></config></device>` +
-    `<device><name>dev2</name><config/></device></devices>`
+    `<device><name>dev1</name>${OC_SET}<config><system xmlns="${OC}"><config><hostname>r1</hostname>${banner}</config></system></config></device>` +
+    `<device><name>dev2</name>${OC_SET}<config/></device>${opts.more ?? ''}</devices>`
   );
 }
 
@@ -37,6 +41,18 @@ test('banner: no device listed means every device; a device without system confi
     r.diff.get('dev2'),
     [`+   <system xmlns="${OC}">`, '+      <config>', '+         <login-banner>Hi</login-banner>', '+      </config>', '+   </system>', ''].join('\n'),
   );
+});
+
+test('banner: a mixed network: only devices carrying openconfig-system get it; the others are named once, with why', async () => {
+  const lines: string[] = [];
+  const log = createConsola({ level: 3, reporters: [{ log: (o) => lines.push(o.args.join(' ')) }] });
+  const other = `<device><name>r3</name><module-set><module><name>clixon-example</name><namespace>urn:example:clixon</namespace></module></module-set><config/></device><device><name>r4</name><config/></device>`;
+  const r = await runService(BANNER, config({ text: 'Hi', more: other }), { instance: "banner[name='motd']", log, tid: '41' });
+  assert.deepEqual([...r.diff.keys()], ['dev1', 'dev2']);
+  assert.deepEqual(lines.filter((l) => l.startsWith('skipped')), ['skipped r3 (no openconfig-system in its module-set), r4 (module-set not known)']);
+  // The models may come from elsewhere than the config: a test's own.
+  const only = await runService(BANNER, config({ text: 'Hi' }), { instance: "banner[name='motd']", models: MODELS_DIR });
+  assert.deepEqual([...only.diff.keys()], ['dev2']);
 });
 
 test('banner: changed text replaces the banner the instance created', async () => {

@@ -25,7 +25,7 @@ function config(users: User[], existing: User[] = []): string {
   const created = existing.length ? `<created>${['dev1', 'dev2'].flatMap((d) => existing.map((u) => `<path>${userPath(d, u.name)}</path>`)).join('')}</created>` : '';
   const svc = users.map((u) => `<username><name>${u.name}</name>${u.key ? `<ssh-key>${u.key}</ssh-key>` : ''}<role>${u.role}</role></username>`).join('');
   const sys = existing.length ? `<system xmlns="${OC}"><aaa><authentication><users>${existing.map(userXml).join('')}</users></authentication></aaa></system>` : '';
-  const dev = (n: string): string => `<device><name>${n}</name><config>${sys}</config></device>`;
+  const dev = (n: string): string => `<device><name>${n}</name><module-set><module><name>openconfig-system</name><namespace>${OC}</namespace></module></module-set><config>${sys}</config></device>`;
   return `<services xmlns="http://clicon.org/controller"><ssh-users xmlns="http://clicon.org/ssh-users"><instance>admins</instance>${svc}${created}</ssh-users></services><devices xmlns="http://clicon.org/controller">${dev('dev1')}${dev('dev2')}</devices>`;
 }
 

@@ -81,7 +81,7 @@ test('npm pack, install into an empty folder, run the installed server on a modu
 
   // check ships with what it needs (fast-check): the installed command checks the installed banner example.
   const config = join(dir, 'banner.xml');
-  writeFileSync(config, `<services xmlns="http://clicon.org/controller"><banner xmlns="urn:example:banner"><name>motd</name><text>Hi</text><device>dev1</device></banner></services><devices xmlns="http://clicon.org/controller"><device><name>dev1</name><config/></device><device><name>dev2</name><config/></device></devices>`);
+  writeFileSync(config, `<services xmlns="http://clicon.org/controller"><banner xmlns="urn:example:banner"><name>motd</name><text>Hi</text><device>dev1</device></banner></services><devices xmlns="http://clicon.org/controller">${['dev1', 'dev2'].map((d) => `<device><name>${d}</name><module-set><module><name>openconfig-system</name><namespace>http://openconfig.net/yang/system</namespace></module></module-set><config/></device>`).join('')}</devices>`);
   const checked = await exec(join(install, 'node_modules/.bin/clixon-tsapi'), ['check', join(install, 'node_modules/clixon-tsapi/modules/banner'), config, '--runs', '3', '--seed', '1'], {
     cwd: dir,
     env: { ...process.env, NODE_TEST_CONTEXT: '', NO_COLOR: '1' },

@@ -52,7 +52,7 @@ async function commitOne(server: ServerProcess, op: Operator): Promise<{ from: n
 }
 
 const TRANSACTION_LINE =
-  /\btid \d+: done in (\d+) ms; controller get \d+ ms, get-config [\d+]+ ms, edit-config \d+ ms, transaction-actions-done \d+ ms; read ([\d ]+) bytes, parse \d+ ms, modules \d+ ms, (?:validate \d+ ms, )?serialize \d+ ms; sent 1 edit-config, ([\d ]+) bytes$/;
+  /\btid \d+: done in (\d+) ms; controller get \d+ ms, get-config [\d+]+ ms, edit-config \d+ ms, transaction-actions-done \d+ ms; read ([\d ]+) bytes, parse \d+ ms, modules \d+ ms, (?:validate \d+ ms, )?serialize \d+ ms(?:, no device models for .*)?; sent 1 edit-config, ([\d ]+) bytes$/;
 
 test('-d: a multi-MB reply is logged as its head and size; the transaction line has its figures', async (t) => {
   const { server, op } = await bigStack(t, ['-d']);

@@ -16,6 +16,8 @@ import { DEADLINE_MS } from '../deadline.ts';
 const NC = 'urn:ietf:params:xml:ns:netconf:base:1.0';
 const CTRL = 'http://clicon.org/controller';
 export const OK = `<rpc-reply xmlns="${NC}"><ok/></rpc-reply>`;
+/** Where the numbers of connections without a hello start. */
+const SIDE_CONNECTIONS = 1000;
 
 /**
  * What the fake does with one request: the usual answer, nothing, hang up, frames or bytes
@@ -54,6 +56,13 @@ export interface FakeOptions {
   serviceTimeoutS?: number;
   /** The actions datastore's content (inside `<data>`). */
   actions?: string;
+  /**
+   * Per device, its `get-device-schema` replies as recorded from a real controller
+   * (test/models/fixtures.ts): the list, and the list with each module's text (detail).
+   * These devices are also what running lists under devices. A device not here gets the
+   * controller's "No matching device found"; none given: the fake has no devices.
+   */
+  deviceSchemas?: Record<string, { list: string; detail: string }>;
 }
 
 /** The actions datastore of the usual test: one testsvc instance, two devices with an empty table. */
@@ -76,6 +85,9 @@ export class FakeController {
   readonly #waiters: (() => void)[] = [];
   #subscriber: number | undefined;
   #connections = 0;
+  #side = 0;
+  /** Every socket open, numbered yet or not. */
+  readonly #open = new Set<Socket>();
 
   private constructor(readonly opts: FakeOptions) {
     this.#dir = mkdtempSync(join(tmpdir(), 'tsapi-fake-'));
@@ -92,7 +104,7 @@ export class FakeController {
     return f;
   }
 
-  /** Connections accepted so far. */
+  /** Service server connections (those opening with a hello) so far. */
   get connections(): number {
     return this.#connections;
   }
@@ -122,6 +134,14 @@ export class FakeController {
     return conn;
   }
 
+  /** Sends a notification (`<notification>…`) to the services-commit subscriber. */
+  notify(xml: string): void {
+    const conn = this.#subscriber;
+    const s = conn !== undefined ? this.#sockets.get(conn) : undefined;
+    if (conn === undefined || !s) throw new Error('no services-commit subscriber');
+    s.write(encodeFrame(xml, 'chunked'));
+  }
+
   /** Whether connection `conn` is still open. */
   isOpen(conn: number): boolean {
     return this.#sockets.has(conn);
@@ -129,7 +149,7 @@ export class FakeController {
 
   /** Hangs up on every connection, as a controller going away would. */
   dropAll(): void {
-    for (const s of this.#sockets.values()) s.destroy();
+    for (const s of this.#open) s.destroy();
   }
 
   /** Resolves once `cond` holds (checked on every request, answer and connection, and on recheck()); rejects past the deadline naming `what`. */
@@ -173,8 +193,10 @@ export class FakeController {
   }
 
   #serve(socket: Socket): void {
-    const conn = ++this.#connections;
-    this.#sockets.set(conn, socket);
+    // Numbered by its first message: a session that says hello (a service server) 1, 2, …;
+    // one that does not (a script, the server's models session) from SIDE_CONNECTIONS on.
+    let conn: number | undefined;
+    this.#open.add(socket);
     const decoder = createDecoder('chunked');
     socket.on('data', (d: Buffer) => {
       let messages: string[];
@@ -184,11 +206,18 @@ export class FakeController {
         socket.destroy();
         return;
       }
-      for (const xml of messages) this.#request(conn, socket, xml);
+      for (const xml of messages) {
+        if (conn === undefined) {
+          conn = /^<hello\b/.test(xml) ? ++this.#connections : SIDE_CONNECTIONS + ++this.#side;
+          this.#sockets.set(conn, socket);
+        }
+        this.#request(conn, socket, xml);
+      }
     });
     socket.on('error', () => socket.destroy());
     socket.on('close', () => {
-      this.#sockets.delete(conn);
+      this.#open.delete(socket);
+      if (conn !== undefined) this.#sockets.delete(conn);
       if (this.#subscriber === conn) this.#subscriber = undefined;
       this.#wake();
     });
@@ -248,11 +277,21 @@ export class FakeController {
         return [reply(`<data><transactions xmlns="${CTRL}"><transaction><tid>${req.tid}</tid><username>alice</username><state>${state}</state></transaction></transactions></data>`)];
       }
       case 'get-config':
+        if (req.source === 'running' && xml.includes('ctrl:devices/ctrl:device/ctrl:name')) {
+          const names = Object.keys(this.opts.deviceSchemas ?? {});
+          return [reply(names.length === 0 ? '<data/>' : `<data><devices xmlns="${CTRL}">${names.map((n) => `<device><name>${n}</name></device>`).join('')}</devices></data>`)];
+        }
         if (req.source === 'running') {
           const t = this.opts.serviceTimeoutS;
           return [reply(t === undefined ? '<data/>' : `<data><services xmlns="${CTRL}"><service-timeout>${t}</service-timeout></services></data>`)];
         }
         return [reply(`<data>${this.opts.actions ?? ACTIONS}</data>`)];
+      case 'get-device-schema': {
+        const device = /<device>([^<]*)<\/device>/.exec(xml)?.[1] ?? '';
+        const recorded = this.opts.deviceSchemas?.[device];
+        if (!recorded) return [operationFailed('No matching device found')];
+        return [xml.includes('<detail>true</detail>') ? recorded.detail : recorded.list];
+      }
       case 'transaction-actions-done':
       case 'transaction-error': {
         const state = req.tid !== undefined ? this.#state.get(req.tid) : undefined;

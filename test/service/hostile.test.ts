@@ -38,9 +38,11 @@ async function oneAnswer(fake: FakeController, tid: string): Promise<{ kind: str
 
 test('a services-commit that comes with the subscription reply, before the server has finished connecting, is answered, and so are later ones, after a reconnect too', async (t) => {
   const fake = await FakeController.start({ serviceTimeoutS: 120 });
-  // On each connection, the first services-commit rides in the same write as the subscription's <ok/>.
+  // On each connection that subscribes, the first services-commit rides in the same write as the subscription's <ok/>
+  // (counted by subscription: the server's models have a connection of their own).
+  let subscriptions = 0;
   fake.script = (req) => {
-    if (req.op === 'create-subscription' && req.xml.includes('<stream>services-commit</stream>')) return { answer: { after: [fake.begin(`${req.conn}1`)] } };
+    if (req.op === 'create-subscription' && req.xml.includes('<stream>services-commit</stream>')) return { answer: { after: [fake.begin(`${++subscriptions}1`)] } };
     return undefined;
   };
   const { server } = await setUp(t, fake);

@@ -12,6 +12,7 @@ import { BrokenModuleError, ModuleRunError, parseServiceEntry, runServices, brok
 import type { LoadedModule, ServiceContext } from '../../src/service/module.ts';
 import { parseString } from '../../src/xml/index.ts';
 import { logger } from '../../src/log.ts';
+import { deviceModels } from '../../src/models/index.ts';
 
 function tempModules(files: Record<string, string>): string {
   const dir = mkdtempSync(join(tmpdir(), 'tsapi-mod-'));
@@ -102,14 +103,17 @@ test('runServices: pre-commit hooks first, then setup per module per listed inst
     },
   });
   const root = parseString('<services/>');
+  const models = deviceModels({ r1: ['m1'] });
   const res = await runServices(
     root,
     [a, b, mod('c', calls)],
     { tid: '7', user: 'alice', diff: true, entries: [parseServiceEntry("a[name='x']"), parseServiceEntry("b[name='y']"), parseServiceEntry("a[name='z']")] },
     log,
+    { models },
   );
   assert.deepEqual(calls, ['a.pre(x)', 'a.pre(z)', 'a.setup(x)', 'a.setup(z)']);
-  assert.deepEqual(seen, [{ tid: '7', user: 'alice', service: 'b', instance: 'y', services: ['a', 'b'], diff: true }]);
+  assert.deepEqual(seen, [{ tid: '7', user: 'alice', service: 'b', instance: 'y', services: ['a', 'b'], diff: true, models }]);
+  assert.equal(seen[0]!.models.hasModel('r1', 'm1'), true);
   assert.equal(root.find('services/touched')!.getData(), 'y');
   assert.deepEqual(res.served, ['a', 'b']);
 });

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import type { ServiceModule } from '../../src/service/module.ts';
 import { getDevices, parseString, setCreatorAttributes, type XmlNode } from '../../src/xml/index.ts';
 import { logger } from '../../src/log.ts';
+import { deviceModels } from '../../src/models/index.ts';
 
 const testsvc: ServiceModule = {
   SERVICE: 'testsvc',
@@ -43,7 +44,7 @@ test('the example module edits the tree and only what it touched is marked', asy
       '<devices xmlns="http://clicon.org/controller"><device><name>dev1</name><config><interface><mtu>9000</mtu></interface></config></device>' +
       '<device><name>dev2</name><config/></device></devices>',
   );
-  const ctx = { tid: '1', user: 'u', service: 'testsvc', instance: 's1', services: ['testsvc'], diff: false };
+  const ctx = { tid: '1', user: 'u', service: 'testsvc', instance: 's1', services: ['testsvc'], diff: false, models: deviceModels() };
   await testsvc.setup(root, logger('example'), ctx);
   const dev1 = root.devices?.device;
   assert.equal(

@@ -17,7 +17,7 @@ const BANNER_DIR = fileURLToPath(new URL('../../modules/banner', import.meta.url
 const IF = 'http://openconfig.net/yang/interfaces';
 const CONFIG =
   '<services xmlns="http://clicon.org/controller"><banner xmlns="urn:example:banner"><name>motd</name><text>hi</text></banner></services>' +
-  '<devices xmlns="http://clicon.org/controller"><device><name>dev1</name><config><system xmlns="http://openconfig.net/yang/system"><config><hostname>r1</hostname></config></system></config></device></devices>';
+  '<devices xmlns="http://clicon.org/controller"><device><name>dev1</name><module-set><module><name>openconfig-system</name><namespace>http://openconfig.net/yang/system</namespace></module></module-set><config><system xmlns="http://openconfig.net/yang/system"><config><hostname>r1</hostname></config></system></config></device></devices>';
 const THIS_FILE = fileURLToPath(import.meta.url);
 
 /** Runs `edit` on dev1's config as a banner module's setup (the banner YANG and OpenConfig as schemas). */
