@@ -17,25 +17,6 @@ export const SERVICE = 'ssh-users';
 const OPENCONFIG_SYSTEM = 'http://openconfig.net/yang/system';
 const MODEL = 'openconfig-system';
 
-/** The transaction whose skipped devices were logged: once per transaction, not per instance. */
-let skippedLogged: string | undefined;
-
-/** The devices that carry the model; the others are logged, once per transaction, with why. */
-function withModel(devices: readonly XmlNode[], log: ConsolaInstance, ctx: ServiceContext): XmlNode[] {
-  const skipped: string[] = [];
-  const kept = devices.filter((device) => {
-    const name = device.child('name')?.getData() ?? '';
-    if (ctx.models.hasModel(name, MODEL)) return true;
-    skipped.push(`${name} (${ctx.models.moduleSet(name) ? `no ${MODEL} in its module-set` : 'module-set not known'})`);
-    return false;
-  });
-  if (skipped.length > 0 && skippedLogged !== ctx.tid) {
-    skippedLogged = ctx.tid;
-    log.info(`skipped ${skipped.join(', ')}`);
-  }
-  return kept;
-}
-
 /** One user on a device, tagged with the instance as its creator (as the Python example's template). */
 const USER = `<user cl:creator="ssh-users[instance='{{INSTANCE}}']" xmlns:cl="http://clicon.org/lib">
   <username>{{USERNAME}}</username>
@@ -50,7 +31,7 @@ function ensure(parent: Element, name: string, attributes?: Record<string, strin
 export function setup(root: Config, log: ConsolaInstance, ctx: ServiceContext): void {
   // The first <ssh-users> iterates over every one of them.
   const instances = [...(root.services?.ssh_users ?? [])];
-  const devices = withModel(root.devices?.getElements('device') ?? [], log, ctx);
+  const devices = ctx.models.withModel(root.devices?.getElements('device') ?? [], MODEL, log);
   const usernames = (instance: Element): string[] => instance.getElements('username').map((u) => u.child('name')?.getData() ?? '');
   for (const instance of instances) {
     const name = instance.child('instance')?.getData() ?? '';

@@ -59,7 +59,7 @@ function moduleText(service: string): string {
  * carries the instance as creator (cl:creator), so the controller removes it when the
  * instance goes or changes.
  */
-import { parseTemplate, type ConsolaInstance, type ServiceContext, type ServiceModule, type XmlNode } from 'clixon-tsapi';
+import { parseTemplate, type ServiceModule, type XmlNode } from 'clixon-tsapi';
 
 export const SERVICE = '${service}';
 
@@ -72,25 +72,6 @@ const MOTD = \`<motd-banner xmlns:cl="http://clicon.org/lib" cl:creator="${servi
 const ensure = (parent: XmlNode, name: string, attributes?: Record<string, string>): XmlNode =>
   parent.child(name) ?? parent.create(name, attributes ? { attributes } : {});
 
-/** The transaction whose skipped devices were logged: once per transaction, not per instance. */
-let skippedLogged: string | undefined;
-
-/** The devices that carry the model; the others are logged, once per transaction, with why. */
-function withModel(devices: readonly XmlNode[], log: ConsolaInstance, ctx: ServiceContext): XmlNode[] {
-  const skipped: string[] = [];
-  const kept = devices.filter((device) => {
-    const name = device.child('name')?.getData() ?? '';
-    if (ctx.models.hasModel(name, MODEL)) return true;
-    skipped.push(\`\${name} (\${ctx.models.moduleSet(name) ? \`no \${MODEL} in its module-set\` : 'module-set not known'})\`);
-    return false;
-  });
-  if (skipped.length > 0 && skippedLogged !== ctx.tid) {
-    skippedLogged = ctx.tid;
-    log.info(\`skipped \${skipped.join(', ')}\`);
-  }
-  return kept;
-}
-
 /** The devices an instance sets the motd on: those it lists, or every device. */
 const targets = (instance: XmlNode, devices: string[]): string[] => {
   const listed = instance.getElements('device').map((d) => d.getData());
@@ -99,7 +80,7 @@ const targets = (instance: XmlNode, devices: string[]): string[] => {
 
 export const setup: ServiceModule['setup'] = (root, log, ctx) => {
   const instances = root.services?.getElements(SERVICE) ?? [];
-  const devices = withModel(root.devices?.getElements('device') ?? [], log, ctx);
+  const devices = ctx.models.withModel(root.devices?.getElements('device') ?? [], MODEL, log);
   const deviceNames = devices.map((d) => d.child('name')?.getData() ?? '');
   for (const instance of instances) {
     const name = instance.child('name')?.getData() ?? '';

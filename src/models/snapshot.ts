@@ -3,6 +3,7 @@
  * over it: `DeviceModels`, which a module reads as `ctx.models` to know which devices
  * carry a model.
  */
+import type { XmlNode } from '../xml/index.ts';
 import type { ModuleSetEntry } from './moduleset.ts';
 
 /** One module-set and the devices that have it. */
@@ -34,6 +35,12 @@ export interface DeviceModels {
   devicesWithModel(module: string): string[];
   /** The device's module-set; undefined when it is not known. */
   moduleSet(device: string): readonly ModuleSetEntry[] | undefined;
+  /**
+   * The `device` elements whose module-set has the module. The others are named with why
+   * (the set lacks the module, or is not known) in one `log.info` line per module and run,
+   * however many instances ask: a run serves one transaction.
+   */
+  withModel<T extends XmlNode>(devices: readonly T[], module: string, log: { info(message: string): void }): T[];
 }
 
 /** DeviceModels over a snapshot. */
@@ -62,6 +69,24 @@ export class SnapshotModels implements DeviceModels {
 
   moduleSet(device: string): readonly ModuleSetEntry[] | undefined {
     return this.byDevice.get(device)?.entries;
+  }
+
+  /** Modules whose skipped devices this run has logged. */
+  private readonly skipLogged = new Set<string>();
+
+  withModel<T extends XmlNode>(devices: readonly T[], module: string, log: { info(message: string): void }): T[] {
+    const skipped: string[] = [];
+    const kept = devices.filter((device) => {
+      const name = device.child('name')?.getData() ?? '';
+      if (this.hasModel(name, module)) return true;
+      skipped.push(`${name} (${this.moduleSet(name) ? `no ${module} in its module-set` : 'module-set not known'})`);
+      return false;
+    });
+    if (skipped.length > 0 && !this.skipLogged.has(module)) {
+      this.skipLogged.add(module);
+      log.info(`skipped ${skipped.join(', ')}`);
+    }
+    return kept;
   }
 }
 
