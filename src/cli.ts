@@ -9,6 +9,7 @@
  *   clixon-tsapi sim <command>           the simulated controller (src/sim/cli.ts)
  *   clixon-tsapi new <service>           a service skeleton (src/devkit/scaffold.ts)
  *   clixon-tsapi models -s <sock> -o <dir>  the devices' models from a controller (src/models/cli.ts)
+ *   clixon-tsapi types <yang…> -o <dir>  TypeScript declarations from YANG or a models folder (src/yang/types-cli.ts)
  *   clixon-tsapi test [path…]            the module tests, with this package's instance
  */
 import { readFileSync } from 'node:fs';
@@ -20,6 +21,7 @@ const ENTRIES: Record<string, string> = {
   sim: './sim/cli.ts',
   new: './devkit/new-cli.ts',
   models: './models/cli.ts',
+  types: './yang/types-cli.ts',
   test: './devkit/test-cli.ts',
 };
 
@@ -32,6 +34,7 @@ Commands:
   sim <command>                     the simulated controller (start, set, commit, …)
   new <service> [--dir modules]     write a service skeleton: module, YANG, test, sample config
   models -s <socket> -o <dir>       save every device's module-set and YANG from a controller (for --models, types)
+  types <yang…|models dir> -o <dir> TypeScript declarations (config.d.ts) for modules, from YANG or a models folder
   test [path…]                      run *.test.ts files under the paths (default .) with this package
 
 clixon-tsapi <command> -h shows a command's options.

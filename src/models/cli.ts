@@ -2,7 +2,7 @@
  * `clixon-tsapi models -s <socket> -o <dir>`: saves every device's module-set and the YANG of
  * each set from a controller into a models folder (folder.ts), compiles each set to say
  * whether it is usable, and prints what it took. `try`/`runService`/`check` take the folder
- * with `--models`, and `npm run types -- <dir> -o <out>` makes TypeScript of it.
+ * with `--models`, and `clixon-tsapi types <dir> -o <out>` makes TypeScript of it.
  */
 import { cac } from 'cac';
 import { performance } from 'node:perf_hooks';

@@ -13,7 +13,7 @@ import { MODELS_DIR } from './models-folder.ts';
 test("types from a models folder: a device's config has every set's top-level nodes", (t) => {
   const out = tempDir();
   t.after(() => cleanup(out));
-  const r = spawnSync(process.execPath, ['--import', 'tsx', join(REPO, 'scripts/yang-types.ts'), MODELS_DIR, '-o', out], { encoding: 'utf8', timeout: 180_000 });
+  const r = spawnSync(process.execPath, [join(REPO, 'bin/clixon-tsapi.mjs'), 'types', MODELS_DIR, '-o', out], { encoding: 'utf8', timeout: 180_000 });
   assert.equal(r.status, 0, r.stdout + r.stderr);
   const text = readFileSync(join(out, 'config.d.ts'), 'utf8');
   const device = /export type DeviceConfig = Element & \{([\s\S]*?)\n\};/.exec(text)?.[1] ?? '';
@@ -25,7 +25,7 @@ test("types from a models folder: a device's config has every set's top-level no
 test("types of the network make tsc reject a module's misspelled device leaf", async (t) => {
   const out = tempDir();
   t.after(() => cleanup(out));
-  const r = spawnSync(process.execPath, ['--import', 'tsx', join(REPO, 'scripts/yang-types.ts'), MODELS_DIR, '-o', out], { encoding: 'utf8', timeout: 180_000 });
+  const r = spawnSync(process.execPath, [join(REPO, 'bin/clixon-tsapi.mjs'), 'types', MODELS_DIR, '-o', out], { encoding: 'utf8', timeout: 180_000 });
   assert.equal(r.status, 0, r.stdout + r.stderr);
   const { default: ts } = await import('typescript');
   const cfg = ts.readConfigFile(join(REPO, 'tsconfig.json'), (p) => ts.sys.readFile(p));

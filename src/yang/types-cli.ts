@@ -1,7 +1,7 @@
 /**
- * Generates TypeScript declarations from YANG for service modules:
+ * `clixon-tsapi types`: TypeScript declarations from YANG for service modules:
  *
- *   npx tsx scripts/yang-types.ts <yang files or folders> -o <dir> [-p <search folder>]...
+ *   clixon-tsapi types <yang files or folders> -o <dir> [-p <search folder>]...
  *
  * Files given are emitted (their modules' nodes), folders give every module in them (a
  * models folder of `clixon-tsapi models`: every module of every module-set); `-p` folders
@@ -11,17 +11,18 @@
 import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { YangContext, indexYangFiles } from '../src/yang/index.ts';
-import { generateTypes } from '../src/yang/typegen.ts';
-import { withController } from '../src/yang/validate.ts';
-import { isModelsFolder, readModelsFolder } from '../src/models/folder.ts';
+import { YangContext, indexYangFiles } from './index.ts';
+import { generateTypes } from './typegen.ts';
+import { withController } from './validate.ts';
+import { isModelsFolder, readModelsFolder } from '../models/folder.ts';
 
 const { values, positionals } = parseArgs({
+  args: process.argv.slice(2),
   allowPositionals: true,
   options: { out: { type: 'string', short: 'o' }, path: { type: 'string', short: 'p', multiple: true } },
 });
 if (!values.out || positionals.length === 0) {
-  console.error('usage: yang-types.ts <yang files or folders> -o <dir> [-p <search folder>]...');
+  console.error('usage: clixon-tsapi types <yang files or folders> -o <dir> [-p <search folder>]...');
   process.exit(2);
 }
 const given = positionals.flatMap((p) => (isModelsFolder(p) ? Object.values(readModelsFolder(p).sets).flatMap((s) => (s.dir ? [s.dir] : [])) : [resolve(p)]));
