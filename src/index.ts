@@ -7,7 +7,7 @@
 export * from './xml/index.ts';
 export { changedConfig } from './xml/changes.ts';
 export type { ServiceModule, ServiceContext, ServiceFunction, HookName } from './service/module.ts';
-export { deviceModels, type DeviceModels, type ModuleSetEntry } from './models/index.ts';
+export { ModelsUnavailableError, deviceModels, type DeviceModels, type ModuleSetEntry } from './models/index.ts';
 export type { ConsolaInstance } from './log.ts';
 export * from './client/index.ts';
 export { Session, rpc, replyTid, replyOk, createDecoder, encodeFrame, NetconfError, FramingError, rpcErrorOf, type SessionOptions, type FramingMode } from './netconf/index.ts';

@@ -144,12 +144,18 @@ export function snapshotOf(from: string, sets: ReadonlyMap<string, ModuleSetEntr
  */
 export class ControllerModels {
   private snapshot: ModelsSnapshot | undefined;
-  private stale = true;
+  /** Bumped by markStale; the snapshot is current while readAt equals it. */
+  private generation = 0;
+  private readAt = -1;
   private session: Session | undefined;
   /** The devices whose set is not known, as last warned of. */
   private warned = new Map<string, string>();
   /** Per set key: its folder and the modules missing from it, once fetched. */
   private readonly fetched = new Map<string, { dir: string; missing: string[] }>();
+  /** Reads run one at a time, in order: a transaction's waits for a prefetch before it. */
+  private chain: Promise<unknown> = Promise.resolve();
+  /** Fetches made by a prefetch, for the next transaction's line. */
+  private unreported: ModelsLoad[] = [];
 
   constructor(
     private readonly opts: {
@@ -162,24 +168,55 @@ export class ControllerModels {
     },
   ) {}
 
-  /** The module-sets may have changed (a device connected, was pulled, or the connection is new). */
-  markStale(): void {
-    this.stale = true;
+  /**
+   * The module-sets may have changed (a device connected, was pulled, or the connection is
+   * new). With `prefetch`, they are read again now, in the background, so that the next
+   * transaction (on a network of thousands of devices, one request per device) finds them
+   * read instead of waiting for them.
+   */
+  markStale(prefetch?: ReadOptions & { yang: boolean }): void {
+    this.generation++;
+    if (prefetch) void this.queued(prefetch).then(({ loads }) => this.unreported.push(...loads));
   }
 
   /**
    * The snapshot for a transaction: module-sets read again when stale; with `yang`, each
    * set's YANG fetched once. Never throws: what could not be read is in `problems`
    * (per device), and the last snapshot stands when the module-sets could not be read.
+   * A read still running after `waitMs` (a prefetch, or this one) goes on for the next
+   * transaction; this one gets the last snapshot, its devices' problems saying why.
    */
-  async current(opts: ReadOptions & { yang: boolean }): Promise<{ snapshot: ModelsSnapshot; loads: ModelsLoad[] }> {
+  async current(opts: ReadOptions & { yang: boolean; waitMs: number }): Promise<{ snapshot: ModelsSnapshot; loads: ModelsLoad[] }> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), opts.waitMs)));
+    const read = this.queued(opts);
+    const r = await Promise.race([read, late]);
+    clearTimeout(timer);
+    if (r === 'late') {
+      void read.then(({ loads }) => this.unreported.push(...loads));
+      const why = `still being read from ${this.opts.where} after ${Math.round(opts.waitMs)} ms: the last known sets are used`;
+      this.opts.log.warn(`device models: ${why}`);
+      return { snapshot: this.withProblem(why, opts.yang), loads: [] };
+    }
+    const loads = [...this.unreported.splice(0), ...r.loads];
+    return { snapshot: r.snapshot, loads };
+  }
+
+  private queued(opts: ReadOptions & { yang: boolean }): Promise<{ snapshot: ModelsSnapshot; loads: ModelsLoad[] }> {
+    const next = this.chain.then(() => this.read(opts));
+    this.chain = next.catch(() => undefined);
+    return next;
+  }
+
+  private async read(opts: ReadOptions & { yang: boolean }): Promise<{ snapshot: ModelsSnapshot; loads: ModelsLoad[] }> {
     const loads: ModelsLoad[] = [];
     try {
       const session = await this.connected();
-      if (this.stale || !this.snapshot) {
+      if (this.readAt !== this.generation || !this.snapshot) {
+        const generation = this.generation;
         const read = await readModuleSets(session, opts);
         this.snapshot = snapshotOf(this.opts.where, read.sets, read.problems);
-        this.stale = false;
+        this.readAt = generation;
         // Said once per device and reason, not at every read; devices with one reason in one line.
         const byWhy = new Map<string, string[]>();
         for (const [device, why] of read.problems) if (this.warned.get(device) !== why) byWhy.set(why, [...(byWhy.get(why) ?? []), device]);
@@ -206,16 +243,20 @@ export class ControllerModels {
     } catch (err) {
       const why = err instanceof Error ? err.message : String(err);
       this.opts.log.warn(`device models: could not read them from ${this.opts.where}: ${why}`);
-      this.stale = true;
+      this.readAt = -1;
       if (!(err instanceof RpcError)) this.drop();
-      const base = this.snapshot ?? { from: this.opts.where, devices: {}, sets: {}, problems: {} };
-      // Sets whose YANG did not arrive are not judged; their devices say why.
-      const problems = { ...base.problems };
-      if (opts.yang) for (const set of Object.values(base.sets)) if (!set.dir) for (const d of set.devices) problems[d] = `models not read from ${this.opts.where}: ${why}`;
-      if (Object.keys(base.devices).length === 0) problems['*'] = `module-sets not read from ${this.opts.where}: ${why}`;
-      return { snapshot: { ...base, problems }, loads };
+      return { snapshot: this.withProblem(`not read from ${this.opts.where}: ${why}`, opts.yang), loads };
     }
     return { snapshot: this.snapshot, loads };
+  }
+
+  /** The last snapshot, with why its sets may be out of date: sets whose YANG did not arrive are not judged. */
+  private withProblem(why: string, yang: boolean): ModelsSnapshot {
+    const base = this.snapshot ?? { from: this.opts.where, devices: {}, sets: {}, problems: {} };
+    const problems = { ...base.problems };
+    if (yang) for (const set of Object.values(base.sets)) if (!set.dir) for (const d of set.devices) problems[d] = `models ${why}`;
+    if (Object.keys(base.devices).length === 0) problems['*'] = `module-sets ${why}`;
+    return { ...base, problems };
   }
 
   /** The snapshot the last transaction used (the post-commit hooks use it too). */
@@ -239,7 +280,7 @@ export class ControllerModels {
     if (this.session && !this.session.closed) return this.session;
     this.session = await this.opts.connect();
     // A new connection may be to a restarted controller: its sets are read again.
-    this.stale = true;
+    this.generation++;
     return this.session;
   }
 }

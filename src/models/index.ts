@@ -6,6 +6,6 @@
 export { ModuleSetFormatError, entryFile, featuresOf, moduleSetKey, moduleSetsOfDevices, parseDeviceSchemaReply, parseDeviceSchemaTexts, type ModuleSetEntry } from './moduleset.ts';
 export { ControllerModels, fetchSetYang, readModuleSets, snapshotOf, type ModelsLoad } from './controller.ts';
 export { MODELS_FILE, ModelsFolderError, isModelsFolder, readModelsFolder, writeModelsFile } from './folder.ts';
-export { SnapshotModels, deviceModels, type DeviceModels, type ModelsSnapshot, type ModuleSetInfo } from './snapshot.ts';
+export { ModelsUnavailableError, SnapshotModels, deviceModels, type DeviceModels, type ModelsSnapshot, type ModuleSetInfo } from './snapshot.ts';
 export { loadModels, modelsFromConfig, saveModels } from './load.ts';
 export { DeviceSchemaCache, type DeviceSchemaResolution, type SetCompile } from './schemas.ts';

@@ -43,12 +43,24 @@ export interface DeviceModels {
   withModel<T extends XmlNode>(devices: readonly T[], module: string, log: { info(message: string): void }): T[];
 }
 
+/**
+ * A module asked which devices carry a model while no device's module-set could be read
+ * (the controller did not answer in time): answering "none" would make the module write
+ * nothing, and the controller would remove the service's config from every device.
+ */
+export class ModelsUnavailableError extends Error {
+  override name = 'ModelsUnavailableError';
+}
+
 /** DeviceModels over a snapshot. */
 export class SnapshotModels implements DeviceModels {
   private readonly byDevice = new Map<string, { entries: readonly ModuleSetEntry[]; names: Set<string> }>();
+  /** Why no device's set is known, when the read of them failed. */
+  private readonly unavailable: string | undefined;
 
   constructor(snapshot: ModelsSnapshot | undefined) {
     if (!snapshot) return;
+    if (Object.keys(snapshot.devices).length === 0) this.unavailable = snapshot.problems['*'];
     const bySet = new Map<string, { entries: readonly ModuleSetEntry[]; names: Set<string> }>();
     for (const [device, key] of Object.entries(snapshot.devices)) {
       const set = snapshot.sets[key];
@@ -60,15 +72,22 @@ export class SnapshotModels implements DeviceModels {
   }
 
   hasModel(device: string, module: string): boolean {
+    this.mustKnow();
     return this.byDevice.get(device)?.names.has(module) ?? false;
   }
 
   devicesWithModel(module: string): string[] {
+    this.mustKnow();
     return [...this.byDevice].filter(([, s]) => s.names.has(module)).map(([d]) => d).sort();
   }
 
   moduleSet(device: string): readonly ModuleSetEntry[] | undefined {
+    this.mustKnow();
     return this.byDevice.get(device)?.entries;
+  }
+
+  private mustKnow(): void {
+    if (this.unavailable !== undefined) throw new ModelsUnavailableError(`the devices' models are not known: ${this.unavailable}`);
   }
 
   /** Modules whose skipped devices this run has logged. */

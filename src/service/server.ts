@@ -284,7 +284,7 @@ export class ServiceServer extends EventEmitter {
       const closed = new Promise<void>((resolve) => session.on('close', () => resolve()));
       this.session = session;
       // A new connection may be to a restarted controller, with devices connected anew.
-      this.models.markStale();
+      this.models.markStale(this.prefetch(session));
       this.emit('connected');
       this.flushOwed();
       await Promise.race([closed, new Promise<void>((r) => (this.wakeUp = r))]);
@@ -446,7 +446,7 @@ export class ServiceServer extends EventEmitter {
       }
       const filter = narrowing(matching);
       // The models are read beside the config, on their own connection: never this transaction's failure.
-      const models = this.models.current({ user, timeoutMs: timeout() / 2, yang: this.opts.validate === true });
+      const models = this.models.current({ user, timeoutMs: timeout() / 2, waitMs: timeout() / 2, yang: this.opts.validate === true });
       const configXml = await rpcRaw(build.getConfig({ user, source: 'actions', xpath: filter.xpath, namespaces: filter.namespaces }));
       report.configBytes = configXml.length;
       const { snapshot, loads } = await models;
@@ -595,11 +595,16 @@ export class ServiceServer extends EventEmitter {
     if (this.served.size > SERVED_MEMORY) this.served.delete(this.served.keys().next().value!);
   }
 
+  /** How the models are read ahead of the next transaction: as the session's user, in the controller's last known time per request. */
+  private prefetch(session: Session): { user: string; timeoutMs: number; yang: boolean } {
+    return { user: session.user, timeoutMs: requestBudgetMs({ controllerTimeoutMs: this.controllerTimeoutMs, elapsedMs: 0 }), yang: this.opts.validate === true };
+  }
+
   private async controllerTransaction(came: Session, ct: XmlNode): Promise<void> {
     const tid = text(ct.child('tid'));
     const served = this.served.get(tid);
     // Another transaction (a connection opened or closed, a pull) may have changed a device's module-set.
-    if (!served) this.models.markStale();
+    if (!served) this.models.markStale(this.prefetch(came));
     if (!served) return;
     this.served.delete(tid);
     // The hooks read running: any live connection serves, the one it came on or the next.

@@ -51,8 +51,10 @@ function actions(devices: string[], instance = 's1', params = 'value'): string {
   );
 }
 
-async function setUp(t: TestContext, opts: FakeOptions): Promise<{ fake: FakeController; server: ServerProcess; file: string }> {
+async function setUp(t: TestContext, opts: FakeOptions, script?: FakeController['script']): Promise<{ fake: FakeController; server: ServerProcess; file: string }> {
   const fake = await FakeController.start({ serviceTimeoutS: 120, ...opts });
+  // Before the server starts: it reads the models as soon as it connects.
+  if (script) fake.script = script;
   const dir = tempDir();
   writeFiles(join(dir, 'modules'), { 'testsvc.ts': MODULE });
   // Only the socket: no controller.xml, no --yang.
@@ -165,6 +167,10 @@ test("after a controller transaction the server did not serve, the sets are read
     `<notification xmlns="urn:ietf:params:xml:ns:netconf:notification:1.0"><eventTime>2026-12-02T10:32:01.792151Z</eventTime>` +
       `<controller-transaction xmlns="${CTRL}"><tid>90</tid><username>root</username><result>SUCCESS</result></controller-transaction></notification>`,
   );
+  // Read again at once, before any commit asks: the next commit does not wait for one request per device.
+  const listed = (): number => fake.requests.filter((r) => r.op === 'get-device-schema' && !r.xml.includes('<detail>')).length;
+  const before = listed();
+  await fake.until('the module-sets read again after the controller transaction', () => listed() >= before + 2);
   const from = server.lines.length;
   fake.commit('2');
   assert.equal((await fake.answered('2'))[0]!.kind, 'done');
@@ -173,11 +179,20 @@ test("after a controller transaction the server did not serve, the sets are read
   assert.match(await server.waitFor(/tid 2: done in/), /models loaded from .*: set \w+ \(dev2; 132 modules\)/);
 });
 
-test('the controller not answering the models: the commit is answered within its time, without device models, and says so', async (t) => {
-  const { fake, server } = await setUp(t, { deviceSchemas: { dev1: CLIXON }, actions: actions(['dev1'], 'all', 'valeu'), serviceTimeoutS: 6 });
-  fake.script = (req) => (req.op === 'get-device-schema' ? 'stall' : undefined);
+test('the controller not answering the models: each commit is answered within its time, without device models, says so, and a module asking for them fails', async (t) => {
+  const { fake, server } = await setUp(t, { deviceSchemas: { dev1: CLIXON }, actions: actions(['dev1'], 'all', 'valeu'), serviceTimeoutS: 6 }, (req) =>
+    req.op === 'get-device-schema' ? 'stall' : undefined,
+  );
   fake.commit('1');
   assert.equal((await fake.answered('1'))[0]!.kind, 'done');
+  // The read the server began on connecting is still waiting: the commit does not wait past its share of the time.
+  assert.match(await server.waitFor(/tid 1: done in/), /no device models for every device \(module-sets still being read from .* after \d+ ms/);
   await server.waitFor(/device models: could not read them from .*timed out/);
-  assert.match(await server.waitFor(/tid 1: done in/), /no device models for every device \(module-sets not read from .*timed out/);
+  // A module that asks which devices carry a model, with no device's set known, fails the
+  // transaction with why (answering 'none' would make the controller remove what the service made).
+  fake.opts.actions = actions(['dev1'], 's1', 'value');
+  fake.commit('2');
+  const answer = (await fake.answered('2'))[0]!;
+  assert.equal(answer.kind, 'error', answer.reason);
+  assert.match(answer.reason ?? '', /the devices' models are not known: module-sets (still being read|not read) from /);
 });
