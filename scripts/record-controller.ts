@@ -17,7 +17,7 @@ import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { logger } from '../src/log.ts';
 import { rpc, CONTROLLER_NS } from '../src/netconf/index.ts';
-import { readControllerConfig } from '../src/service/config.ts';
+import { RecorderError, controllerSocket } from './lib/recording.ts';
 import { Normalizer, Peer, type Step, type Stream } from '../test/sim/fidelity.ts';
 
 const log = logger('record');
@@ -28,10 +28,6 @@ const NC_NS = 'urn:ietf:params:xml:ns:netconf:base:1.0';
 /** A tid no controller run reaches: for the unknown-tid errors. */
 const UNKNOWN_TID = '999999';
 
-class RecorderError extends Error {
-  override name = 'RecorderError';
-}
-
 const { values: args } = parseArgs({
   options: {
     configfile: { type: 'string', short: 'f' },
@@ -39,15 +35,6 @@ const { values: args } = parseArgs({
     out: { type: 'string', short: 'o' },
   },
 });
-
-function socketPath(): string {
-  if (args.sockpath) return args.sockpath;
-  const file = args.configfile ?? process.env.CLIXON_CONTROLLER_CONFIG;
-  if (!file) throw new RecorderError('give -s <socket>, -f <controller.xml> or CLIXON_CONTROLLER_CONFIG');
-  const sock = readControllerConfig(file).sock;
-  if (!sock) throw new RecorderError(`${file} has no CLICON_SOCK`);
-  return sock;
-}
 
 /** Runs the exchanges and keeps each as a normalized step. */
 class Recorder {
@@ -270,7 +257,7 @@ async function record(r: Recorder): Promise<void> {
 }
 
 const out = args.out ?? join(import.meta.dirname, '../test/fixtures/controller/exchanges.jsonl');
-const recorder = new Recorder(socketPath());
+const recorder = new Recorder(controllerSocket(args));
 try {
   await record(recorder);
 } catch (err) {

@@ -15,7 +15,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 
 import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Session, RpcError, rpc as build, escapeText } from '../src/netconf/index.ts';
-import { readControllerConfig } from '../src/service/config.ts';
+import { RecorderError, controllerSocket } from './lib/recording.ts';
 import { parseString } from '../src/xml/index.ts';
 import { withoutProse } from './lib/yang-strip.ts';
 
@@ -26,19 +26,6 @@ const { values: args } = parseArgs({
     out: { type: 'string', short: 'o', default: 'test/fixtures/models' },
   },
 });
-
-class RecorderError extends Error {
-  override name = 'RecorderError';
-}
-
-function socketPath(): string {
-  if (args.sockpath) return args.sockpath;
-  const file = args.configfile ?? process.env.CLIXON_CONTROLLER_CONFIG;
-  if (!file) throw new RecorderError('give -s <socket>, -f <controller.xml> or CLIXON_CONTROLLER_CONFIG');
-  const sock = readControllerConfig(file).sock;
-  if (!sock) throw new RecorderError(`${file} has no CLICON_SOCK`);
-  return sock;
-}
 
 const out = resolve(args.out!);
 const FIXTURE_YANG = resolve('test/fixtures/yang');
@@ -71,7 +58,7 @@ function stripDetail(reply: string): string {
   return text.replace(/<data>([\s\S]*?)<\/data>/g, (_m, body: string) => `<data><![CDATA[${String(parseString(`<d>${body}</d>`).child('d')?.getData() ?? '')}]]></data>`);
 }
 
-const session = await Session.connect({ path: socketPath() });
+const session = await Session.connect({ path: controllerSocket(args) });
 const user = session.user;
 mkdirSync(out, { recursive: true });
 const save = (name: string, text: string): void => {
