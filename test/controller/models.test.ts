@@ -1,7 +1,7 @@
 /**
  * Device models on the real controller. A service on the network writes only into the
  * devices that carry its model (ctx.models, from each device's module-set): with a device
- * of another kind on the rig (oc1, OpenConfig: ../shared/real-controller/openconfig-device.sh)
+ * of another kind on the rig (oc1, an OpenConfig device whose models the controller fetches itself)
  * that one is skipped and the commit succeeds. Issue 19's proof: the server given only the
  * socket (no controller.xml, no --yang) refuses a module's misspelled device leaf with the
  * module's file:line, before the controller's own edit-config error. And `clixon-tsapi
@@ -68,7 +68,7 @@ describe('device models on the real controller', () => {
     const skipped = await server.waitFor(/skipped: /, from);
     assert.ok(skipped.endsWith(`skipped: ${others.join(',') || 'none'}`), skipped);
     if (others.length === 0) {
-      t.skip('no device of another kind on the rig: the mixed network is not covered (add oc1 with ../shared/real-controller/openconfig-device.sh)');
+      t.skip('no device of another kind on the rig: the mixed network is not covered (add a device of another kind, e.g. an OpenConfig one, to the controller)');
       return;
     }
     await using cx = await client({ source: 'running', readOnly: true });

@@ -444,7 +444,7 @@ describe('Session', () => {
   });
 
   it('a reply with another message-id is not the request\'s answer: the session closes naming both', T, async () => {
-    // The backend echoes the request's message-id on some rpc-errors (shared/clixon-wire README): that one is the answer.
+    // The backend echoes the request's message-id on some rpc-errors (test/fixtures/wire/README.md, errors.json): that one is the answer.
     const echoed = `<rpc-reply xmlns="${NC}" message-id="42"><rpc-error><error-type>application</error-type><error-tag>unknown-element</error-tag><error-severity>error</error-severity><error-message>Unrecognized RPC</error-message></rpc-error></rpc-reply>`;
     const peer = await startPeer((xml, c) => c.send(opOf(xml) === 'commit' ? `<rpc-reply xmlns="${NC}" message-id="7"><ok/></rpc-reply>` : echoed));
     const session = await connect(peer);

@@ -39,7 +39,7 @@ export function setup(${root}) {
 
 /**
  * Module folders under `<dir>/mods` (plain: no package.json, cjs, esm), and a helper in
- * `<dir>/shared` that a module imports. Returns the variant names every device should get.
+ * `<dir>/common` that a module imports. Returns the variant names every device should get.
  */
 function writeModules(dir: string): string[] {
   const mods = join(dir, 'mods');
@@ -56,7 +56,7 @@ function writeModules(dir: string): string[] {
     'esm/rel.ts': (f) => moduleSource(rel(f, 'src/xml/index.ts'), 'esm-rel-ts', true),
     'esm/pkgmjs.mjs': () => moduleSource('clixon-tsapi', 'esm-pkgmjs-mjs', false),
     // A module whose nodes come from a helper file outside the module folder, itself importing the package.
-    'plain/helped.ts': () => moduleSource('../../shared/helper.ts', 'plain-helped-ts', true),
+    'plain/helped.ts': () => moduleSource('../../common/helper.ts', 'plain-helped-ts', true),
   };
   for (const [name, source] of Object.entries(files)) {
     const folder = join(mods, name.split('/')[0]!);
@@ -65,8 +65,8 @@ function writeModules(dir: string): string[] {
   }
   writeFileSync(join(mods, 'cjs/package.json'), '{"type":"commonjs"}');
   writeFileSync(join(mods, 'esm/package.json'), '{"type":"module"}');
-  mkdirSync(join(dir, 'shared'));
-  writeFileSync(join(dir, 'shared/helper.ts'), "export { parseTemplate, type XmlNode } from 'clixon-tsapi';\n");
+  mkdirSync(join(dir, 'common'));
+  writeFileSync(join(dir, 'common/helper.ts'), "export { parseTemplate, type XmlNode } from 'clixon-tsapi';\n");
   return Object.keys(files)
     .map((n) => n.replace(/[/.]/g, '-'))
     .sort();
