@@ -33,7 +33,7 @@
  *   controller without get-device-schema (before 1.8).
  */
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { ConsolaInstance } from '../log.ts';
 import { RpcError, type Session, rpc as build } from '../netconf/index.ts';
@@ -124,6 +124,30 @@ export async function fetchSetYang(session: Session, device: string, entries: re
   return missing;
 }
 
+/** Per set key: its folder and the modules the controller gave no YANG for, once fetched. */
+export type FetchedSets = Map<string, { dir: string; missing: string[] }>;
+
+/**
+ * The YANG of each set of `snapshot` not in `fetched` yet, into `<dir>/<set key>`; every set
+ * then names its folder and what is missing from it. Returns what the new fetches cost.
+ */
+export async function fetchSnapshotYang(session: Session, snapshot: ModelsSnapshot, dir: string, opts: ReadOptions, fetched: FetchedSets): Promise<ModelsLoad[]> {
+  const loads: ModelsLoad[] = [];
+  for (const [key, set] of Object.entries(snapshot.sets)) {
+    if (!fetched.has(key)) {
+      const t = performance.now();
+      const setDir = resolve(dir, key);
+      const missing = await fetchSetYang(session, set.devices[0]!, set.modules, setDir, opts);
+      fetched.set(key, { dir: setDir, missing });
+      loads.push({ set: key, devices: set.devices, modules: set.modules.length, fetchMs: performance.now() - t, missing });
+    }
+    const f = fetched.get(key)!;
+    set.dir = f.dir;
+    if (f.missing.length > 0) set.missing = f.missing;
+  }
+  return loads;
+}
+
 /** Groups devices by module-set: the snapshot the worker and the module API use. */
 export function snapshotOf(from: string, sets: ReadonlyMap<string, ModuleSetEntry[]>, problems: ReadonlyMap<string, string>): ModelsSnapshot {
   const devices: Record<string, string> = {};
@@ -150,8 +174,7 @@ export class ControllerModels {
   private session: Session | undefined;
   /** The devices whose set is not known, as last warned of. */
   private warned = new Map<string, string>();
-  /** Per set key: its folder and the modules missing from it, once fetched. */
-  private readonly fetched = new Map<string, { dir: string; missing: string[] }>();
+  private readonly fetched: FetchedSets = new Map();
   /** Reads run one at a time, in order: a transaction's waits for a prefetch before it. */
   private chain: Promise<unknown> = Promise.resolve();
   /** Fetches made by a prefetch, for the next transaction's line. */
@@ -226,20 +249,7 @@ export class ControllerModels {
         }
         this.warned = read.problems;
       }
-      if (opts.yang) {
-        for (const [key, set] of Object.entries(this.snapshot.sets)) {
-          if (!this.fetched.has(key)) {
-            const t = performance.now();
-            const dir = join(this.opts.dir, key);
-            const missing = await fetchSetYang(session, set.devices[0]!, set.modules, dir, opts);
-            this.fetched.set(key, { dir, missing });
-            loads.push({ set: key, devices: set.devices, modules: set.modules.length, fetchMs: performance.now() - t, missing });
-          }
-          const f = this.fetched.get(key)!;
-          set.dir = f.dir;
-          if (f.missing.length > 0) set.missing = f.missing;
-        }
-      }
+      if (opts.yang) loads.push(...(await fetchSnapshotYang(session, this.snapshot, this.opts.dir, opts, this.fetched)));
     } catch (err) {
       const why = err instanceof Error ? err.message : String(err);
       this.opts.log.warn(`device models: could not read them from ${this.opts.where}: ${why}`);

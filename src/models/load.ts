@@ -5,10 +5,10 @@
  */
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { Session } from '../netconf/index.ts';
 import type { XmlNode } from '../xml/index.ts';
-import { fetchSetYang, readModuleSets, snapshotOf, type ModelsLoad } from './controller.ts';
+import { fetchSnapshotYang, readModuleSets, snapshotOf, type ModelsLoad } from './controller.ts';
 import { ModelsFolderError, isModelsFolder, readModelsFolder, writeModelsFile } from './folder.ts';
 import { devicesOf, moduleSetsOfDevices } from './moduleset.ts';
 import type { ModelsSnapshot } from './snapshot.ts';
@@ -32,15 +32,7 @@ export async function saveModels(socket: string, dir: string, opts: { user?: str
     const read = { user: session.user, timeoutMs: REQUEST_TIMEOUT_MS };
     const { sets, problems } = await readModuleSets(session, read);
     const snapshot = snapshotOf(socket, sets, problems);
-    const loads: ModelsLoad[] = [];
-    for (const [key, set] of Object.entries(snapshot.sets)) {
-      const t = performance.now();
-      const setDir = join(dir, key);
-      const missing = await fetchSetYang(session, set.devices[0]!, set.modules, setDir, read);
-      set.dir = resolve(setDir);
-      if (missing.length > 0) set.missing = missing;
-      loads.push({ set: key, devices: set.devices, modules: set.modules.length, fetchMs: performance.now() - t, missing });
-    }
+    const loads = await fetchSnapshotYang(session, snapshot, dir, read, new Map());
     writeModelsFile(dir, snapshot);
     return { snapshot, loads };
   } finally {
