@@ -5,12 +5,10 @@
  * with `--models`, and `clixon-tsapi types <dir> -o <out>` makes TypeScript of it.
  */
 import { cac } from 'cac';
-import { performance } from 'node:perf_hooks';
 import { runCommand } from '../command.ts';
 import { readControllerConfig } from '../service/config.ts';
-import { featuresOf } from './moduleset.ts';
 import { saveModels } from './load.ts';
-import { SchemaSet } from '../yang/schemaset.ts';
+import { DeviceSchemaCache } from './schemas.ts';
 
 interface CliOptions {
   sockpath?: string;
@@ -32,17 +30,15 @@ cli
     if (socket === undefined) throw new Error('give the controller socket with -s, or its controller.xml with -f');
     if (o.out === undefined) throw new Error('give the folder to write with -o');
     const { snapshot, loads } = await saveModels(String(socket), String(o.out), o.user !== undefined ? { user: String(o.user) } : {});
+    // Compiled as the server compiles them for validation: usable here is usable there.
+    const { compiled } = new DeviceSchemaCache().resolve(snapshot);
     let unusable = 0;
     for (const l of loads) {
-      const set = snapshot.sets[l.set]!;
-      const t = performance.now();
-      const features = featuresOf(set.modules);
-      const problems = l.missing.length > 0 ? [`the controller gave no YANG for ${l.missing.join(', ')}`] : SchemaSet.fromDirs([set.dir!], features ? { features } : {}).problems;
-      const compileMs = performance.now() - t;
-      if (problems.length > 0) unusable++;
+      const c = compiled.find((x) => x.set === l.set)!;
+      if (c.why !== undefined) unusable++;
       process.stdout.write(
-        `set ${l.set}: ${l.devices.join(', ')}; ${l.modules} modules; fetch ${Math.round(l.fetchMs)} ms, compile ${Math.round(compileMs)} ms` +
-          (problems.length > 0 ? `\n  not usable: ${problems.join('\n  ')}` : '') +
+        `set ${l.set}: ${l.devices.join(', ')}; ${l.modules} modules; fetch ${Math.round(l.fetchMs)} ms, compile ${Math.round(c.ms)} ms` +
+          (c.why !== undefined ? `\n  not usable: ${c.why}` : '') +
           '\n',
       );
     }
