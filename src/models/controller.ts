@@ -38,7 +38,7 @@ import { performance } from 'node:perf_hooks';
 import type { ConsolaInstance } from '../log.ts';
 import { RpcError, type Session, rpc as build } from '../netconf/index.ts';
 import { devicesOf, entryFile, moduleSetKey, moduleSetsOfDevices, parseDeviceSchemaReply, parseDeviceSchemaTexts, type ModuleSetEntry } from './moduleset.ts';
-import type { ModelsSnapshot, ModuleSetInfo } from './snapshot.ts';
+import { listDevices, type ModelsSnapshot, type ModuleSetInfo } from './snapshot.ts';
 
 /** What one fetch of a set's YANG cost, for the transaction line. */
 export interface ModelsLoad {
@@ -244,8 +244,7 @@ export class ControllerModels {
         const byWhy = new Map<string, string[]>();
         for (const [device, why] of read.problems) if (this.warned.get(device) !== why) byWhy.set(why, [...(byWhy.get(why) ?? []), device]);
         for (const [why, devices] of byWhy) {
-          const named = devices.length > 4 ? `${devices.slice(0, 3).join(', ')}, … ${devices.length} devices` : devices.join(', ');
-          this.opts.log.warn(`device models: ${named}: ${why}`);
+          this.opts.log.warn(`device models: ${listDevices(devices)}: ${why}`);
         }
         this.warned = read.problems;
       }

@@ -121,3 +121,8 @@ export function deviceModels(sets: Record<string, readonly (string | ModuleSetEn
   }
   return new SnapshotModels(snapshot);
 }
+
+/** Devices for a log or transaction line: `dev1, dev2`, or past four `dev1, dev2, dev3, … 50 devices`. */
+export function listDevices(devices: readonly string[]): string {
+  return devices.length > 4 ? `${devices.slice(0, 3).join(', ')}, … ${devices.length} devices` : devices.join(', ');
+}

@@ -5,6 +5,7 @@
  */
 import { groupDigits } from './framelog.ts';
 import type { TransactionReport } from './server.ts';
+import { listDevices } from '../models/snapshot.ts';
 
 // More calls of one RPC than this are summed instead of listed one by one.
 const CALLS_LISTED = 8;
@@ -33,7 +34,7 @@ export function transactionLine(r: TransactionReport): string {
   // Devices not judged by models of their own, by reason: many devices with one reason make one short entry.
   const byWhy = new Map<string, string[]>();
   for (const [device, why] of Object.entries(r.modelsUse?.off ?? {})) byWhy.set(why, [...(byWhy.get(why) ?? []), device === '*' ? 'every device' : device]);
-  for (const [why, devices] of byWhy) work.push(`no device models for ${listed(devices)} (${why})`);
+  for (const [why, devices] of byWhy) work.push(`no device models for ${listDevices(devices)} (${why})`);
   if (work.length > 0) parts.push(work.join(', '));
   const models = modelsLoaded(r);
   if (models) parts.push(models);
@@ -60,14 +61,9 @@ function modelsLoaded(r: TransactionReport): string | undefined {
     const f = fetched.get(set);
     const c = compiled.get(set);
     const devices = f?.devices ?? c?.devices ?? [];
-    const shown = listed(devices);
+    const shown = listDevices(devices);
     const cost = [f ? `fetch ${Math.round(f.fetchMs)} ms` : '', c && c.why === undefined ? `compile ${Math.round(c.ms)} ms` : ''].filter((x) => x !== '').join(', ');
     return `set ${set} (${shown}; ${f?.modules ?? c?.modules ?? 0} modules)${cost ? ` ${cost}` : ''}`;
   });
   return `models loaded${r.models ? ` from ${r.models.from}` : ''}: ${each.join('; ')}`;
-}
-
-/** `dev1, dev2`, or past four `dev1, dev2, dev3, … 50 devices`. */
-function listed(devices: readonly string[]): string {
-  return devices.length > 4 ? `${devices.slice(0, 3).join(', ')}, … ${devices.length} devices` : devices.join(', ');
 }
